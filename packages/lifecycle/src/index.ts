@@ -1,1 +1,13 @@
-export {};
+export {
+  createScope,
+  liveScopeTotals,
+  DEFAULT_CLOSE_DEADLINE_MS,
+  type CloseReport,
+  type LiveKind,
+  type PeriodicOptions,
+  type Scope,
+  type ScopeStats,
+  type TimerHandle,
+} from './scope.js';
+export { RingBuffer } from './ring-buffer.js';
+export { LRUCache } from './lru-cache.js';
