@@ -1,0 +1,469 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { normalizeMode, type BulkItemInfo, type BulkServerMode, type BulkServerModeName } from './bulk-modes.js';
+import { generateDocumentId, infoBody, itemError, parseBulkBody, requestErrorBody } from './bulk-protocol.js';
+
+/** Defaults of every limit of the loopback server, in one place. */
+export const BULK_SERVER_DEFAULTS = {
+  /** Loopback only: nothing else is reachable in tests. */
+  host: '127.0.0.1',
+  /** 0 picks a free port; read it back from `server.port`. */
+  port: 0,
+  /** Elasticsearch's `http.max_content_length` default (100 MB): larger bodies get 413. */
+  maxRequestBytes: 100 * 1024 * 1024,
+  /** How many recent requests `server.requests` keeps (older ones are forgotten, counters stay exact). */
+  maxRecordedRequests: 1000,
+  /** Seed of the generator behind `fail-items` fractions, so a run repeats. */
+  seed: 1,
+  /** Keep each document's source line in `docs`. Turn off for benchmarks with millions of docs. */
+  storeSources: true,
+  /** Default timeout of `waitFor`. */
+  waitTimeoutMs: 10_000,
+} as const;
+
+export interface BulkServerOptions {
+  host?: string;
+  port?: number;
+  mode?: BulkServerMode | BulkServerModeName;
+  maxRequestBytes?: number;
+  maxRecordedRequests?: number;
+  seed?: number;
+  storeSources?: boolean;
+  clusterName?: string;
+}
+
+/** One document as stored by the server, keyed by `_id` in `server.docs`. */
+export interface StoredDoc {
+  readonly id: string;
+  index: string;
+  /** The last accepted source line (empty when `storeSources` is off). */
+  source: string;
+  /** How many times an operation for this `_id` was accepted: above 1 means a duplicate delivery. */
+  count: number;
+}
+
+/** One HTTP request as the server saw it (the last `maxRecordedRequests` are kept). */
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly bytes: number;
+  /** Items in a `_bulk` body (0 for other requests or unparsable bodies). */
+  readonly items: number;
+  /** The mode that answered it. */
+  readonly mode: BulkServerMode['kind'];
+  /** The status sent, or undefined when the request was stalled or the socket destroyed. */
+  readonly status: number | undefined;
+}
+
+export interface BulkServerCounters {
+  /** HTTP requests received (all paths). */
+  requests: number;
+  /** `_bulk` requests received. */
+  bulkRequests: number;
+  /** Items received in `_bulk` bodies that were parsed. */
+  items: number;
+  /** Items answered 200/201. */
+  accepted: number;
+  /** Items answered with an error status (including 409 conflicts). */
+  failedItems: number;
+  /** `create` items whose `_id` already existed (409, nothing stored). */
+  conflicts: number;
+  /** Accepted items whose `_id` was already stored: each one is a duplicate delivery. */
+  duplicates: number;
+  /** Connections destroyed by the `refuse`/`reset` modes. */
+  destroyedSockets: number;
+}
+
+export interface BulkServer {
+  /** `http://127.0.0.1:<port>`: pass it as the client's `node`. */
+  readonly url: string;
+  readonly port: number;
+  /** Documents by `_id`. */
+  readonly docs: ReadonlyMap<string, StoredDoc>;
+  /** The most recent requests, oldest first (bounded by `maxRecordedRequests`). */
+  readonly requests: readonly RecordedRequest[];
+  readonly counters: Readonly<BulkServerCounters>;
+  readonly mode: BulkServerMode;
+  /** Changes how the next requests are answered. Resolves once listening/refusing is in effect. */
+  setMode(mode: BulkServerMode | BulkServerModeName): Promise<void>;
+  /** Ids delivered more than once. */
+  duplicateIds(): string[];
+  /** Source lines of all stored docs (empty strings when `storeSources` is off). */
+  sources(): string[];
+  /** Resolves once `condition()` holds after some request, rejects after `timeoutMs`. */
+  waitFor(condition: () => boolean, timeoutMs?: number): Promise<void>;
+  /** Forgets documents, recorded requests and counters (the mode stays). */
+  reset(): void;
+  /** Stops listening and destroys every socket, stalled ones included. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A tiny seeded PRNG (mulberry32): `fail-items` fractions repeat from run to run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const BULK_PATH = /^\/(?:([^/?]+)\/)?_bulk(?:\?.*)?$/;
+
+/**
+ * Starts a loopback server that speaks Elasticsearch's `_bulk` API (NDJSON in; `took`, `errors`
+ * and per-item `status` out; `x-elastic-product: Elasticsearch` on every response, which the
+ * official client checks) and can be told to fail in the ways a real cluster does.
+ */
+export async function startBulkServer(options: BulkServerOptions = {}): Promise<BulkServer> {
+  const host = options.host ?? BULK_SERVER_DEFAULTS.host;
+  const maxRequestBytes = options.maxRequestBytes ?? BULK_SERVER_DEFAULTS.maxRequestBytes;
+  const maxRecordedRequests = options.maxRecordedRequests ?? BULK_SERVER_DEFAULTS.maxRecordedRequests;
+  const storeSources = options.storeSources ?? BULK_SERVER_DEFAULTS.storeSources;
+  const clusterName = options.clusterName ?? 'testkit';
+  const random = seededRandom(options.seed ?? BULK_SERVER_DEFAULTS.seed);
+
+  let mode: BulkServerMode = { kind: 'ok' };
+  const docs = new Map<string, StoredDoc>();
+  let requests: RecordedRequest[] = [];
+  const counters: BulkServerCounters = emptyCounters();
+  const sockets = new Set<Socket>();
+  const waiters = new Set<() => void>();
+  let listening = false;
+  let closed = false;
+  let closePromise: Promise<void> | undefined;
+  // setMode calls run one after another: refuse/listen transitions must not interleave.
+  let modeChain: Promise<void> = Promise.resolve();
+
+  const server: Server = createServer({ keepAliveTimeout: 5_000 });
+  server.on('connection', (socket: Socket) => {
+    if (mode.kind === 'reset' || mode.kind === 'refuse' || closed) {
+      counters.destroyedSockets++;
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent && !res.destroyed) {
+        sendJson(res, 500, requestErrorBody(500, 'testkit internal error'));
+      }
+    });
+  });
+  // A client that vanishes mid-request must not crash the test process.
+  server.on('clientError', (_error, socket: Socket) => socket.destroy());
+
+  function record(entry: RecordedRequest): void {
+    requests.push(entry);
+    if (requests.length > maxRecordedRequests) requests = requests.slice(-maxRecordedRequests);
+  }
+
+  function notify(): void {
+    for (const waiter of [...waiters]) waiter();
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: string, vendor = false): void {
+    res.writeHead(status, {
+      'content-type': vendor ? 'application/vnd.elasticsearch+json;compatible-with=9' : 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    counters.requests++;
+    res.setHeader('x-elastic-product', 'Elasticsearch');
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const vendor = String(req.headers['accept'] ?? '').includes('vnd.elasticsearch');
+    const match = BULK_PATH.exec(path);
+
+    if (!match || (method !== 'POST' && method !== 'PUT')) {
+      req.resume();
+      if ((method === 'GET' || method === 'HEAD') && (path === '/' || path.startsWith('/?'))) {
+        const body = infoBody(clusterName);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(method === 'HEAD' ? undefined : body);
+        record({ method, path, bytes: 0, items: 0, mode: mode.kind, status: 200 });
+      } else {
+        sendJson(res, 404, requestErrorBody(404, `no handler found for uri [${path}] and method [${method}]`), vendor);
+        record({ method, path, bytes: 0, items: 0, mode: mode.kind, status: 404 });
+      }
+      notify();
+      return;
+    }
+
+    counters.bulkRequests++;
+    const body = await readBody(req, maxRequestBytes);
+    if (body === undefined) {
+      // Elasticsearch answers 413 with an empty body and closes the connection.
+      res.writeHead(413, { 'content-length': 0, connection: 'close' });
+      res.end();
+      record({ method, path, bytes: maxRequestBytes, items: 0, mode: mode.kind, status: 413 });
+      notify();
+      return;
+    }
+    const bytes = Buffer.byteLength(body);
+    const current = mode;
+    switch (current.kind) {
+      case 'stall':
+        // Never answer; close() destroys the socket.
+        record({ method, path, bytes, items: 0, mode: current.kind, status: undefined });
+        notify();
+        return;
+      case 'refuse':
+      case 'reset':
+        counters.destroyedSockets++;
+        req.socket.destroy();
+        record({ method, path, bytes, items: 0, mode: current.kind, status: undefined });
+        notify();
+        return;
+      case 'status':
+        sendJson(res, current.status, requestErrorBody(current.status, `whole request failed (testkit)`), vendor);
+        record({ method, path, bytes, items: 0, mode: current.kind, status: current.status });
+        notify();
+        return;
+      case 'too-large':
+        res.writeHead(413, { 'content-length': 0, connection: 'close' });
+        res.end();
+        record({ method, path, bytes, items: 0, mode: current.kind, status: 413 });
+        notify();
+        return;
+      case 'garbage': {
+        const garbage = '{"took":3,"errors":fal<html><body>502 Bad Gateway</body></html>';
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(garbage) });
+        res.end(garbage);
+        record({ method, path, bytes, items: 0, mode: current.kind, status: 200 });
+        notify();
+        return;
+      }
+      case 'ok':
+      case 'fail-items':
+        break;
+    }
+
+    let ops;
+    try {
+      ops = parseBulkBody(body);
+    } catch (error) {
+      sendJson(res, 400, requestErrorBody(400, (error as Error).message), vendor);
+      record({ method, path, bytes, items: 0, mode: current.kind, status: 400 });
+      notify();
+      return;
+    }
+    if (current.kind === 'ok' && current.delayMs) {
+      await new Promise((resolve) => setTimeout(resolve, current.delayMs));
+      if (closed || res.destroyed) return;
+    }
+    const started = Date.now();
+    const pathIndex = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
+    let errors = false;
+    const items = ops.map((op, position) => {
+      const index = op.index ?? pathIndex;
+      const opName = op.op;
+      counters.items++;
+      if ((opName !== 'index' && opName !== 'create') || index === undefined || op.source === undefined) {
+        errors = true;
+        counters.failedItems++;
+        const reason = index === undefined ? 'index is missing' : `testkit supports index and create, not [${opName}]`;
+        return { [opName]: { _index: index ?? '', _id: op.id ?? null, status: 400, error: { type: 'illegal_argument_exception', reason } } };
+      }
+      const info: BulkItemInfo = { op: opName, index, id: op.id, source: op.source, position };
+      if (current.kind === 'fail-items' && shouldFail(current, info)) {
+        errors = true;
+        counters.failedItems++;
+        const id = op.id ?? generateDocumentId();
+        return { [opName]: { _index: index, _id: id, status: current.status, error: itemError(current.status, index, id) } };
+      }
+      const id = op.id ?? generateDocumentId();
+      const existing = docs.get(id);
+      if (existing && opName === 'create') {
+        errors = true;
+        counters.failedItems++;
+        counters.conflicts++;
+        return { create: { _index: index, _id: id, status: 409, error: itemError(409, index, id) } };
+      }
+      counters.accepted++;
+      if (existing) {
+        counters.duplicates++;
+        existing.count++;
+        existing.index = index;
+        if (storeSources) existing.source = op.source;
+        return { [opName]: okItem(index, id, existing.count, 'updated', 200) };
+      }
+      docs.set(id, { id, index, source: storeSources ? op.source : '', count: 1 });
+      return { [opName]: okItem(index, id, 1, 'created', 201) };
+    });
+    const response = JSON.stringify({ took: Date.now() - started, errors, items });
+    sendJson(res, 200, response, vendor);
+    record({ method, path, bytes, items: ops.length, mode: current.kind, status: 200 });
+    notify();
+  }
+
+  function shouldFail(current: Extract<BulkServerMode, { kind: 'fail-items' }>, info: BulkItemInfo): boolean {
+    if (current.predicate) return current.predicate(info);
+    const fraction = current.fraction ?? 1;
+    return random() < fraction;
+  }
+
+  function listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      server.once('error', onError);
+      server.listen(currentPort, host, () => {
+        server.off('error', onError);
+        listening = true;
+        const address = server.address();
+        if (address && typeof address === 'object') currentPort = address.port;
+        resolve();
+      });
+    });
+  }
+
+  function stopListening(): Promise<void> {
+    destroySockets();
+    if (!listening) return Promise.resolve();
+    listening = false;
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  function destroySockets(): void {
+    for (const socket of sockets) {
+      counters.destroyedSockets++;
+      socket.destroy();
+    }
+    sockets.clear();
+  }
+
+  let currentPort = options.port ?? BULK_SERVER_DEFAULTS.port;
+  await listen();
+
+  async function applyMode(next: BulkServerMode): Promise<void> {
+    if (closed) return;
+    mode = next;
+    if (next.kind === 'refuse') {
+      await stopListening();
+    } else {
+      if (next.kind === 'reset') destroySockets();
+      if (!listening) await listen();
+    }
+  }
+
+  if (options.mode !== undefined) await applyMode(normalizeMode(options.mode));
+
+  const bulkServer: BulkServer = {
+    get url() {
+      return `http://${host.includes(':') ? `[${host}]` : host}:${currentPort}`;
+    },
+    get port() {
+      return currentPort;
+    },
+    docs,
+    get requests() {
+      return requests;
+    },
+    counters,
+    get mode() {
+      return mode;
+    },
+    setMode(next) {
+      modeChain = modeChain.then(() => applyMode(normalizeMode(next)));
+      return modeChain;
+    },
+    duplicateIds() {
+      const ids: string[] = [];
+      for (const doc of docs.values()) if (doc.count > 1) ids.push(doc.id);
+      return ids;
+    },
+    sources() {
+      return Array.from(docs.values(), (doc) => doc.source);
+    },
+    waitFor(condition, timeoutMs = BULK_SERVER_DEFAULTS.waitTimeoutMs) {
+      if (condition()) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!condition()) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`testkit waitFor: condition not met within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+      });
+    },
+    reset() {
+      docs.clear();
+      requests = [];
+      Object.assign(counters, emptyCounters());
+    },
+    close() {
+      if (closePromise) return closePromise;
+      closePromise = modeChain.then(async () => {
+        closed = true;
+        await stopListening();
+        server.closeAllConnections();
+      });
+      return closePromise;
+    },
+  };
+  return bulkServer;
+}
+
+function emptyCounters(): BulkServerCounters {
+  return { requests: 0, bulkRequests: 0, items: 0, accepted: 0, failedItems: 0, conflicts: 0, duplicates: 0, destroyedSockets: 0 };
+}
+
+function okItem(index: string, id: string, version: number, result: 'created' | 'updated', status: number) {
+  return {
+    _index: index,
+    _id: id,
+    _version: version,
+    result,
+    _shards: { total: 2, successful: 1, failed: 0 },
+    _seq_no: version - 1,
+    _primary_term: 1,
+    status,
+  };
+}
+
+/** Reads a request body as UTF-8 (gunzipping when asked); undefined once it exceeds `maxBytes`. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  const encoding = String(req.headers['content-encoding'] ?? '');
+  const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let done = false;
+    stream.on('data', (chunk: Buffer) => {
+      if (done) return;
+      total += chunk.length;
+      if (total > maxBytes) {
+        done = true;
+        chunks.length = 0;
+        // Keep draining so the response can be written, but hold nothing.
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks, total).toString('utf8'));
+    });
+    stream.on('error', (error) => {
+      if (done) return;
+      done = true;
+      reject(error);
+    });
+  });
+}

@@ -1,0 +1,215 @@
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { startBulkServer, type BulkServer } from '../src/index.js';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One request on a fresh connection (agent: false), so no pooled socket outlives the test. */
+function send(url: string, method: string, path: string, body?: string, timeoutMs = 5_000): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, agent: false, headers: { 'content-type': 'application/x-ndjson' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function ndjson(...lines: unknown[]): string {
+  return lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
+}
+
+async function withServer(fn: (server: BulkServer) => Promise<void>, options = {}): Promise<void> {
+  const server = await startBulkServer(options);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+function tcpHandles(): number {
+  return process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP')).length;
+}
+
+/** Handle counts drop a moment after close (libuv closes them on the next loop turns). */
+async function settledTcpHandles(): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return tcpHandles();
+}
+
+describe('startBulkServer', () => {
+  it('listens on 127.0.0.1 with a free port and answers _bulk like Elasticsearch', async () => {
+    await withServer(async (server) => {
+      expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+      expect(server.port).toBeGreaterThan(0);
+      const reply = await send(server.url, 'POST', '/_bulk', ndjson(
+        { index: { _index: 'logs', _id: 'a' } }, { msg: 'one' },
+        { create: { _index: 'logs' } }, { msg: 'two' },
+      ));
+      expect(reply.status).toBe(200);
+      expect(reply.headers['x-elastic-product']).toBe('Elasticsearch');
+      const parsed = JSON.parse(reply.body);
+      expect(parsed.errors).toBe(false);
+      expect(typeof parsed.took).toBe('number');
+      expect(parsed.items).toHaveLength(2);
+      expect(parsed.items[0].index).toMatchObject({ _index: 'logs', _id: 'a', status: 201, result: 'created' });
+      expect(parsed.items[1].create.status).toBe(201);
+      const assignedId = parsed.items[1].create._id;
+      expect(assignedId).toMatch(/^[A-Za-z0-9_-]{20}$/);
+      expect(server.docs.size).toBe(2);
+      expect(server.docs.get('a')?.source).toBe('{"msg":"one"}');
+      expect(server.docs.get(assignedId)?.count).toBe(1);
+      expect(server.counters).toMatchObject({ bulkRequests: 1, items: 2, accepted: 2, duplicates: 0 });
+    });
+  });
+
+  it('uses the index from the path, counts duplicate deliveries and answers 409 to create on an existing id', async () => {
+    await withServer(async (server) => {
+      await send(server.url, 'POST', '/app-logs/_bulk', ndjson({ index: { _id: 'x' } }, { n: 1 }));
+      const again = JSON.parse((await send(server.url, 'PUT', '/app-logs/_bulk', ndjson({ index: { _id: 'x' } }, { n: 2 }))).body);
+      expect(again.items[0].index).toMatchObject({ _index: 'app-logs', status: 200, result: 'updated', _version: 2 });
+      const conflict = JSON.parse((await send(server.url, 'POST', '/_bulk', ndjson({ create: { _index: 'app-logs', _id: 'x' } }, { n: 3 }))).body);
+      expect(conflict.errors).toBe(true);
+      expect(conflict.items[0].create.status).toBe(409);
+      expect(conflict.items[0].create.error.type).toBe('version_conflict_engine_exception');
+      expect(server.duplicateIds()).toEqual(['x']);
+      expect(server.docs.get('x')).toMatchObject({ count: 2, index: 'app-logs', source: '{"n":2}' });
+      expect(server.counters).toMatchObject({ duplicates: 1, conflicts: 1 });
+    });
+  });
+
+  it('answers GET / and HEAD / with an Elasticsearch 9 info body, and 404 elsewhere, always with the product header', async () => {
+    await withServer(async (server) => {
+      const info = await send(server.url, 'GET', '/');
+      expect(info.status).toBe(200);
+      expect(JSON.parse(info.body).version.number).toMatch(/^9\./);
+      expect(info.headers['x-elastic-product']).toBe('Elasticsearch');
+      const head = await send(server.url, 'HEAD', '/');
+      expect(head.status).toBe(200);
+      expect(head.headers['x-elastic-product']).toBe('Elasticsearch');
+      const missing = await send(server.url, 'GET', '/_cat/indices');
+      expect(missing.status).toBe(404);
+      expect(missing.headers['x-elastic-product']).toBe('Elasticsearch');
+    });
+  });
+
+  it('rejects a malformed body with 400 and a body above maxRequestBytes with 413', async () => {
+    await withServer(async (server) => {
+      const malformed = await send(server.url, 'POST', '/_bulk', 'not json\n{}\n');
+      expect(malformed.status).toBe(400);
+      const big = ndjson({ index: { _index: 'l' } }, { pad: 'x'.repeat(2_000) });
+      const tooLarge = await send(server.url, 'POST', '/_bulk', big);
+      expect(tooLarge.status).toBe(413);
+      expect(server.docs.size).toBe(0);
+    }, { maxRequestBytes: 1_000 });
+  });
+
+  it('answers whole-request statuses, 413 and garbage when told to', async () => {
+    await withServer(async (server) => {
+      const body = ndjson({ index: { _index: 'l' } }, { a: 1 });
+      await server.setMode({ kind: 'status', status: 429 });
+      const throttled = await send(server.url, 'POST', '/_bulk', body);
+      expect(throttled.status).toBe(429);
+      expect(JSON.parse(throttled.body).error.type).toBe('es_rejected_execution_exception');
+      await server.setMode({ kind: 'status', status: 503 });
+      expect((await send(server.url, 'POST', '/_bulk', body)).status).toBe(503);
+      await server.setMode('too-large');
+      const tooLarge = await send(server.url, 'POST', '/_bulk', body);
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.body).toBe('');
+      await server.setMode('garbage');
+      const garbage = await send(server.url, 'POST', '/_bulk', body);
+      expect(garbage.status).toBe(200);
+      expect(garbage.headers['content-type']).toContain('application/json');
+      expect(() => JSON.parse(garbage.body)).toThrow();
+      expect(server.docs.size).toBe(0);
+      await server.setMode('ok');
+      expect((await send(server.url, 'POST', '/_bulk', body)).status).toBe(200);
+      expect(server.docs.size).toBe(1);
+    });
+  });
+
+  it('fails chosen items by predicate and by a seeded fraction', async () => {
+    await withServer(async (server) => {
+      await server.setMode({ kind: 'fail-items', status: 400, predicate: (item) => item.source.includes('"bad"') });
+      const reply = JSON.parse((await send(server.url, 'POST', '/_bulk', ndjson(
+        { index: { _index: 'l', _id: '1' } }, { v: 'good' },
+        { index: { _index: 'l', _id: '2' } }, { v: 'bad' },
+      ))).body);
+      expect(reply.errors).toBe(true);
+      expect(reply.items.map((item: { index: { status: number } }) => item.index.status)).toEqual([201, 400]);
+      expect(reply.items[1].index.error.type).toBe('document_parsing_exception');
+      expect([...server.docs.keys()]).toEqual(['1']);
+
+      await server.setMode({ kind: 'fail-items', status: 429, fraction: 0.5 });
+      const lines: unknown[] = [];
+      for (let i = 0; i < 400; i++) lines.push({ index: { _index: 'l' } }, { i });
+      const many = JSON.parse((await send(server.url, 'POST', '/_bulk', ndjson(...lines))).body);
+      const failed = many.items.filter((item: { index: { status: number } }) => item.index.status === 429).length;
+      expect(failed).toBeGreaterThan(120);
+      expect(failed).toBeLessThan(280);
+      expect(server.docs.size).toBe(1 + 400 - failed);
+    });
+  });
+
+  it('refuses connections while in refuse mode and comes back on the same port', async () => {
+    await withServer(async (server) => {
+      const port = server.port;
+      await server.setMode('refuse');
+      await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await server.setMode('ok');
+      expect(server.port).toBe(port);
+      expect((await send(server.url, 'GET', '/')).status).toBe(200);
+    });
+  });
+
+  it('can start refusing, and resets sockets in reset mode', async () => {
+    await withServer(async (server) => {
+      await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await server.setMode('reset');
+      await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|EPIPE/) });
+      expect(server.counters.destroyedSockets).toBeGreaterThan(0);
+    }, { mode: 'refuse' });
+  });
+
+  it('stalls: reads the request and never answers; close() still completes', async () => {
+    const server = await startBulkServer({ mode: 'stall' });
+    const pending = send(server.url, 'POST', '/_bulk', ndjson({ index: { _index: 'l' } }, { a: 1 }), 30_000);
+    const outcome = pending.then(() => 'answered', (error: Error) => error.message);
+    await server.waitFor(() => server.counters.bulkRequests === 1);
+    const early = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 300))]);
+    expect(early).toBe('still waiting');
+    expect(server.requests.at(-1)).toMatchObject({ mode: 'stall', status: undefined });
+    await server.close();
+    expect(await outcome).toMatch(/socket hang up|ECONNRESET/);
+  });
+
+  it('keeps only the last maxRecordedRequests requests but exact counters', async () => {
+    await withServer(async (server) => {
+      for (let i = 0; i < 5; i++) await send(server.url, 'GET', '/');
+      expect(server.requests).toHaveLength(3);
+      expect(server.counters.requests).toBe(5);
+      server.reset();
+      expect(server.counters.requests).toBe(0);
+    }, { maxRecordedRequests: 3 });
+  });
+
+  it('close() is idempotent and leaves no TCP handle behind', async () => {
+    const before = await settledTcpHandles();
+    const server = await startBulkServer();
+    await send(server.url, 'GET', '/');
+    expect(tcpHandles()).toBeGreaterThan(before);
+    await Promise.all([server.close(), server.close()]);
+    await server.close();
+    expect(await settledTcpHandles()).toBe(before);
+  });
+});
