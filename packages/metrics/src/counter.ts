@@ -1,0 +1,97 @@
+// Counter: a value that only goes up.
+import { Metric, type MetricConfig, type RegistryState } from './metric.js';
+import type { Labels, SeriesState } from './series-index.js';
+import { formatValue } from './text-format.js';
+
+export interface CounterSeries extends SeriesState {
+  value: number;
+}
+
+/** A counter child bound to one label set: the cheapest way to count on a hot path. */
+export interface BoundCounter {
+  inc(value?: number): void;
+}
+
+function invalidIncrement(name: string, value: number): never {
+  throw new RangeError(`counter ${name}: increment must be a non-negative number, got ${value}`);
+}
+
+export class Counter<L extends string = never> extends Metric<L, CounterSeries> {
+  readonly type = 'counter' as const;
+  readonly samplesPerSeries = 1;
+
+  constructor(config: MetricConfig<L>, state: RegistryState) {
+    super(config, state);
+  }
+
+  protected createSeries(values: readonly string[], overflow: boolean): CounterSeries {
+    return { values, touched: true, detached: false, overflow, value: 0 };
+  }
+
+  inc(value?: number): void;
+  inc(labels: Labels<L>, value?: number): void;
+  inc(labelsOrValue?: Labels<L> | number, value?: number): void {
+    let labels: Labels<L> | undefined;
+    let amount: number;
+    if (typeof labelsOrValue === 'number') {
+      amount = labelsOrValue;
+    } else {
+      labels = labelsOrValue;
+      amount = value ?? 1;
+    }
+    if (!(amount >= 0)) invalidIncrement(this.name, amount); // also rejects NaN
+    if (this.state.destroyed) return;
+    this.add(this.resolve(labels), amount);
+  }
+
+  /** Pre-bound child: resolves the label set once; re-resolves only if its series expired. */
+  labels(labels: Labels<L>): BoundCounter {
+    let series = this.resolve(labels);
+    return {
+      inc: (amount = 1) => {
+        if (!(amount >= 0)) invalidIncrement(this.name, amount);
+        if (this.state.destroyed) return;
+        if (series.detached) series = this.reattach(series);
+        this.add(series, amount);
+      },
+    };
+  }
+
+  /** Current value of one label set (0 when it has no series). */
+  get(labels?: Labels<L>): number {
+    for (const series of this.series()) {
+      if (matches(series.values, this.labelNames, labels)) return series.value;
+    }
+    return 0;
+  }
+
+  private add(series: CounterSeries, amount: number): void {
+    series.value += amount;
+    series.touched = true;
+    if (series.overflow) this.overflowObservations++;
+  }
+
+  sampleNames(): string[] {
+    return [this.name];
+  }
+
+  formatSeries(series: CounterSeries): string {
+    const pairs = this.labelPairs(series);
+    return pairs === ''
+      ? `${this.name} ${formatValue(series.value)}\n`
+      : `${this.name}{${pairs}} ${formatValue(series.value)}\n`;
+  }
+}
+
+/** Read helper (tests, reports): does a series carry exactly these label values? */
+export function matches(
+  values: readonly string[],
+  names: readonly string[],
+  labels: { readonly [name: string]: string | number | undefined } | undefined,
+): boolean {
+  for (let i = 0; i < names.length; i++) {
+    const raw = labels?.[names[i]!];
+    if (values[i] !== (raw === undefined ? '' : String(raw))) return false;
+  }
+  return true;
+}

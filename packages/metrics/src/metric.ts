@@ -1,0 +1,138 @@
+// What counters, gauges and histograms share: configuration checks, the series index, and the
+// label part of exposition lines.
+import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, MIN_IDLE_EXPIRY_MS } from './limits.js';
+import { validateLabelNames, validateMetricName } from './names.js';
+import { SeriesIndex, type LabelValue, type Labels, type SeriesState } from './series-index.js';
+import { escapeHelp, escapeLabelValue } from './text-format.js';
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricConfig<L extends string> {
+  /** Metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`. */
+  name: string;
+  /** HELP text (any characters; escaped on output). */
+  help: string;
+  /** Every label the metric will ever carry, declared up front. */
+  labelNames?: readonly L[];
+  /** Hard cap on live series (default DEFAULT_MAX_SERIES, 1000); the overflow series is extra. */
+  maxSeries?: number;
+  /** Drop series not updated for this long (between 1× and 2× this); off by default. */
+  idleExpiryMs?: number;
+  /** Called before every scrape, to set values that are read rather than pushed. */
+  collect?: () => void | Promise<void>;
+}
+
+/** Shared with the registry: once destroyed, updates are ignored instead of growing memory. */
+export interface RegistryState {
+  destroyed: boolean;
+  readonly defaultMaxSeries: number;
+}
+
+export abstract class Metric<L extends string, S extends SeriesState> {
+  abstract readonly type: MetricType;
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly L[];
+  readonly maxSeries: number;
+  readonly idleExpiryMs: number | undefined;
+  readonly collect: (() => void | Promise<void>) | undefined;
+  /** Observations that went to the overflow series because the cap was reached. */
+  overflowObservations = 0;
+  protected readonly index: SeriesIndex<S>;
+
+  constructor(
+    config: MetricConfig<L>,
+    protected readonly state: RegistryState,
+    reservedLabels: readonly string[] = [],
+  ) {
+    if (config === null || typeof config !== 'object') throw new TypeError('metric config must be an object');
+    validateMetricName(config.name);
+    if (typeof config.help !== 'string') {
+      throw new TypeError(`metric ${config.name}: help must be a string`);
+    }
+    this.name = config.name;
+    this.help = config.help;
+    this.labelNames = validateLabelNames(config.name, config.labelNames ?? [], reservedLabels) as L[];
+    const maxSeries = config.maxSeries ?? state.defaultMaxSeries;
+    if (!Number.isInteger(maxSeries) || maxSeries < 1 || maxSeries > MAX_SERIES_LIMIT) {
+      throw new RangeError(
+        `metric ${config.name}: maxSeries must be an integer from 1 to ${MAX_SERIES_LIMIT}, got ${maxSeries}`,
+      );
+    }
+    this.maxSeries = maxSeries;
+    if (config.idleExpiryMs !== undefined) {
+      if (!Number.isFinite(config.idleExpiryMs) || config.idleExpiryMs < MIN_IDLE_EXPIRY_MS) {
+        throw new RangeError(
+          `metric ${config.name}: idleExpiryMs must be a number ≥ ${MIN_IDLE_EXPIRY_MS}, got ${config.idleExpiryMs}`,
+        );
+      }
+    }
+    this.idleExpiryMs = config.idleExpiryMs;
+    if (config.collect !== undefined && typeof config.collect !== 'function') {
+      throw new TypeError(`metric ${config.name}: collect must be a function`);
+    }
+    this.collect = config.collect;
+    this.index = new SeriesIndex<S>(this.name, this.labelNames, this.maxSeries, (values, overflow) =>
+      this.createSeries(values, overflow),
+    );
+  }
+
+  protected abstract createSeries(values: readonly string[], overflow: boolean): S;
+
+  /** Sample names this family writes (a later metric may not reuse them). */
+  abstract sampleNames(): string[];
+
+  /** Exposition lines of one series, each ending in a newline. */
+  abstract formatSeries(series: S): string;
+
+  /** How many sample lines one series writes (scrape chunking). */
+  abstract readonly samplesPerSeries: number;
+
+  /** Live series count, excluding the overflow series. */
+  get seriesCount(): number {
+    return this.index.size;
+  }
+
+  /** Series removed by idle expiry so far. */
+  get expiredSeries(): number {
+    return this.index.expiredSeries;
+  }
+
+  /** Resets every value by forgetting every series. Never throws. */
+  reset(): void {
+    this.index.clear();
+    this.overflowObservations = 0;
+  }
+
+  /** Idle-expiry sweep, run by the registry's timer. */
+  sweep(): number {
+    return this.index.sweep();
+  }
+
+  series(): IterableIterator<S> {
+    return this.index.series();
+  }
+
+  header(): string {
+    return `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`;
+  }
+
+  /** `a="x",b="y"` for a series (no braces), empty for an unlabelled metric. */
+  protected labelPairs(series: S): string {
+    const names = this.labelNames;
+    let out = '';
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0) out += ',';
+      out += `${names[i]}="${escapeLabelValue(series.values[i]!)}"`;
+    }
+    return out;
+  }
+
+  protected resolve(labels: Labels<L> | undefined): S {
+    return this.index.resolve(labels as { readonly [name: string]: LabelValue | undefined } | undefined);
+  }
+
+  protected reattach(series: S): S {
+    return this.index.resolveValues(series.values);
+  }
+}
