@@ -2,6 +2,7 @@ export {
   createScope,
   liveScopeTotals,
   DEFAULT_CLOSE_DEADLINE_MS,
+  PERIODIC_FAILED_WARNING_CODE,
   type CloseReport,
   type LiveKind,
   type PeriodicOptions,

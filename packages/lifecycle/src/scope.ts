@@ -6,6 +6,9 @@ import type { EventEmitter } from 'node:events';
  */
 export const DEFAULT_CLOSE_DEADLINE_MS = 5000;
 
+/** `warning.code` of the process warning a failing periodic task emits when it has no onError. */
+export const PERIODIC_FAILED_WARNING_CODE = 'HEAPWISE_PERIODIC_FAILED';
+
 export type LiveKind = 'timeout' | 'interval' | 'periodic' | 'listener' | 'resource' | 'scope';
 
 export interface TimerHandle {
@@ -206,7 +209,10 @@ class ScopeImpl implements Scope {
     this.#assertOpen(`periodic task "${name}"`);
     const onError =
       options.onError ??
-      ((error: unknown) => process.emitWarning(`periodic task "${name}" of scope "${this.name}" failed: ${describeError(error)}`));
+      ((error: unknown) =>
+        process.emitWarning(`periodic task "${name}" of scope "${this.name}" failed: ${describeError(error)}`, {
+          code: PERIODIC_FAILED_WARNING_CODE,
+        }));
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> | undefined;
