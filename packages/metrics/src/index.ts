@@ -19,3 +19,34 @@ export {
   OVERFLOW_LABEL_VALUE,
   SCRAPE_SAMPLES_PER_YIELD,
 } from './limits.js';
+export { createMetricsHandler } from './http-handler.js';
+export type { MetricsHandler, MetricsHandlerOptions } from './http-handler.js';
+export {
+  collectRuntimeMetrics,
+  DEFAULT_EVENT_LOOP_RESOLUTION_MS,
+  GC_DURATION_BUCKETS_SECONDS,
+} from './runtime-metrics.js';
+export type { RuntimeMetricsHandle, RuntimeMetricsOptions } from './runtime-metrics.js';
+export {
+  createMemoryMonitor,
+  readProcessMemory,
+  validateThresholds,
+  CLEANUP_ACTION_TIMEOUT_MS,
+  DEFAULT_CHECK_INTERVAL_MS,
+  DEFAULT_CLEANUP_COOLDOWN_MS,
+  DEFAULT_CRITICAL_FRACTION,
+  DEFAULT_MAX_CLEANUP_HISTORY,
+  DEFAULT_WARNING_FRACTION,
+  MIN_CHECK_INTERVAL_MS,
+} from './memory-monitor.js';
+export type {
+  CleanupAction,
+  CleanupLevel,
+  CleanupRecord,
+  MemoryMonitor,
+  MemoryMonitorOptions,
+  MemoryReading,
+  MemoryReport,
+  MemoryStatus,
+  MemoryThresholds,
+} from './memory-monitor.js';
