@@ -1,49 +1,60 @@
-// Bootstrap CLI: just enough of `heapwise run` and `heapwise turbo` for the
-// monorepo to build; replaced by the full implementation (issue #3).
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// `heapwise`: dispatches to commands/<name>.ts through one table. A new subcommand is a file in
+// commands/ and one line in COMMANDS.
+import { ConfigError } from './parse.js';
+import { UsageError, type Command, type CommandContext } from './commands/common.js';
+import { doctorCommand } from './commands/doctor.js';
+import { printCommand } from './commands/print.js';
+import { runCommand } from './commands/run.js';
+import { syncCommand } from './commands/sync.js';
+import { turboCommand } from './commands/turbo.js';
 
-function findConfig(start: string): string | undefined {
-  for (let dir = start; ; dir = dirname(dir)) {
-    const candidate = join(dir, '.node-options');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) return undefined;
+const COMMANDS: readonly Command[] = [runCommand, turboCommand, printCommand, doctorCommand, syncCommand];
+
+/** Exit code of a usage or configuration error. */
+export const EXIT_USAGE = 2;
+
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'Usage: heapwise <command> [options]   (heapwise <command> --help for more)',
+    '',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+  ].join('\n');
+}
+
+export async function main(argv: string[], context: CommandContext): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    context.out(mainHelp());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  try {
+    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    // `run … -- cmd --help` is the command's --help, not ours; turbo passes its args through.
+    const ownArgs = command.name === 'run' ? args.slice(0, args.includes('--') ? args.indexOf('--') : args.length) : args;
+    if (command.name !== 'turbo' && (ownArgs.includes('--help') || ownArgs.includes('-h'))) {
+      context.out(command.help);
+      return 0;
+    }
+    return await command.main(args, context);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.message.split('\n')) context.err(problem);
+      return EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      context.err(`heapwise: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    throw error;
   }
 }
 
-function flagsFor(task: string): string[] {
-  const file = findConfig(process.cwd());
-  if (!file) return [];
-  const flags: string[] = [];
-  let section: string | undefined;
-  for (const raw of readFileSync(file, 'utf8').split('\n')) {
-    const line = raw.replace(/#.*/, '').trim();
-    if (!line) continue;
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) section = header[1];
-    else if (section === undefined || section === task) flags.push(line);
-  }
-  return flags;
-}
-
-function exec(command: string, args: string[], env: NodeJS.ProcessEnv): void {
-  const child = spawn(command, args, { stdio: 'inherit', env });
-  child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? 15 : 1)));
-}
-
-const [sub, ...rest] = process.argv.slice(2);
-if (sub === 'run') {
-  const task = rest[0] ?? '';
-  const sep = rest.indexOf('--');
-  const [command, ...args] = rest.slice(sep + 1);
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', ...flagsFor(task)].join(' ').trim();
-  exec(command ?? 'true', args, { ...process.env, NODE_OPTIONS: nodeOptions });
-} else if (sub === 'turbo') {
-  exec('turbo', ['run', ...rest], { ...process.env, TURBO_TELEMETRY_DISABLED: '1' });
-} else if (sub === 'print') {
-  console.log(flagsFor(rest[0] ?? '').join(' '));
-} else {
-  console.error(`heapwise: unknown command ${sub ?? ''}`);
-  process.exit(2);
-}
+const exitCode = await main(process.argv.slice(2), {
+  cwd: process.cwd(),
+  env: process.env,
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+});
+process.exitCode = exitCode;

@@ -1,1 +1,6 @@
-export {};
+export * from './parse.js';
+export * from './memory.js';
+export * from './budget.js';
+export * from './resolve.js';
+export * from './size.js';
+export * from './runtime.js';

@@ -1,0 +1,66 @@
+import { basename } from 'node:path';
+import { formatFlag, NODE_ONLY_MARKER } from '../parse.js';
+import { APPLIED_GOMEMLIMIT_ENV, APPLIED_NODE_OPTIONS_ENV, callerEnvironment, resolveTask, taskFlags } from '../resolve.js';
+import { runChild } from '../child.js';
+import { CONFIG_OPTION, UsageError, concurrency, loadConfig, memoryLimit, parseOptions, type Command } from './common.js';
+
+/** `node`, `node.exe`, or the very binary running us. */
+function isNodeCommand(command: string): boolean {
+  return command === process.execPath || /^node(\.exe)?$/i.test(basename(command));
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a command with the task\'s NODE_OPTIONS and GOMEMLIMIT, fitted to the memory budget',
+  help: `Usage: heapwise run <task> [--config <file>] -- <command> [args…]
+
+Runs <command> with NODE_OPTIONS = the caller's NODE_OPTIONS + the task's flags from .node-options
+(a flag the caller set explicitly wins, with a note), the heap fitted to the memory budget, and
+GOMEMLIMIT set from the same figure. Lines marked '${NODE_ONLY_MARKER}' go on the command line when
+<command> is node, and are refused otherwise. The budget divides by $HEAPWISE_CONCURRENCY (set by
+\`heapwise turbo\`), else 1.
+Signals reach the command exactly once (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR2). The exit code is
+the command's, or 128+signal when it was killed; 2 for a usage or configuration error; 127 when the
+command cannot be started.`,
+  async main(args, context) {
+    const separator = args.indexOf('--');
+    if (separator === -1) throw new UsageError('run: missing -- before the command (heapwise run <task> -- <command> [args…])');
+    const { values, positionals } = parseOptions(args.slice(0, separator), { ...CONFIG_OPTION });
+    const [task, ...extra] = positionals;
+    const [command, ...commandArgs] = args.slice(separator + 1);
+    if (task === undefined) throw new UsageError('run: missing <task> (heapwise run <task> -- <command> [args…])');
+    if (extra.length > 0) throw new UsageError(`run: unexpected argument '${extra[0]}' before --`);
+    if (command === undefined) throw new UsageError('run: missing <command> after --');
+
+    const config = loadConfig(context, values.config);
+    const caller = callerEnvironment(context.env);
+    const resolution = resolveTask(config, task, {
+      memory: memoryLimit(context, undefined),
+      concurrency: concurrency(context, undefined),
+      callerNodeOptions: caller.nodeOptions,
+      callerGoMemLimit: caller.goMemLimit,
+    });
+
+    let finalArgs = commandArgs;
+    const nodeOnly = taskFlags(config, task).filter((flag) => flag.nodeOnly);
+    if (nodeOnly.length > 0) {
+      if (!isNodeCommand(command)) {
+        const first = nodeOnly[0]!;
+        throw new UsageError(
+          `${config.file}:${first.line}: '${NODE_ONLY_MARKER} ${formatFlag(first)}' is for the node command line only, ` +
+            `and [${task}] runs '${command}', not node`,
+        );
+      }
+      finalArgs = [...nodeOnly.map(formatFlag), ...commandArgs];
+    }
+    for (const note of resolution.notes) context.err(`heapwise: ${note}`);
+
+    const env: NodeJS.ProcessEnv = { ...context.env, GOMEMLIMIT: resolution.goMemLimit };
+    if (resolution.nodeOptions === '') delete env.NODE_OPTIONS;
+    else env.NODE_OPTIONS = resolution.nodeOptions;
+    env[APPLIED_NODE_OPTIONS_ENV] = resolution.flags.join(' ');
+    if (caller.goMemLimit === undefined) env[APPLIED_GOMEMLIMIT_ENV] = resolution.goMemLimit;
+    else delete env[APPLIED_GOMEMLIMIT_ENV];
+    return runChild(command, finalArgs, { env, cwd: context.cwd });
+  },
+};

@@ -1,0 +1,16 @@
+export { DIFF_CONTEXT_LINES, MAX_DIFF_CELLS, unifiedDiff } from './diff.js';
+export { InitError } from './errors.js';
+export { extractHeapFlags, hasHeapFlag, type ExtractedHeapFlags } from './heap-flags.js';
+export { applyInit, planInit, SERVICE_DIRS, type FileChange, type InitPlan, type PlanInitOptions } from './plan.js';
+export {
+  DEFAULT_PROFILES,
+  INIT_TASKS,
+  raiseRequestedSizes,
+  readRequestedSizes,
+  renderNodeOptions,
+  type InitTask,
+  type Profile,
+} from './profiles.js';
+export { extendPreset, presetFor, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
+export { expandPatterns, parsePnpmPackages, readWorkspace, type Workspace } from './workspace.js';
+export { wrapScript } from './wrap-script.js';

@@ -1,0 +1,149 @@
+// `heapwise init` as two steps: planInit reads everything and computes every
+// new file in memory (any problem throws before a byte is written), and
+// applyInit writes the plan all-or-nothing.
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { unifiedDiff } from './diff.js';
+import { InitError } from './errors.js';
+import { parseObject } from './jsonc.js';
+import { planPackageJson } from './package-json.js';
+import { DEFAULT_PROFILES, INIT_TASKS, raiseRequestedSizes, renderNodeOptions, type InitTask, type Profile } from './profiles.js';
+import { extendPreset, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
+import { readWorkspace, type Workspace } from './workspace.js';
+
+export interface FileChange {
+  /** Absolute path. */
+  readonly path: string;
+  /** Relative to the workspace root, `/`-separated (as shown in the diff). */
+  readonly relativePath: string;
+  /** Current content; null when the file is created. */
+  readonly before: string | null;
+  readonly after: string;
+}
+
+export interface InitPlan {
+  readonly root: string;
+  readonly manager: Workspace['manager'];
+  /** Only files whose content changes; empty when the workspace is already set up. */
+  readonly changes: readonly FileChange[];
+  /** Unified diff of every change, '' when there is none. */
+  readonly diff: string;
+  /** Heap sizes found in scripts, per task, with where they came from. */
+  readonly foundSizes: readonly { task: InitTask; sizeMb: number; file: string }[];
+  /** Things init saw and deliberately left alone. */
+  readonly notes: readonly string[];
+}
+
+export interface PlanInitOptions {
+  /** Version range written for the heapwise dev dependencies; default `^` + this package's version. */
+  readonly versionRange?: string;
+}
+
+/** Top-level directories whose packages are deployable services (service.json preset); everything else is a library. */
+export const SERVICE_DIRS: readonly string[] = ['apps', 'services'];
+const NODE_OPTIONS_PACKAGE = '@heapwise/node-options';
+const TEMP_SUFFIX = '.heapwise-init.tmp';
+
+function ownVersion(): string {
+  // src/init/plan.ts and dist/init/plan.js are both two levels below package.json.
+  const require = createRequire(import.meta.url);
+  return (require('../../package.json') as { version: string }).version;
+}
+
+function readIfExists(path: string): string | null {
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
+}
+
+export function planInit(root: string, options: PlanInitOptions = {}): InitPlan {
+  const workspace = readWorkspace(root);
+  const range = options.versionRange ?? `^${ownVersion()}`;
+  const changes: FileChange[] = [];
+  const notes: string[] = [];
+  const foundSizes: { task: InitTask; sizeMb: number; file: string }[] = [];
+  const record = (relativePath: string, before: string | null, after: string) => {
+    if (before !== after) changes.push({ path: join(root, relativePath), relativePath, before, after });
+  };
+  const collect = (file: string, sizes: ReadonlyMap<InitTask, number[]>) => {
+    for (const [task, list] of sizes) for (const sizeMb of list) foundSizes.push({ task, sizeMb, file });
+  };
+
+  // The root: heap flags out of its scripts (they reach every task through
+  // NODE_OPTIONS today), the CLI in as a dev dependency; scripts unwrapped.
+  const rootText = readFileSync(join(root, 'package.json'), 'utf8');
+  const rootPlan = planPackageJson('package.json', rootText, {
+    isRoot: true,
+    devDependencies: new Map([[NODE_OPTIONS_PACKAGE, range]]),
+  });
+  collect('package.json', rootPlan.sizesMb);
+  notes.push(...rootPlan.notes);
+  record('package.json', rootText, rootPlan.after);
+
+  for (const dir of workspace.packageDirs) {
+    const tsconfigPath = `${dir}/tsconfig.json`;
+    const tsconfigText = readIfExists(join(root, tsconfigPath));
+    const packagePath = `${dir}/package.json`;
+    const packageText = readFileSync(join(root, packagePath), 'utf8');
+    const scripts = parseObject(packagePath, packageText, false).scripts ?? {};
+    // Only a package with a task script runs `heapwise`.
+    const runsTasks = INIT_TASKS.some((task) => typeof (scripts as Record<string, unknown>)[task] === 'string');
+    const devDependencies = new Map(runsTasks ? [[NODE_OPTIONS_PACKAGE, range]] : []);
+    if (tsconfigText !== null) {
+      const kind: PresetKind = SERVICE_DIRS.includes(dir.split('/')[0] ?? '') ? 'service' : 'library';
+      record(tsconfigPath, tsconfigText, extendPreset(tsconfigPath, tsconfigText, kind));
+      devDependencies.set(PRESET_PACKAGE, range);
+    }
+    const packagePlan = planPackageJson(packagePath, packageText, { isRoot: false, devDependencies });
+    collect(packagePath, packagePlan.sizesMb);
+    notes.push(...packagePlan.notes);
+    record(packagePath, packageText, packagePlan.after);
+  }
+
+  // The largest size found per task becomes its request; a default is never
+  // lowered by a smaller hard-coded size (other packages relied on it).
+  const largest = new Map<InitTask, number>();
+  for (const { task, sizeMb } of foundSizes) largest.set(task, Math.max(largest.get(task) ?? 0, sizeMb));
+  const nodeOptionsText = readIfExists(join(root, '.node-options'));
+  if (nodeOptionsText === null) {
+    const profiles = Object.fromEntries(
+      INIT_TASKS.map((task): [InitTask, Profile] => {
+        const profile = DEFAULT_PROFILES[task];
+        return [task, { ...profile, maxOldSpaceSizeMb: Math.max(profile.maxOldSpaceSizeMb, largest.get(task) ?? 0) }];
+      }),
+    ) as Record<InitTask, Profile>;
+    record('.node-options', null, renderNodeOptions(profiles));
+  } else {
+    record('.node-options', nodeOptionsText, raiseRequestedSizes(nodeOptionsText, largest));
+  }
+
+  changes.sort((a, b) => a.relativePath.localeCompare(b.relativePath));
+  const diff = changes.map((change) => unifiedDiff(change.relativePath, change.before, change.after)).join('');
+  return { root, manager: workspace.manager, changes, diff, foundSizes, notes };
+}
+
+/**
+ * Writes a plan. Every file is first checked against the content the plan was
+ * computed from, then written to a temporary file beside it; only when all of
+ * them are written are they renamed into place. A failure before the renames
+ * removes the temporaries and leaves the workspace as it was.
+ */
+export function applyInit(plan: InitPlan): void {
+  for (const change of plan.changes) {
+    if (readIfExists(change.path) !== change.before) {
+      throw new InitError(`${change.relativePath} changed since the plan was made; run heapwise init again. Nothing was changed.`);
+    }
+  }
+  const written: string[] = [];
+  try {
+    for (const change of plan.changes) {
+      const temp = `${change.path}${TEMP_SUFFIX}`;
+      writeFileSync(temp, change.after, { flag: 'wx' });
+      written.push(temp);
+      if (change.before !== null) chmodSync(temp, statSync(change.path).mode);
+    }
+  } catch (error) {
+    for (const temp of written) rmSync(temp, { force: true });
+    throw error;
+  }
+  for (const change of plan.changes) renameSync(`${change.path}${TEMP_SUFFIX}`, change.path);
+}
