@@ -3,12 +3,13 @@
 import { ConfigError } from './parse.js';
 import { UsageError, type Command, type CommandContext } from './commands/common.js';
 import { doctorCommand } from './commands/doctor.js';
+import { initCommand } from './commands/init.js';
 import { printCommand } from './commands/print.js';
 import { runCommand } from './commands/run.js';
 import { syncCommand } from './commands/sync.js';
 import { turboCommand } from './commands/turbo.js';
 
-const COMMANDS: readonly Command[] = [runCommand, turboCommand, printCommand, doctorCommand, syncCommand];
+const COMMANDS: readonly Command[] = [runCommand, turboCommand, printCommand, doctorCommand, syncCommand, initCommand];
 
 /** Exit code of a usage or configuration error. */
 export const EXIT_USAGE = 2;

@@ -1,26 +1,21 @@
 // `heapwise init [--dry-run]`: set up heapwise in an existing turbo monorepo.
-// Prints the diff of every change; writes nothing with --dry-run or when any
-// file cannot be handled (the error names it).
+// Prints the diff of every change; writes nothing with --dry-run, and nothing
+// at all when any file cannot be handled (the error names it).
 import { resolve } from 'node:path';
 import { applyInit, InitError, planInit, type InitPlan } from '../init/index.js';
+import { parseOptions, UsageError, type Command } from './common.js';
 
-export const INIT_USAGE = 'usage: heapwise init [--dry-run] [--root <dir>]';
-
-export interface InitIo {
-  readonly cwd: string;
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
-
-function summary(plan: InitPlan, dryRun: boolean): string {
+function summary(plan: InitPlan, dryRun: boolean): string[] {
   const lines: string[] = [];
-  for (const found of plan.foundSizes) {
-    lines.push(`moved --max-old-space-size=${found.sizeMb} from ${found.file} (${found.task}) into .node-options [${found.task}]`);
+  const tasks = [...new Set(plan.foundSizes.map((found) => found.task))];
+  for (const task of tasks) {
+    const found = plan.foundSizes.filter((entry) => entry.task === task).map((entry) => `${entry.sizeMb} in ${entry.file}`);
+    lines.push(`[${task}] --max-old-space-size found ${found.join(', ')}: removed from the scripts; .node-options requests the largest`);
   }
   lines.push(...plan.notes.map((note) => `note: ${note}`));
   if (plan.changes.length === 0) {
     lines.push('heapwise init: nothing to change; this workspace is already set up.');
-    return `${lines.join('\n')}\n`;
+    return lines;
   }
   const files = `${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'}`;
   if (dryRun) {
@@ -29,36 +24,44 @@ function summary(plan: InitPlan, dryRun: boolean): string {
     const install = plan.manager === 'pnpm' ? 'pnpm install' : 'npm install';
     lines.push(`heapwise init: ${files} changed.`, `next: run \`${install}\` for the new dev dependencies, then \`npx heapwise doctor\`.`);
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
-/** Runs the command; returns the exit code (0 done, 2 usage or a problem in the repository). */
-export function runInit(args: readonly string[], io: InitIo): number {
-  let dryRun = false;
-  let root = io.cwd;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--dry-run') dryRun = true;
-    else if (arg === '--root' && args[i + 1] !== undefined) root = resolve(io.cwd, args[++i] ?? '');
-    else if (arg === '--help' || arg === '-h') {
-      io.stdout(`${INIT_USAGE}\n`);
-      return 0;
-    } else {
-      io.stderr(`heapwise init: unknown argument ${arg}\n${INIT_USAGE}\n`);
-      return 2;
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'set up heapwise in an existing npm or pnpm turbo monorepo; prints the diff',
+  help: `Usage: heapwise init [--dry-run] [--root <dir>]
+
+Run at the root of an npm (package.json "workspaces") or pnpm (pnpm-workspace.yaml) workspace that
+uses turbo. It:
+  - writes .node-options with the build, typecheck, test and dev profiles (or raises the sizes in
+    an existing one);
+  - moves every --max-old-space-size=N hard-coded in those scripts (node flag, cross-env or
+    NODE_OPTIONS= prefix) into .node-options, keeping the largest per task;
+  - wraps each package's build, typecheck, test and dev scripts with \`heapwise run <task> --\`;
+  - makes each package's tsconfig.json extend @heapwise/tsconfig/library.json (service.json under
+    apps/ and services/), keeping comments and its own extends;
+  - adds @heapwise/node-options and @heapwise/tsconfig to devDependencies.
+Prints a unified diff of every change. Nothing is written when any file cannot be handled.
+Running it again changes nothing.
+  --dry-run       print the diff, write nothing
+  --root <dir>    the workspace root (default: the working directory)`,
+  async main(args, context) {
+    const { values, positionals } = parseOptions(args, { 'dry-run': { type: 'boolean' }, root: { type: 'string' } });
+    if (positionals.length > 0) throw new UsageError(`init: unexpected argument '${positionals[0]}'`);
+    const root = typeof values.root === 'string' ? resolve(context.cwd, values.root) : context.cwd;
+    const dryRun = values['dry-run'] === true;
+    let plan: InitPlan;
+    try {
+      plan = planInit(root);
+      if (!dryRun) applyInit(plan);
+    } catch (error) {
+      if (error instanceof InitError) throw new UsageError(`init: ${error.message}`);
+      throw error;
     }
-  }
-  try {
-    const plan = planInit(root);
-    io.stdout(plan.diff);
-    if (!dryRun) applyInit(plan);
-    io.stdout(summary(plan, dryRun));
+    // The diff already ends with a newline; `out` adds one per call.
+    if (plan.diff !== '') context.out(plan.diff.replace(/\n$/, ''));
+    for (const line of summary(plan, dryRun)) context.out(line);
     return 0;
-  } catch (error) {
-    if (error instanceof InitError) {
-      io.stderr(`heapwise init: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-}
+  },
+};

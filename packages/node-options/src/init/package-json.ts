@@ -56,7 +56,11 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
     if (declared.has(name) || pkg.name === name) continue;
     // Alphabetical when the list already is (npm keeps it so), else at the end.
     const index = isSorted(devKeys) ? devKeys.filter((key) => key < name).length : devKeys.length;
-    after = setProperty(after, ['devDependencies', name], range, () => index);
+    after =
+      pkg.devDependencies === undefined && devKeys.length === 0
+        ? // A new "devDependencies" goes last, where npm would put it.
+          setProperty(after, ['devDependencies'], { [name]: range })
+        : setProperty(after, ['devDependencies', name], range, () => index);
     devKeys.splice(index, 0, name);
   }
   return { after, sizesMb, notes };
