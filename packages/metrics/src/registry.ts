@@ -91,9 +91,9 @@ class MetricsRegistry implements Registry {
       const owner = this.sampleOwners.get(sample);
       if (owner !== undefined) {
         throw new Error(
-          owner === metric.name
+          owner === metric.name && this.metricsByName.has(owner)
             ? `metric ${metric.name} is already registered`
-            : `metric ${metric.name}: sample name ${sample} is already written by ${owner}`,
+            : `metric ${metric.name}: sample name ${sample} is already written by ${owner}${this.metricsByName.has(owner) ? '' : ' (reserved by the registry)'}`,
         );
       }
     }
