@@ -18,6 +18,7 @@ export interface BoundGauge {
 export class Gauge<L extends string = never> extends Metric<L, GaugeSeries> {
   readonly type = 'gauge' as const;
   readonly samplesPerSeries = 1;
+  protected override readonly zeroBeforeFirstUpdate = false;
 
   constructor(config: MetricConfig<L>, state: RegistryState) {
     super(config, state);

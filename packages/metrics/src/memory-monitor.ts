@@ -92,6 +92,8 @@ export interface MemoryMonitorOptions {
   cleanupActions?: Readonly<Record<string, CleanupAction>>;
   /** Default 20. */
   maxCleanupHistory?: number;
+  /** Per-action deadline (default CLEANUP_ACTION_TIMEOUT_MS, 5000). */
+  cleanupActionTimeoutMs?: number;
   /** Forced GC for aggressive cleanups; default globalThis.gc when exposed, false to disable. */
   gc?: (() => void) | false;
   /** Called when the status changes (errors are swallowed). */
@@ -176,6 +178,10 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
   }
   const maxHistory = options.maxCleanupHistory ?? DEFAULT_MAX_CLEANUP_HISTORY;
   const history = new RingBuffer<CleanupRecord>(maxHistory);
+  const actionTimeoutMs = options.cleanupActionTimeoutMs ?? CLEANUP_ACTION_TIMEOUT_MS;
+  if (!Number.isFinite(actionTimeoutMs) || actionTimeoutMs <= 0) {
+    throw new RangeError(`cleanupActionTimeoutMs must be a positive number, got ${actionTimeoutMs}`);
+  }
 
   let lastReading = readMemory();
   const limitMb = lastReading.heapSizeLimitBytes / BYTES_PER_MB;
@@ -219,8 +225,8 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
     try {
       const timedOut = new Promise<never>((_, reject) => {
         timer = scope.setTimeout(
-          () => reject(new Error(`timed out after ${CLEANUP_ACTION_TIMEOUT_MS} ms`)),
-          CLEANUP_ACTION_TIMEOUT_MS,
+          () => reject(new Error(`timed out after ${actionTimeoutMs} ms`)),
+          actionTimeoutMs,
           `cleanup ${name}`,
         );
       });

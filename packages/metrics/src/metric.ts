@@ -109,7 +109,16 @@ export abstract class Metric<L extends string, S extends SeriesState> {
     return this.index.sweep();
   }
 
+  /**
+   * Unlabelled counters and histograms are written as 0 before their first update (so rate()
+   * and alerts see them from the first scrape); an unlabelled gauge only once it has been set.
+   */
+  protected readonly zeroBeforeFirstUpdate: boolean = true;
+
   series(): IterableIterator<S> {
+    if (this.zeroBeforeFirstUpdate && this.labelNames.length === 0 && this.index.size === 0) {
+      this.index.resolve(undefined);
+    }
     return this.index.series();
   }
 
