@@ -1,0 +1,68 @@
+/**
+ * Every limit of @heapwise/logger with its default, in one place. Each is also an option of the
+ * function that uses it; the README's "Limits" table is this file.
+ */
+
+/** Defaults of `createElasticsearchShipper(options)`. */
+export const SHIPPER_DEFAULTS = {
+  /** Index name; `%{+yyyy.MM.dd}` (also `yy`, `HH`, `mm`) is the record's write time in UTC. */
+  index: 'logs-%{+yyyy.MM.dd}',
+  /** `_bulk` operation: `index`, or `create` (required by data streams). */
+  op: 'index',
+  /**
+   * Give each record its own `_id` so that re-sending a batch whose answer was lost (timeout, reset,
+   * garbage) overwrites instead of duplicating; with `create`, the 409 that follows counts as shipped.
+   */
+  assignIds: true,
+  /** Records held (queued plus in flight) before the oldest are dropped. */
+  maxBufferedItems: 1000,
+  /** UTF-8 bytes of the records held (queued plus in flight) before the oldest are dropped. */
+  maxBufferedBytes: 16 * 1024 * 1024,
+  /** A single record above this many UTF-8 bytes is dropped as `too_large` when written. */
+  maxRecordBytes: 1024 * 1024,
+  /** Share of the item and byte caps freed on overflow, oldest records first. */
+  purgeRatio: 0.2,
+  /** A record older than this when a pass picks it up is dropped as `expired`. */
+  maxAgeMs: 60 * 60 * 1000,
+  /** Records per `_bulk` request. */
+  maxBatchSize: 100,
+  /** UTF-8 bytes of records per `_bulk` request (Elasticsearch advises 5–15 MB requests). */
+  maxBatchBytes: 5 * 1024 * 1024,
+  /** A processing pass stops starting requests after this long, and its requests time out by then. */
+  maxProcessingMs: 5_000,
+  /** How long a record waits for more to fill a batch before a pass ships it anyway. */
+  flushIntervalMs: 1_000,
+  /** Timeout of one `_bulk` request (also bounded by what is left of the pass). */
+  requestTimeoutMs: 5_000,
+  /** First backoff after a failure; doubles with each consecutive failure … */
+  minBackoffMs: 100,
+  /** … up to this cap. The delay is drawn in [delay / 2, delay] (jitter). */
+  maxBackoffMs: 30_000,
+  /** Default deadline of `flush()` and `close()`. */
+  closeDeadlineMs: 5_000,
+} as const;
+
+/** Defaults of the HTTP logging middleware. */
+export const HTTP_LOGGING_DEFAULTS = {
+  /** Response bodies are captured (when asked) up to this many bytes; past it capture stops. */
+  maxResponseBufferBytes: 10 * 1024 * 1024,
+  /** Query parameters whose values are replaced by `[Redacted]` in the logged URL (case-insensitive). */
+  secretQueryParams: ['token', 'access_token', 'refresh_token', 'id_token', 'api_key', 'apikey', 'key', 'password', 'secret', 'client_secret', 'signature', 'sig', 'code', 'auth'],
+} as const;
+
+/** Defaults of redaction in `createLogger(options)`. */
+export const REDACTION_DEFAULTS = {
+  /** Keys whose values are censored at any depth (compared case-insensitively). */
+  keys: [
+    'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'password', 'passwd', 'pass', 'secret',
+    'token', 'accesstoken', 'access_token', 'refreshtoken', 'refresh_token', 'idtoken', 'id_token',
+    'apikey', 'api_key', 'x-api-key', 'clientsecret', 'client_secret', 'privatekey', 'private_key',
+    'sessionid', 'session_id', 'creditcard', 'cardnumber',
+  ],
+  /** The value written instead of a secret. */
+  censor: '[Redacted]',
+  /** Objects deeper than this are not searched (a cycle or a huge tree costs bounded time). */
+  maxDepth: 8,
+  /** At most this many keys are examined per log call; the rest is written unexamined. */
+  maxKeys: 2_000,
+} as const;
