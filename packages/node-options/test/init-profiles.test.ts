@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILES, INIT_TASKS, raiseRequestedSizes, readRequestedSizes, renderNodeOptions } from '../src/init/profiles.js';
-import { repoRoot } from './helpers.js';
+import { repoRoot } from './init-fixtures.js';
 
 /** Flags per `[section]` of a .node-options text, ignoring comments, blank and `key = value` lines. */
 function flagsBySection(text: string): Record<string, string[]> {

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInit, planInit, InitError } from '../src/init/index.js';
-import { npmWorkspace, pnpmWorkspace, read, snapshot, UI_TSCONFIG, writeTree, type Files } from './init-fixtures.js';
-import { runCli } from './helpers.js';
+import { npmWorkspace, pnpmWorkspace, read, runInitCli, snapshot, UI_TSCONFIG, writeTree, type Files } from './init-fixtures.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -228,19 +227,19 @@ describe('heapwise init (CLI)', () => {
   it('--dry-run prints the diff and writes nothing; then init applies; a second init reports nothing to change', async () => {
     const root = fixture(npmWorkspace());
     const before = snapshot(root);
-    const dry = await runCli(['init', '--dry-run'], { cwd: root });
+    const dry = await runInitCli(['init', '--dry-run'], root);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('+++ b/.node-options');
     expect(dry.stdout).toContain('-    "build": "node --max-old-space-size=8192 ./scripts/build.js",');
     expect(dry.stdout).toContain('8 files would change (dry run: nothing was written)');
     expect(snapshot(root)).toEqual(before);
 
-    const real = await runCli(['init'], { cwd: root });
+    const real = await runInitCli(['init'], root);
     expect(real.code).toBe(0);
     expect(real.stdout).toBe(dry.stdout.replace('8 files would change (dry run: nothing was written).', '8 files changed.\nnext: run `npm install` for the new dev dependencies, then `npx heapwise doctor`.'));
     expect(readFileSync(join(root, '.node-options'), 'utf8')).toContain('--max-old-space-size=8192');
 
-    const again = await runCli(['init'], { cwd: root });
+    const again = await runInitCli(['init'], root);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to change');
     expect(again.stdout).not.toContain('+++');
@@ -249,7 +248,7 @@ describe('heapwise init (CLI)', () => {
   it('exits 2 with one line naming the broken file', async () => {
     const root = fixture({ ...npmWorkspace(), 'packages/ui/tsconfig.json': '{ "compilerOptions": ' });
     const before = snapshot(root);
-    const result = await runCli(['init'], { cwd: root });
+    const result = await runInitCli(['init'], root);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('packages/ui/tsconfig.json:1:');
