@@ -88,6 +88,11 @@ interface Entry {
   dispose: (remainingMs: number) => unknown;
   /** For `release()`: the adopted resource. */
   resource?: unknown;
+  /**
+   * True when dispose() is bounded by the deadline it is given (a child scope whose close this
+   * starts): then close() waits for its report, which names precisely what is stuck inside it.
+   */
+  boundedByDeadline?: () => boolean;
 }
 
 /** Process-wide counters for metrics; no references to scopes are kept, so they cannot leak. */
@@ -301,7 +306,13 @@ class ScopeImpl implements Scope {
       this.#forget(id);
     });
     this.#children.add(child);
-    id = this.#add({ kind: 'scope', name, dispose: (remainingMs) => child.close(remainingMs) });
+    id = this.#add({
+      kind: 'scope',
+      name,
+      dispose: (remainingMs) => child.close(remainingMs),
+      // A child closed earlier on its own may have a longer deadline than ours.
+      boundedByDeadline: () => !child.closed,
+    });
     return child;
   }
 
@@ -348,6 +359,7 @@ class ScopeImpl implements Scope {
         this.#forget(id);
         const label = `${entry.kind} ${entry.name}`;
         let result: unknown;
+        const bounded = entry.boundedByDeadline?.() === true;
         try {
           const remainingMs = Math.max(0, deadlineMs - (performance.now() - startedAt));
           result = entry.dispose(remainingMs);
@@ -360,11 +372,11 @@ class ScopeImpl implements Scope {
           (value) => ({ value }),
           (error: unknown) => ({ error }),
         );
-        if (pastDeadline) {
+        if (pastDeadline && !bounded) {
           report.pending.push(label);
           continue;
         }
-        const outcome = await Promise.race([settled, deadlinePassed]);
+        const outcome = bounded ? await settled : await Promise.race([settled, deadlinePassed]);
         if (outcome === 'deadline') {
           pastDeadline = true;
           report.pending.push(label);

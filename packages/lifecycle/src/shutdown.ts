@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Scope } from './scope.js';
+import type { CloseReport, Scope } from './scope.js';
 
 /** How long a shutdown may take before it names what is still open and exits 1. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5000;
@@ -41,6 +41,8 @@ interface TrackedServer {
   inFlight: Set<ServerResponse>;
   onRequest: (request: IncomingMessage, response: ServerResponse) => void;
   closed: boolean;
+  /** Its address, taken before close() (after it, address() is null). */
+  label: string;
 }
 
 function describeServer(server: Server): string {
@@ -81,12 +83,14 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
   let exited = false;
   let deadlineTimer: NodeJS.Timeout | undefined;
   let closeIdleTimer: NodeJS.Timeout | undefined;
+  let scopeClosing: Promise<CloseReport> | undefined;
 
   const tracked: TrackedServer[] = (options.servers ?? []).map((server) => {
     const entry: TrackedServer = {
       server,
       inFlight: new Set(),
       closed: false,
+      label: describeServer(server),
       onRequest: (_request, response) => {
         entry.inFlight.add(response);
         response.once('close', () => entry.inFlight.delete(response));
@@ -136,7 +140,7 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
     const open: string[] = [];
     for (const entry of tracked) {
       if (entry.closed) continue;
-      open.push(`${describeServer(entry.server)} (${entry.inFlight.size} in-flight requests)`);
+      open.push(`${entry.label} (${entry.inFlight.size} in-flight requests)`);
     }
     if (scope !== undefined && !scope.closed) {
       for (const item of scope.stats().live) open.push(`scope ${scope.name}: ${item.kind} ${item.name}`);
@@ -145,6 +149,7 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
   }
 
   async function drain(entry: TrackedServer): Promise<void> {
+    if (entry.server.listening) entry.label = describeServer(entry.server);
     for (const response of entry.inFlight) markConnectionClose(response);
     await new Promise<void>((resolve) => {
       // close() stops accepting and resolves once every connection ended; ERR_SERVER_NOT_RUNNING
@@ -180,7 +185,8 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
 
     if (scope !== undefined) {
       const remainingMs = Math.max(0, timeoutMs - (performance.now() - startedAt));
-      const report = await scope.close(remainingMs);
+      scopeClosing = scope.close(remainingMs);
+      const report = await scopeClosing;
       if (!report.closedInTime) {
         code = 1;
         log(`shutdown: scope ${report.name} did not close in time: ${report.pending.join(', ')}`);
@@ -200,6 +206,12 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
     });
     // Ref'd on purpose: the deadline must fire even when whatever we wait for holds no handle.
     deadlineTimer = setTimeout(() => {
+      // The scope got what remained of timeoutMs as its own deadline, so its report is due now:
+      // run() logs what it names and exits 1; this only makes sure the exit happens.
+      if (scopeClosing !== undefined) {
+        void scopeClosing.finally(() => finish(1));
+        return;
+      }
       log(`shutdown: deadline of ${timeoutMs} ms passed; still open: ${describeOpen()}; active resources: ${summarizeActiveResources()}`);
       finish(1);
     }, timeoutMs);
