@@ -1,0 +1,73 @@
+import { expect } from 'vitest';
+import type { BulkServer } from '@heapwise/testkit';
+import type { ElasticsearchShipper, ElasticsearchShipperOptions, ShipperStats } from '../src/index.js';
+
+/** Small delays so the fault matrix runs in seconds; the logic is the same as with the defaults. */
+export const FAST: ElasticsearchShipperOptions = {
+  flushIntervalMs: 20,
+  minBackoffMs: 20,
+  maxBackoffMs: 200,
+  requestTimeoutMs: 1_000,
+  maxProcessingMs: 2_000,
+};
+
+export function droppedTotal(stats: ShipperStats): number {
+  const { overflow, expired, rejected, too_large, shutdown } = stats.dropped;
+  return overflow + expired + rejected + too_large + shutdown;
+}
+
+export function identityHolds(stats: ShipperStats): boolean {
+  return stats.produced === stats.shipped + stats.buffered + droppedTotal(stats);
+}
+
+/**
+ * Checks the accounting identity and the item cap on every event-loop turn while a test runs
+ * (and at each call of `check()`), so "at every instant" is tested, not just at the end.
+ */
+export function watchAccounting(shipper: ElasticsearchShipper, maxBufferedItems: number) {
+  const violations: string[] = [];
+  let samples = 0;
+  const check = (): ShipperStats => {
+    const stats = shipper.stats();
+    samples++;
+    if (!identityHolds(stats)) violations.push(`identity broken: ${JSON.stringify(stats)}`);
+    if (stats.buffered > maxBufferedItems) violations.push(`buffered ${stats.buffered} > ${maxBufferedItems}`);
+    return stats;
+  };
+  const timer = setInterval(check, 1);
+  return {
+    check,
+    stop(): { samples: number } {
+      clearInterval(timer);
+      check();
+      expect(violations.slice(0, 3)).toEqual([]);
+      return { samples };
+    },
+  };
+}
+
+/** Resolves when `condition()` holds (checked every 5 ms), rejects with `describe()` after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, describe: () => unknown = () => ''): Promise<void> {
+  const startedAt = Date.now();
+  while (!condition()) {
+    if (Date.now() - startedAt > timeoutMs) throw new Error(`waitUntil: not reached within ${timeoutMs} ms: ${JSON.stringify(describe())}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export function line(seq: number, extra = ''): string {
+  return `{"seq":${seq},"msg":"record ${seq}"${extra}}\n`;
+}
+
+/** Sequence numbers the server stored, and whether any arrived twice. */
+export function storedSequences(server: BulkServer): { seqs: number[]; unique: number } {
+  const seqs = server.sources().map((source) => (JSON.parse(source) as { seq: number }).seq);
+  return { seqs, unique: new Set(seqs).size };
+}
+
+export function expectNoDuplicates(server: BulkServer): void {
+  expect(server.duplicateIds()).toEqual([]);
+  expect(server.counters.duplicates).toBe(0);
+  const { seqs, unique } = storedSequences(server);
+  expect(unique).toBe(seqs.length);
+}

@@ -1,0 +1,280 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBulkServer, type BulkServer } from '@heapwise/testkit';
+import { createElasticsearchShipper, createLogger, type DropEvent, type ElasticsearchShipper, type ElasticsearchShipperOptions } from '../src/index.js';
+import { FAST, expectNoDuplicates, identityHolds, line, storedSequences, waitUntil, watchAccounting } from './helpers.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(serverOptions: Parameters<typeof startBulkServer>[0] = {}, shipperOptions: ElasticsearchShipperOptions = {}) {
+  const server = await startBulkServer(serverOptions);
+  const errors: unknown[] = [];
+  const drops: DropEvent[] = [];
+  const shipper = createElasticsearchShipper({
+    node: server.url,
+    ...FAST,
+    onError: (error) => errors.push(error),
+    onDrop: (event) => drops.push(event),
+    ...shipperOptions,
+  });
+  const watch = watchAccounting(shipper, shipperOptions.maxBufferedItems ?? 1000);
+  cleanups.push(() => server.close());
+  cleanups.push(() => shipper.close(1_000));
+  return { server, shipper, errors, drops, watch };
+}
+
+function writeRecords(shipper: ElasticsearchShipper, from: number, count: number): void {
+  for (let seq = from; seq < from + count; seq++) shipper.write(line(seq));
+}
+
+describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
+  it('server down from the start, then up: every record still buffered arrives, once', async () => {
+    const { server, shipper, errors, watch } = await setup({ mode: 'refuse' });
+    writeRecords(shipper, 0, 1_500);
+    // 1500 > maxBufferedItems (1000): the oldest were purged, 20 % at a time.
+    const before = watch.check();
+    expect(before.dropped.overflow).toBeGreaterThan(0);
+    expect(before.buffered).toBeLessThanOrEqual(1_000);
+    await waitUntil(() => shipper.stats().failedRequests >= 3, 10_000, () => shipper.stats());
+    expect(shipper.stats().shipped).toBe(0);
+    const stillBuffered = shipper.stats().buffered;
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect((errors[0] as Error).name).toBe('ConnectionError');
+
+    await server.setMode('ok');
+    await waitUntil(() => shipper.stats().buffered === 0, 15_000, () => shipper.stats());
+    const after = shipper.stats();
+    expect(after.shipped).toBe(stillBuffered);
+    expect(server.docs.size).toBe(stillBuffered);
+    // The survivors are the newest records: overflow drops the oldest.
+    const { seqs } = storedSequences(server);
+    expect(Math.max(...seqs)).toBe(1_499);
+    expect(Math.min(...seqs)).toBe(1_500 - stillBuffered);
+    expectNoDuplicates(server);
+    expect(identityHolds(after)).toBe(true);
+    watch.stop();
+  }, 40_000);
+
+  it('server down mid-stream (refused, then reset connections): resumes by itself, nothing lost or doubled', async () => {
+    const { server, shipper, watch } = await setup();
+    writeRecords(shipper, 0, 300);
+    await waitUntil(() => shipper.stats().shipped === 300, 10_000, () => shipper.stats());
+    await server.setMode('refuse');
+    writeRecords(shipper, 300, 300);
+    await waitUntil(() => shipper.stats().failedRequests >= 2, 10_000, () => shipper.stats());
+    await server.setMode('reset');
+    writeRecords(shipper, 600, 100);
+    await waitUntil(() => shipper.stats().failedRequests >= 4, 10_000, () => shipper.stats());
+    await server.setMode('ok');
+    await waitUntil(() => shipper.stats().shipped === 700, 15_000, () => shipper.stats());
+    expect(server.docs.size).toBe(700);
+    expect(storedSequences(server).unique).toBe(700);
+    expectNoDuplicates(server);
+    watch.stop();
+  }, 40_000);
+
+  it('hung server: requests time out, records stay buffered, and ship once it answers again', async () => {
+    const { server, shipper, errors, watch } = await setup({ mode: 'stall' }, { requestTimeoutMs: 200 });
+    writeRecords(shipper, 0, 150);
+    await waitUntil(() => shipper.stats().failedRequests >= 2, 10_000, () => shipper.stats());
+    expect(errors.some((error) => (error as Error).name === 'TimeoutError')).toBe(true);
+    expect(shipper.stats()).toMatchObject({ shipped: 0, buffered: 150 });
+    await server.setMode('ok');
+    await waitUntil(() => shipper.stats().shipped === 150, 15_000, () => shipper.stats());
+    expect(server.docs.size).toBe(150);
+    expectNoDuplicates(server);
+    watch.stop();
+  }, 40_000);
+
+  it('429 storm (whole requests, then half the items): retried with backoff, accepted items never sent again', async () => {
+    const { server, shipper, watch } = await setup({ mode: { kind: 'status', status: 429 } });
+    writeRecords(shipper, 0, 400);
+    await waitUntil(() => shipper.stats().failedRequests >= 3, 10_000, () => shipper.stats());
+    await server.setMode({ kind: 'fail-items', status: 429, fraction: 0.5 });
+    await waitUntil(() => server.counters.accepted >= 100, 10_000, () => server.counters);
+    await server.setMode({ kind: 'fail-items', status: 503, fraction: 0.3 });
+    await waitUntil(() => server.counters.accepted >= 250, 10_000, () => server.counters);
+    await server.setMode('ok');
+    await waitUntil(() => shipper.stats().shipped === 400, 15_000, () => shipper.stats());
+    const stats = shipper.stats();
+    expect(stats.retries).toBeGreaterThan(0);
+    expect(stats.dropped.rejected).toBe(0);
+    expect(server.docs.size).toBe(400);
+    // Each item the server accepted was accepted exactly once.
+    expect(server.counters.accepted).toBe(400);
+    expectNoDuplicates(server);
+    watch.stop();
+  }, 40_000);
+
+  it('permanent 400 items are counted as rejected, given to onDrop, and never re-sent', async () => {
+    const { server, shipper, drops, watch } = await setup({
+      mode: { kind: 'fail-items', status: 400, predicate: (item) => item.source.includes('"bad":true') },
+    });
+    for (let seq = 0; seq < 200; seq++) shipper.write(line(seq, seq % 10 === 0 ? ',"bad":true' : ''));
+    await waitUntil(() => shipper.stats().buffered === 0, 10_000, () => shipper.stats());
+    const stats = shipper.stats();
+    expect(stats).toMatchObject({ produced: 200, shipped: 180, retries: 0 });
+    expect(stats.dropped.rejected).toBe(20);
+    const rejected = drops.filter((event) => event.reason === 'rejected');
+    expect(rejected).toHaveLength(20);
+    expect(rejected[0]).toMatchObject({ count: 1, status: 400, error: { type: 'document_parsing_exception' } });
+    expect(rejected[0]?.line).toContain('"bad":true');
+    // 200 items reached the server, each once.
+    expect(server.counters.items).toBe(200);
+    expectNoDuplicates(server);
+    watch.stop();
+  }, 30_000);
+
+  it('413: halves the batch until requests fit, and drops a single record that never fits as too_large', async () => {
+    const { server, shipper, drops, watch } = await setup({ maxRequestBytes: 4_000 });
+    const padding = ',"pad":"' + 'p'.repeat(150) + '"';
+    for (let seq = 0; seq < 300; seq++) shipper.write(line(seq, padding));
+    shipper.write(line(300, ',"pad":"' + 'q'.repeat(5_000) + '"'));
+    await waitUntil(() => shipper.stats().buffered === 0, 15_000, () => shipper.stats());
+    const stats = shipper.stats();
+    expect(stats.failedRequests).toBeGreaterThan(0);
+    expect(stats).toMatchObject({ produced: 301, shipped: 300 });
+    expect(stats.dropped.too_large).toBe(1);
+    expect(drops.find((event) => event.reason === 'too_large')).toMatchObject({ status: 413 });
+    expect(server.docs.size).toBe(300);
+    for (const request of server.requests) if (request.status === 200) expect(request.bytes).toBeLessThanOrEqual(4_000);
+    expectNoDuplicates(server);
+
+    // A server that answers 413 to everything: every record ends as too_large, none stays stuck.
+    await server.setMode('too-large');
+    writeRecords(shipper, 1_000, 40);
+    await waitUntil(() => shipper.stats().buffered === 0, 15_000, () => shipper.stats());
+    expect(shipper.stats().dropped.too_large).toBe(41);
+    watch.stop();
+  }, 40_000);
+
+  it('garbage answers count as failed requests and are retried; nothing is lost', async () => {
+    const { server, shipper, errors, watch } = await setup({ mode: 'garbage' });
+    writeRecords(shipper, 0, 120);
+    await waitUntil(() => shipper.stats().failedRequests >= 3, 10_000, () => shipper.stats());
+    expect(errors.some((error) => (error as Error).name === 'DeserializationError')).toBe(true);
+    expect(shipper.stats().shipped).toBe(0);
+    await server.setMode('ok');
+    await waitUntil(() => shipper.stats().shipped === 120, 15_000, () => shipper.stats());
+    expect(server.docs.size).toBe(120);
+    expectNoDuplicates(server);
+    watch.stop();
+  }, 30_000);
+
+  it('records older than maxAgeMs are dropped as expired when processed', async () => {
+    const { server, shipper, watch } = await setup({ mode: 'refuse' }, { maxAgeMs: 100 });
+    writeRecords(shipper, 0, 30);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await server.setMode('ok');
+    writeRecords(shipper, 30, 10);
+    await waitUntil(() => shipper.stats().buffered === 0, 10_000, () => shipper.stats());
+    expect(shipper.stats().dropped.expired).toBe(30);
+    expect(shipper.stats().shipped).toBe(10);
+    expect(storedSequences(server).seqs.sort((a, b) => a - b)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
+    watch.stop();
+  }, 20_000);
+
+  it('batches hold at most maxBatchSize records and maxBatchBytes, and requests never overlap', async () => {
+    const server = await startBulkServer({ mode: { kind: 'ok', delayMs: 30 } });
+    cleanups.push(() => server.close());
+    const { Client } = await import('@elastic/elasticsearch');
+    const real = new Client({ node: server.url, maxRetries: 0 });
+    cleanups.push(() => real.close());
+    let inFlight = 0;
+    let maxInFlight = 0;
+    // A client wrapper that counts concurrent _bulk calls.
+    const counting = {
+      bulk: async (...args: Parameters<typeof real.bulk>) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        try {
+          return await real.bulk(...args);
+        } finally {
+          inFlight--;
+        }
+      },
+    } as unknown as InstanceType<typeof Client>;
+    const shipper = createElasticsearchShipper({ client: counting, ...FAST, maxBatchSize: 25, maxBatchBytes: 1_200 });
+    cleanups.push(() => shipper.close(1_000));
+    const watch = watchAccounting(shipper, 1_000);
+    writeRecords(shipper, 0, 500);
+    // flush() while timer passes run: still one request at a time.
+    const flushes = await Promise.all([shipper.flush(10_000), shipper.flush(10_000), shipper.flush(10_000)]);
+    expect(flushes).toEqual([true, true, true]);
+    expect(maxInFlight).toBe(1);
+    expect(server.docs.size).toBe(500);
+    for (const request of server.requests) {
+      expect(request.items).toBeLessThanOrEqual(25);
+      // 1200 bytes of records plus their action lines
+      expect(request.bytes).toBeLessThanOrEqual(1_200 + request.items * 80);
+    }
+    expectNoDuplicates(server);
+    watch.stop();
+  }, 30_000);
+
+  it('close() right after logging delivers everything within the deadline', async () => {
+    const server = await startBulkServer();
+    cleanups.push(() => server.close());
+    const shipper = createElasticsearchShipper({ node: server.url });
+    const logger = createLogger({ destination: shipper });
+    // 1000 = maxBufferedItems: a burst within the cap, logged in one tick (nothing shipped yet).
+    for (let seq = 0; seq < 1_000; seq++) logger.info({ seq }, 'about to exit');
+    expect(shipper.stats()).toMatchObject({ produced: 1_000, buffered: 1_000, shipped: 0 });
+    const startedAt = Date.now();
+    const stats = await shipper.close(3_000);
+    const elapsedMs = Date.now() - startedAt;
+    expect(stats).toMatchObject({ produced: 1_000, shipped: 1_000, buffered: 0 });
+    expect(stats.dropped.overflow).toBe(0);
+    expect(elapsedMs).toBeLessThan(3_000 + 500);
+    expect(server.docs.size).toBe(1_000);
+    expectNoDuplicates(server);
+  }, 20_000);
+
+  it('close() with the server hung keeps its deadline, drops the rest as shutdown, and is idempotent', async () => {
+    const { shipper, watch } = await setup({ mode: 'stall' }, { requestTimeoutMs: 10_000, maxProcessingMs: 10_000 });
+    writeRecords(shipper, 0, 50);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const startedAt = Date.now();
+    const [first, second] = await Promise.all([shipper.close(400), shipper.close(5_000)]);
+    const elapsedMs = Date.now() - startedAt;
+    expect(elapsedMs).toBeLessThan(400 + 600);
+    expect(first).toEqual(second);
+    expect(first.dropped.shutdown).toBe(50);
+    expect(first.buffered).toBe(0);
+    // Writes after close are counted, never thrown.
+    expect(shipper.write(line(99))).toBe(true);
+    expect(shipper.stats().dropped.shutdown).toBe(51);
+    watch.stop();
+  }, 20_000);
+
+  it('a record above maxRecordBytes is dropped as too_large at write; a 10 MB string never enters the buffer', async () => {
+    const { shipper, drops, watch } = await setup({}, { maxRecordBytes: 1_000 });
+    shipper.write(`{"big":"${'x'.repeat(10 * 1024 * 1024)}"}\n`);
+    shipper.write(line(1));
+    const stats = shipper.stats();
+    expect(stats.dropped.too_large).toBe(1);
+    expect(stats.buffered).toBe(1);
+    expect(stats.bufferedBytes).toBeLessThan(1_000);
+    expect(drops[0]).toMatchObject({ reason: 'too_large', count: 1 });
+    expect(drops[0]?.line?.length).toBeLessThanOrEqual(1_024);
+    watch.stop();
+  });
+
+  it('errors reach an error listener; without any listener nothing crashes', async () => {
+    const server = await startBulkServer({ mode: 'refuse' });
+    cleanups.push(() => server.close());
+    const heard: unknown[] = [];
+    const listened = createElasticsearchShipper({ node: server.url, ...FAST });
+    listened.on('error', (error) => heard.push(error));
+    const silent = createElasticsearchShipper({ node: server.url, ...FAST });
+    cleanups.push(() => listened.close(500));
+    cleanups.push(() => silent.close(500));
+    listened.write(line(1));
+    silent.write(line(1));
+    await waitUntil(() => listened.stats().failedRequests >= 2 && silent.stats().failedRequests >= 2, 10_000);
+    expect(heard.length).toBeGreaterThanOrEqual(2);
+    expect(silent.stats().buffered).toBe(1);
+  }, 20_000);
+});
