@@ -1,0 +1,119 @@
+// Every public package, packed with `npm pack` and installed from the
+// tarballs into a project outside the workspace, works as a user gets it:
+// the tsconfig preset compiles, the CLI runs, the logger logs, the metrics
+// registry scrapes. Nothing here can resolve to the workspace's own files.
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, makeTempDir, repoRoot, rootBin, runOk } from './helpers.js';
+
+/** The public packages, in dependency order. */
+const PUBLIC_PACKAGES = ['tsconfig', 'node-options', 'lifecycle', 'logger', 'metrics'] as const;
+/** npm install of the tarballs (third-party deps come from the npm cache or the registry). */
+const INSTALL_TIMEOUT_MS = 150_000;
+
+const versionOf = (name: string) =>
+  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+interface PackResult {
+  filename: string;
+  files: { path: string }[];
+}
+
+const PROGRAM = `import { createLogger } from '@heapwise/logger';
+import { createRegistry } from '@heapwise/metrics';
+
+const logger = createLogger({ name: 'packed' });
+logger.info({ password: 'hunter2', route: '/' }, 'hello from the tarball');
+
+const registry = createRegistry();
+const requests = registry.counter({ name: 'packed_requests_total', help: 'Requests seen.', labelNames: ['route'] });
+requests.inc({ route: '/' });
+requests.inc({ route: '/' });
+const text: string = await registry.metrics();
+process.stdout.write(\`--- metrics \${registry.contentType}\\n\${text}\`);
+await registry.destroy();
+`;
+
+describe('public packages installed from their npm pack tarballs, outside the workspace', () => {
+  const temp = makeTempDir('packed');
+  const tarballs = join(temp.dir, 'tarballs');
+  const project = join(temp.dir, 'project');
+  const packed = new Map<string, PackResult>();
+
+  beforeAll(async () => {
+    mkdirSync(tarballs, { recursive: true });
+    mkdirSync(join(project, 'src'), { recursive: true });
+    // A no-op when turbo already built them (test depends on ^build); needed when run alone.
+    await runOk(join(rootBin, 'tsc'), ['-b', ...PUBLIC_PACKAGES.filter((name) => name !== 'tsconfig').map((name) => `packages/${name}`)], {
+      cwd: repoRoot,
+      timeoutMs: 120_000,
+    });
+    for (const name of PUBLIC_PACKAGES) {
+      const result = await runOk('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(repoRoot, 'packages', name) });
+      const [info] = JSON.parse(result.stdout) as PackResult[];
+      if (!info) throw new Error(`npm pack printed nothing for ${name}`);
+      packed.set(name, info);
+    }
+    writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'packed-consumer', private: true, type: 'module' }, null, 2)}\n`);
+    await runOk(
+      'npm',
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        ...PUBLIC_PACKAGES.map((name) => join(tarballs, packed.get(name)?.filename ?? '')),
+        // The preset's peer, and the types its base config names.
+        `typescript@${versionOf('typescript')}`,
+        `@types/node@${versionOf('@types/node')}`,
+      ],
+      { cwd: project, timeoutMs: INSTALL_TIMEOUT_MS },
+    );
+  }, INSTALL_TIMEOUT_MS + 150_000);
+
+  afterAll(() => temp.remove());
+
+  it('packs only what a user needs: built JavaScript with types, no tests, sources or build info', () => {
+    for (const name of PUBLIC_PACKAGES.filter((n) => n !== 'tsconfig')) {
+      const paths = packed.get(name)?.files.map((file) => file.path) ?? [];
+      expect(paths, name).toContain('dist/index.js');
+      expect(paths, name).toContain('dist/index.d.ts');
+      expect(paths.filter((path) => /^(src|test)\/|tsbuildinfo$|\.test\./.test(path)), name).toEqual([]);
+    }
+    expect(packed.get('tsconfig')?.files.map((file) => file.path)).toEqual(expect.arrayContaining(['library.json', 'service.json', 'base.json']));
+  });
+
+  it('installs every package from its tarball, not from the workspace', () => {
+    for (const name of PUBLIC_PACKAGES) {
+      const installed = realpathSync(join(project, 'node_modules', '@heapwise', name));
+      expect(relative(project, installed).startsWith('..'), `${name} → ${installed}`).toBe(false);
+    }
+  });
+
+  it('a tsconfig extending @heapwise/tsconfig/library.json compiles a program using the logger and metrics, which runs', async () => {
+    writeFileSync(join(project, 'tsconfig.json'), '{\n  "extends": "@heapwise/tsconfig/library.json"\n}\n');
+    writeFileSync(join(project, 'src', 'index.ts'), PROGRAM);
+    await runOk(join(project, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: project, timeoutMs: 60_000 });
+    const result = await runOk(process.execPath, ['dist/index.js'], { cwd: project, env: cleanEnv() });
+    const [logPart = '', metricsPart = ''] = result.stdout.split(/^--- metrics .*$/m);
+    const record = JSON.parse(logPart.trim().split('\n')[0] ?? '{}') as Record<string, unknown>;
+    expect(record).toMatchObject({ msg: 'hello from the tarball', name: 'packed', route: '/' });
+    // Redaction is on by default in the published build too.
+    expect(JSON.stringify(record)).not.toContain('hunter2');
+    expect(result.stdout).toMatch(/^--- metrics text\/plain; version=0\.0\.4/m);
+    expect(metricsPart).toContain('# TYPE packed_requests_total counter');
+    expect(metricsPart).toMatch(/^packed_requests_total\{route="\/"\} 2$/m);
+  }, 120_000);
+
+  it('npx heapwise print build reads the project .node-options', async () => {
+    writeFileSync(join(project, '.node-options'), '[build]\n--max-old-space-size=1536\n');
+    const result = await runOk('npx', ['--no-install', 'heapwise', 'print', 'build', '--format', 'json', '--memory', '64g'], {
+      cwd: project,
+      env: cleanEnv(),
+    });
+    const printed = JSON.parse(result.stdout) as { task: string; requestedHeapMb: number; heapMb: number; nodeOptions: string };
+    expect(printed).toMatchObject({ task: 'build', requestedHeapMb: 1536, heapMb: 1536 });
+    expect(printed.nodeOptions).toContain('--max-old-space-size=1536');
+  }, 60_000);
+});
