@@ -183,7 +183,7 @@ export function parseNodeOptions(text: string, options: ParseOptions): ParseResu
     if (!first.startsWith('--') || first === '--') {
       return problem(`expected a flag starting with --, a [section] or a comment, got '${content}'`);
     }
-    if (tokens.length > 2 || (tokens.length === 2 && first.includes('='))) {
+    if (tokens.length > 2 || (tokens.length === 2 && (first.includes('=') || tokens[1]!.startsWith('-')))) {
       return problem(`one flag per line, got '${rest}'`);
     }
     const equals = first.indexOf('=');

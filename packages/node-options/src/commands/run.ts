@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { formatFlag, NODE_ONLY_MARKER } from '../parse.js';
+import { ConfigError, formatFlag, NODE_ONLY_MARKER } from '../parse.js';
 import { APPLIED_GOMEMLIMIT_ENV, APPLIED_NODE_OPTIONS_ENV, callerEnvironment, resolveTask, taskFlags } from '../resolve.js';
 import { runChild } from '../child.js';
 import { CONFIG_OPTION, UsageError, concurrency, loadConfig, memoryLimit, parseOptions, type Command } from './common.js';
@@ -46,10 +46,13 @@ command cannot be started.`,
     if (nodeOnly.length > 0) {
       if (!isNodeCommand(command)) {
         const first = nodeOnly[0]!;
-        throw new UsageError(
-          `${config.file}:${first.line}: '${NODE_ONLY_MARKER} ${formatFlag(first)}' is for the node command line only, ` +
-            `and [${task}] runs '${command}', not node`,
-        );
+        throw new ConfigError([
+          {
+            file: config.file,
+            line: first.line,
+            reason: `'${NODE_ONLY_MARKER} ${formatFlag(first)}' is for the node command line only, and [${task}] runs '${command}', not node`,
+          },
+        ]);
       }
       finalArgs = [...nodeOnly.map(formatFlag), ...commandArgs];
     }

@@ -1,0 +1,154 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  chooseConcurrency,
+  computeBudget,
+  cpuConcurrencyCap,
+  detectMemoryLimit,
+  fitHeap,
+  MIN_HEAP_MB,
+  parseSizeBytes,
+} from '../src/index.js';
+import { cgroupV2Root, cleanEnv, fixtureDir, GIB, runCli, TEST_PROFILE } from './helpers.js';
+
+describe('budget math', () => {
+  it('7 GiB × 0.75 ÷ 4 tasks = 1344 MB each; 4096 is lowered to it, 1024 is kept', () => {
+    const budget = computeBudget(7 * GIB, 0.75, 4);
+    expect(budget.usableBytes).toBe(5376 * 1024 * 1024);
+    expect(budget.perTaskMb).toBe(1344);
+    expect(fitHeap(4096, budget)).toEqual({ heapMb: 1344, lowered: true, belowMinimum: false });
+    expect(fitHeap(1024, budget)).toEqual({ heapMb: 1024, lowered: false, belowMinimum: false });
+    expect(fitHeap(undefined, budget)).toEqual({ heapMb: undefined, lowered: false, belowMinimum: false });
+  });
+
+  it('never fits a heap below MIN_HEAP_MB, and says so', () => {
+    const budget = computeBudget(1 * GIB, 0.75, 8); // 96 MB each
+    expect(fitHeap(2048, budget)).toEqual({ heapMb: MIN_HEAP_MB, lowered: true, belowMinimum: true });
+  });
+
+  it('chooses concurrency from the largest heap, capped by CPUs or the user', () => {
+    const usable = computeBudget(16 * GIB, 0.75, 1).usableBytes; // 12 GiB
+    expect(chooseConcurrency(usable, 4096, 10)).toBe(3);
+    expect(chooseConcurrency(usable, 4096, 2)).toBe(2);
+    expect(chooseConcurrency(usable, 20_000, 10)).toBe(1);
+    expect(chooseConcurrency(usable, undefined, 4)).toBe(4);
+    expect(cpuConcurrencyCap(1)).toBe(2);
+    expect(cpuConcurrencyCap(2)).toBe(2);
+    expect(cpuConcurrencyCap(6)).toBe(6);
+    expect(cpuConcurrencyCap(64)).toBe(10);
+  });
+
+  it('parses sizes in units of 1024', () => {
+    expect(parseSizeBytes('7g')).toBe(7 * GIB);
+    expect(parseSizeBytes('7GB')).toBe(7 * GIB);
+    expect(parseSizeBytes('7GiB')).toBe(7 * GIB);
+    expect(parseSizeBytes('512m')).toBe(512 * 1024 * 1024);
+    expect(parseSizeBytes('1073741824')).toBe(GIB);
+    expect(parseSizeBytes('lots')).toBeUndefined();
+    expect(parseSizeBytes('0')).toBeUndefined();
+  });
+});
+
+describe('heapwise print', () => {
+  it('--memory 7g --concurrency 4 --format json shows the fitted heap and the contract fields', async () => {
+    const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
+    const result = await runCli(['print', 'build', '--memory', '7g', '--concurrency', '4', '--format', 'json'], { cwd });
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(printed).toMatchObject({
+      task: 'build',
+      nodeOptions: '--enable-source-maps --max-old-space-size=1344',
+      heapMb: 1344,
+      requestedHeapMb: 4096,
+      goMemLimit: '1344MiB',
+      memoryLimitBytes: 7 * GIB,
+      memorySource: 'option',
+      concurrency: 4,
+    });
+    expect(result.stderr).toContain('heapwise: [build] requested heap 4096 MB lowered to 1344 MB to fit');
+  });
+
+  it('keeps a request that fits, with no note, in env and shell formats', async () => {
+    const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
+    const env = await runCli(['print', 'test', '--memory', '16g', '--concurrency', '2'], { cwd });
+    expect(env.code).toBe(0);
+    expect(env.stdout).toBe('NODE_OPTIONS=--enable-source-maps --expose-gc --max-old-space-size=2048\nGOMEMLIMIT=2048MiB\n');
+    expect(env.stderr).toBe('');
+    const shell = await runCli(['print', 'test', '--memory', '16g', '--format', 'shell'], { cwd });
+    expect(shell.stdout).toBe("export NODE_OPTIONS='--enable-source-maps --expose-gc --max-old-space-size=2048'\nexport GOMEMLIMIT='2048MiB'\n");
+  });
+
+  it('divides by HEAPWISE_CONCURRENCY when no --concurrency is given', async () => {
+    const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
+    const result = await runCli(['print', 'build', '--memory', '8g', '--format', 'json'], { cwd, env: cleanEnv({ HEAPWISE_CONCURRENCY: '3' }) });
+    const printed = JSON.parse(result.stdout) as { heapMb: number; concurrency: number };
+    expect(printed).toMatchObject({ concurrency: 3, heapMb: 2048 }); // 8 GiB × 0.75 ÷ 3
+  });
+
+  it('uses the headroom from [heapwise]', async () => {
+    const cwd = fixtureDir({ ".node-options": `${TEST_PROFILE}[heapwise]\nheadroom = 0.5\n` });
+    const result = await runCli(['print', 'build', '--memory', '4g', '--format', 'json'], { cwd });
+    expect(JSON.parse(result.stdout)).toMatchObject({ heapMb: 2048, requestedHeapMb: 4096, goMemLimit: '2048MiB' });
+  });
+});
+
+describe('memory limit detection', () => {
+  const physical = 64 * GIB;
+
+  it('reads cgroup v2 memory.max', () => {
+    expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root(2 * GIB), totalMemBytes: physical })).toEqual({
+      bytes: 2 * GIB,
+      source: 'cgroup-v2',
+      detail: expect.stringMatching(/memory\.max$/) as unknown as string,
+    });
+  });
+
+  it('treats v2 "max" as no limit: physical memory', () => {
+    expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root('max'), totalMemBytes: physical })).toEqual({
+      bytes: physical,
+      source: 'physical',
+      detail: 'os.totalmem()',
+    });
+  });
+
+  it('reads cgroup v1 memory/memory.limit_in_bytes and ignores its "unlimited" number', () => {
+    const limited = fixtureDir({ 'memory/memory.limit_in_bytes': `${3 * GIB}\n` });
+    expect(detectMemoryLimit({ cgroupRoot: limited, totalMemBytes: physical })).toMatchObject({ bytes: 3 * GIB, source: 'cgroup-v1' });
+    const unlimited = fixtureDir({ 'memory/memory.limit_in_bytes': '9223372036854771712\n' });
+    expect(detectMemoryLimit({ cgroupRoot: unlimited, totalMemBytes: physical })).toMatchObject({ bytes: physical, source: 'physical' });
+  });
+
+  it('follows the process cgroup and its ancestors: the tightest limit wins', () => {
+    const root = fixtureDir({ 'memory.max': 'max\n', 'kubepods/memory.max': `${4 * GIB}\n`, 'kubepods/pod1/memory.max': 'max\n', self: '0::/kubepods/pod1\n' });
+    expect(detectMemoryLimit({ cgroupRoot: root, selfCgroupFile: join(root, 'self'), totalMemBytes: physical })).toMatchObject({
+      bytes: 4 * GIB,
+      source: 'cgroup-v2',
+    });
+  });
+
+  it('never reports more than physical memory', () => {
+    expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root(128 * GIB), totalMemBytes: physical })).toMatchObject({ bytes: physical, source: 'physical' });
+  });
+
+  it('the CLI reports the source: v2, v1 and "max" fixture roots via HEAPWISE_CGROUP_ROOT', async () => {
+    const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
+    const v1 = fixtureDir({});
+    mkdirSync(join(v1, 'memory'));
+    writeFileSync(join(v1, 'memory', 'memory.limit_in_bytes'), `${2 * GIB}`);
+    const cases: [string, number, string][] = [
+      [cgroupV2Root(6 * GIB), 6 * GIB, 'cgroup-v2'],
+      [v1, 2 * GIB, 'cgroup-v1'],
+      [cgroupV2Root('max'), totalmem(), 'physical'],
+    ];
+    for (const [root, bytes, source] of cases) {
+      const result = await runCli(['print', 'build', '--format', 'json'], { cwd, env: cleanEnv({ HEAPWISE_CGROUP_ROOT: root }) });
+      expect(result.code).toBe(0);
+      const printed = JSON.parse(result.stdout) as { memoryLimitBytes: number; memorySource: string; heapMb: number };
+      expect(printed.memoryLimitBytes).toBe(bytes);
+      expect(printed.memorySource).toBe(source);
+      expect(printed.heapMb).toBe(Math.min(4096, Math.floor((bytes * 0.75) / 1048576)));
+    }
+  });
+});

@@ -1,0 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { packageDir, repoRoot } from './helpers.js';
+
+export function setup(): void {
+  execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: packageDir, stdio: 'inherit' });
+}
