@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractHeapFlags, hasHeapFlag } from '../src/init/heap-flags.js';
-import { wrapScript } from '../src/init/wrap-script.js';
+import { routeTurbo, wrapScript } from '../src/init/wrap-script.js';
 
 describe('extractHeapFlags', () => {
   const cases: [string, string, number[]][] = [
@@ -55,5 +55,23 @@ describe('wrapScript', () => {
       expect(wrapScript(task, once)).toBe(once);
     }
     expect(wrapScript('build', 'npx heapwise run build -- tsc -b')).toBe('npx heapwise run build -- tsc -b');
+  });
+});
+
+describe('routeTurbo (root scripts)', () => {
+  const cases: [string, string][] = [
+    ['turbo run build', 'heapwise turbo build'],
+    ['turbo run build test --filter=web...', 'heapwise turbo build test --filter=web...'],
+    ['turbo build', 'heapwise turbo build'],
+    ['npx turbo run typecheck', 'heapwise turbo typecheck'],
+    ['FORCE_COLOR=1 turbo run test && echo ok', 'FORCE_COLOR=1 heapwise turbo test && echo ok'],
+    ['turbo prune web --docker', 'turbo prune web --docker'],
+    ['turbo watch dev', 'turbo watch dev'],
+    ['turbo lint', 'turbo lint'],
+    ['heapwise turbo build', 'heapwise turbo build'],
+  ];
+  it.each(cases)('%s → %s', (script, expected) => {
+    expect(routeTurbo(script)).toBe(expected);
+    expect(routeTurbo(expected)).toBe(expected);
   });
 });

@@ -59,8 +59,8 @@ describe('heapwise init on an npm workspace', () => {
       'vitest',
     ]);
     expect(pkg(root, 'apps/web').devDependencies).toEqual({ '@heapwise/node-options': '^1.2.3', '@heapwise/tsconfig': '^1.2.3' });
-    // The root keeps calling turbo unwrapped; it gets the CLI for `npx heapwise`.
-    expect(pkg(root, '.').scripts?.build).toBe('turbo run build');
+    // The root runs turbo through heapwise (concurrency fitted to the heaps); it gets the CLI as a dev dependency.
+    expect(pkg(root, '.').scripts).toEqual({ build: 'heapwise turbo build', test: 'heapwise turbo test' });
     expect(pkg(root, '.').devDependencies).toEqual({ '@heapwise/node-options': '^1.2.3', turbo: '^2.5.0' });
     // No task script and no tsconfig: nothing to do there.
     expect(read(root, 'packages/docs/package.json')).toBe(npmWorkspace()['packages/docs/package.json']);

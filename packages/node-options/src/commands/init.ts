@@ -38,7 +38,8 @@ uses turbo. It:
     an existing one);
   - moves every --max-old-space-size=N hard-coded in those scripts (node flag, cross-env or
     NODE_OPTIONS= prefix) into .node-options, keeping the largest per task;
-  - wraps each package's build, typecheck, test and dev scripts with \`heapwise run <task> --\`;
+  - wraps each package's build, typecheck, test and dev scripts with \`heapwise run <task> --\`,
+    and turns the root's \`turbo run <task>\` into \`heapwise turbo <task>\`;
   - makes each package's tsconfig.json extend @heapwise/tsconfig/library.json (service.json under
     apps/ and services/), keeping comments and its own extends;
   - adds @heapwise/node-options and @heapwise/tsconfig to devDependencies.

@@ -13,4 +13,4 @@ export {
 } from './profiles.js';
 export { extendPreset, presetFor, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
 export { expandPatterns, parsePnpmPackages, readWorkspace, type Workspace } from './workspace.js';
-export { wrapScript } from './wrap-script.js';
+export { routeTurbo, wrapScript } from './wrap-script.js';

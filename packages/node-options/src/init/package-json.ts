@@ -3,7 +3,7 @@
 import { extractHeapFlags, hasHeapFlag } from './heap-flags.js';
 import { parseObject, setProperty } from './jsonc.js';
 import { INIT_TASKS, type InitTask } from './profiles.js';
-import { wrapScript } from './wrap-script.js';
+import { routeTurbo, wrapScript } from './wrap-script.js';
 
 export interface PackageJsonPlan {
   readonly after: string;
@@ -13,7 +13,7 @@ export interface PackageJsonPlan {
 }
 
 export interface PackageJsonOptions {
-  /** The workspace root's package.json: heap flags come out but scripts stay unwrapped (they usually call turbo). */
+  /** The workspace root's package.json: heap flags come out, and `turbo run <task>` becomes `heapwise turbo <task>` instead of being wrapped. */
   readonly isRoot: boolean;
   /** Dev dependencies to add when missing: name → version range. */
   readonly devDependencies: ReadonlyMap<string, string>;
@@ -44,7 +44,7 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
     }
     const extracted = extractHeapFlags(script);
     if (extracted.sizesMb.length > 0) sizesMb.set(name, [...extracted.sizesMb]);
-    const next = options.isRoot ? extracted.script : wrapScript(name, extracted.script);
+    const next = options.isRoot ? routeTurbo(extracted.script) : wrapScript(name, extracted.script);
     if (next !== script) after = setProperty(after, ['scripts', name], next);
   }
 

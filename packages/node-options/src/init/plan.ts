@@ -69,7 +69,8 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
   };
 
   // The root: heap flags out of its scripts (they reach every task through
-  // NODE_OPTIONS today), the CLI in as a dev dependency; scripts unwrapped.
+  // NODE_OPTIONS today), `turbo run` through `heapwise turbo`, the CLI in as
+  // a dev dependency.
   const rootText = readFileSync(join(root, 'package.json'), 'utf8');
   const rootPlan = planPackageJson('package.json', rootText, {
     isRoot: true,

@@ -66,3 +66,26 @@ export function wrapScript(task: string, script: string): string {
     })
     .join('');
 }
+
+/** `turbo run <tasks…>` or turbo 2's short `turbo <task>` for one of these tasks. */
+const TURBO_RUN = /^(?:npx\s+)?turbo\s+(?:run\s+(?=\S)|(?=(?:build|typecheck|test|dev)(?:\s|$)))([\s\S]*)$/;
+
+/**
+ * For the workspace root's scripts: `turbo run build …` becomes
+ * `heapwise turbo build …`, which picks turbo's --concurrency so that the
+ * tasks' heaps fit the memory together and tells each task how many run at
+ * once. Other turbo subcommands (prune, watch, login…) are left as they are.
+ */
+export function routeTurbo(script: string): string {
+  return splitCommands(script)
+    .map(({ text, separator }) => {
+      const trailing = /\s*$/.exec(text)?.[0] ?? '';
+      const leading = /^\s*/.exec(text)?.[0] ?? '';
+      const core = text.slice(leading.length, text.length - trailing.length);
+      const [, space = '', assignments = '', rest = ''] = LEADING_ASSIGNMENTS.exec(core) ?? [];
+      const turbo = TURBO_RUN.exec(rest);
+      const routed = turbo ? `${space}${assignments}heapwise turbo ${turbo[1] ?? ''}` : core;
+      return `${leading}${routed}${trailing}${separator}`;
+    })
+    .join('');
+}
