@@ -1,0 +1,39 @@
+// What the routes need from the outside world, as narrow interfaces. main.ts builds them
+// from @heapwise/logger and @heapwise/metrics (see telemetry.ts); routes never import those.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServiceConfig } from './config.js';
+
+export interface AppLogger {
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export interface HttpMetrics {
+  /** Prometheus text of every metric, runtime and shipper ones included. */
+  scrape(): Promise<{ contentType: string; body: string }>;
+  observeRequest(route: string, method: string, status: number, durationMs: number): void;
+}
+
+export interface Thresholds {
+  warningMb: number;
+  criticalMb: number;
+}
+
+export type CleanupLevel = 'moderate' | 'aggressive';
+
+export interface MemoryMonitorPort {
+  /** A fresh report (runs one check first, so the figures are current). */
+  report(): Promise<unknown>;
+  cleanup(level: CleanupLevel): Promise<unknown>;
+  updateThresholds(thresholds: Thresholds): void;
+}
+
+export interface AppDeps {
+  config: ServiceConfig;
+  logger: AppLogger;
+  metrics: HttpMetrics;
+  monitor: MemoryMonitorPort;
+  /** Called first for every request: one access-log line when it finishes or is aborted. */
+  logRequest(req: IncomingMessage, res: ServerResponse): void;
+}

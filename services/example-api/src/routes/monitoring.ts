@@ -1,0 +1,98 @@
+import { MAX_BODY_BYTES } from '../config.js';
+import { isPlainObject, readJsonBody } from '../http/body.js';
+import { HttpError } from '../http/errors.js';
+import { sendJson } from '../http/respond.js';
+import type { Route, RouteContext } from './context.js';
+
+/** Highest threshold accepted, in MB (1 TB): anything above is a typo, not a plan. */
+export const MAX_THRESHOLD_MB = 1024 * 1024;
+
+const ACTIONS = ['cleanup', 'updateThresholds'] as const;
+
+function parseThresholdMb(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_THRESHOLD_MB) {
+    throw new HttpError(400, `"thresholds.${name}" must be a positive number of MB (at most ${MAX_THRESHOLD_MB})`);
+  }
+  return value;
+}
+
+/**
+ * `GET /api/monitoring/memory?gc=1`: a probe for the soak test. It forces a full GC and
+ * answers heap figures with the completed-request count, and only exists when the process
+ * runs with --expose-gc (the `dev` and `test` profiles).
+ */
+function gcProbe({ res, state }: RouteContext): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') {
+    throw new HttpError(501, 'gc=1 needs --expose-gc: start the service through `heapwise run dev`');
+  }
+  // Read the count first: the probe itself must not be counted as load it measured.
+  const requestsCompleted = state.requestsCompleted;
+  gc();
+  const memory = process.memoryUsage();
+  sendJson(res, 200, {
+    pid: process.pid,
+    requestsCompleted,
+    leakedEntries: state.leak.size,
+    heapUsed: memory.heapUsed,
+    heapTotal: memory.heapTotal,
+    rss: memory.rss,
+    external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
+  });
+}
+
+export const monitoringRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/api/monitoring/memory',
+    handler: async (context) => {
+      const gcParam = context.url.searchParams.get('gc');
+      if (gcParam !== null && gcParam !== '0') {
+        if (gcParam !== '1') throw new HttpError(400, `query parameter "gc" must be 1 or 0, got "${gcParam}"`);
+        gcProbe(context);
+        return;
+      }
+      sendJson(context.res, 200, await context.deps.monitor.report());
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/monitoring/memory',
+    handler: async ({ req, res, deps }) => {
+      const body = await readJsonBody(req, MAX_BODY_BYTES);
+      if (!isPlainObject(body) || typeof body.action !== 'string') {
+        throw new HttpError(400, `body must be a JSON object with "action": one of ${ACTIONS.join(', ')}`);
+      }
+      switch (body.action) {
+        case 'cleanup': {
+          const level = body.level ?? 'moderate';
+          if (level !== 'moderate' && level !== 'aggressive') {
+            throw new HttpError(400, `"level" must be "moderate" or "aggressive", got ${JSON.stringify(level)}`);
+          }
+          deps.logger.info({ action: 'cleanup', cleanupLevel: level }, 'memory cleanup requested');
+          const cleanup = await deps.monitor.cleanup(level);
+          sendJson(res, 200, { action: 'cleanup', cleanup, report: await deps.monitor.report() });
+          return;
+        }
+        case 'updateThresholds': {
+          const { thresholds } = body;
+          if (!isPlainObject(thresholds)) {
+            throw new HttpError(400, '"thresholds" must be an object like {"warning":2000,"critical":3000} (MB)');
+          }
+          const warningMb = parseThresholdMb(thresholds.warning, 'warning');
+          const criticalMb = parseThresholdMb(thresholds.critical, 'critical');
+          if (warningMb >= criticalMb) {
+            throw new HttpError(400, `"thresholds.warning" (${warningMb}) must be below "thresholds.critical" (${criticalMb})`);
+          }
+          deps.monitor.updateThresholds({ warningMb, criticalMb });
+          deps.logger.info({ action: 'updateThresholds', warningMb, criticalMb }, 'memory thresholds updated');
+          sendJson(res, 200, { action: 'updateThresholds', report: await deps.monitor.report() });
+          return;
+        }
+        default:
+          throw new HttpError(400, `unknown action "${body.action}"; expected one of ${ACTIONS.join(', ')}`);
+      }
+    },
+  },
+];

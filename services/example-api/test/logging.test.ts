@@ -1,0 +1,54 @@
+import { startBulkServer } from '@heapwise/testkit';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { describe, expect, it } from 'vitest';
+import { requestJson, startService } from './service-process.js';
+
+function parseJsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('logging', () => {
+  it('writes JSON logs to stdout when ELASTICSEARCH_URL is not set', async () => {
+    const service = await startService();
+    try {
+      await requestJson(`${service.url}/api/items?n=2`);
+      await expect.poll(() => parseJsonLines(service.stdout()).some((r) => r.msg === 'items built'), { timeout: 5000 }).toBe(true);
+    } finally {
+      expect((await service.stop()).code).toBe(0);
+    }
+    const records = parseJsonLines(service.stdout());
+    expect(records.some((r) => r.msg === 'request completed')).toBe(true);
+  }, 30_000);
+
+  it('ships logs to Elasticsearch _bulk when ELASTICSEARCH_URL is set, flushes them on SIGTERM, and shows shipper stats on /metrics', async () => {
+    const bulk = await startBulkServer();
+    const service = await startService({ ELASTICSEARCH_URL: bulk.url, ELASTICSEARCH_INDEX: 'example-api-test' });
+    try {
+      await requestJson(`${service.url}/api/items?n=4`);
+      await bulk.waitFor(() => bulk.sources().some((line) => line.includes('items built')), 10_000);
+      expect(parseJsonLines(service.stdout())).toEqual([]); // nothing logged to stdout but the plain lines
+
+      const families = parsePrometheusTextFormat(await (await fetch(`${service.url}/metrics`)).text());
+      const records = families.find((family) => family.name === 'log_shipper_records_total');
+      const shipped = records?.metrics.find((m) => m.labels?.outcome === 'shipped');
+      expect(Number(shipped?.value)).toBeGreaterThanOrEqual(1);
+      const dropped = families.find((family) => family.name === 'log_shipper_dropped_total');
+      expect(dropped?.metrics.map((m) => m.labels?.reason).sort()).toEqual(
+        expect.arrayContaining(['expired', 'overflow', 'rejected', 'shutdown']),
+      );
+
+      // A request just before SIGTERM: its log line must still reach Elasticsearch (flush on close).
+      await requestJson(`${service.url}/api/items?n=7`);
+      const status = await service.stop();
+      expect(status.code).toBe(0);
+      expect(bulk.sources().some((line) => line.includes('"count":7'))).toBe(true);
+      expect([...bulk.docs.values()].every((doc) => doc.index === 'example-api-test')).toBe(true);
+    } finally {
+      await service.stop();
+      await bulk.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,59 @@
+import { request as httpRequest } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { requestJson, startService } from './service-process.js';
+
+/** The issue's promise: a SIGTERM'd service exits well inside this. */
+const SHUTDOWN_DEADLINE_MS = 5000;
+const IN_FLIGHT = 5;
+const SLOW_MS = 1500;
+
+/** Resolves with the response once it is complete; `sent` resolves once the request went out. */
+function slowRequest(url: string): { sent: Promise<void>; done: Promise<{ status: number; body: string }> } {
+  let markSent!: () => void;
+  const sent = new Promise<void>((resolve) => (markSent = resolve));
+  const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(`${url}/api/slow?ms=${SLOW_MS}`, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(() => markSent());
+  });
+  return { sent, done };
+}
+
+describe('graceful shutdown', () => {
+  it('answers every in-flight /api/slow request after SIGTERM and exits 0 inside 5 s', async () => {
+    const service = await startService();
+    const requests = Array.from({ length: IN_FLIGHT }, () => slowRequest(service.url));
+    await Promise.all(requests.map((r) => r.sent));
+    // The requests are on the wire; make sure the service has parsed them (a request it has
+    // not read yet would be a connection, not an in-flight request).
+    await requestJson(`${service.url}/health`);
+
+    const signalledAt = performance.now();
+    service.child.kill('SIGTERM');
+    const responses = await Promise.all(requests.map((r) => r.done));
+    const status = await service.exited;
+    const shutdownMs = performance.now() - signalledAt;
+
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ delayedMs: SLOW_MS });
+    }
+    expect(status).toEqual({ code: 0, signal: null });
+    expect(shutdownMs).toBeLessThan(SHUTDOWN_DEADLINE_MS);
+    // New connections are refused once it has gone.
+    await expect(fetch(`${service.url}/health`)).rejects.toThrow();
+  }, 30_000);
+
+  it('exits 0 at once when idle', async () => {
+    const service = await startService();
+    await requestJson(`${service.url}/health`); // leaves an idle keep-alive socket behind
+    const signalledAt = performance.now();
+    const status = await service.stop();
+    expect(status).toEqual({ code: 0, signal: null });
+    expect(performance.now() - signalledAt).toBeLessThan(SHUTDOWN_DEADLINE_MS);
+  }, 30_000);
+});

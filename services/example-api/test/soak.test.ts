@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './service-process.js';
+
+/** Short soaks: long enough to separate 0 from ~100 B/request on a shared 2-core machine. */
+const SOAK_SECONDS = 20;
+const SOAK_TIMEOUT_MS = 120_000;
+
+let outDir: string;
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'example-api-soak-'));
+});
+afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+function runSoak(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'soak.mjs'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+interface SoakReport {
+  verdict: string;
+  slopeBytesPerRequest: number;
+  stdErrorBytesPerRequest: number;
+  requests: number;
+  samples: { requests: number; heapUsed: number; rss: number }[];
+  leakedEntries: number;
+  service: { exitCode: number | null };
+}
+
+// Sequential on purpose: two soaks at once would each measure the other's load.
+describe.sequential('soak', () => {
+  it(`passes the fixed service (${SOAK_SECONDS} s)`, async () => {
+    const out = join(outDir, 'fixed.json');
+    const { code, output } = await runSoak(['--duration', String(SOAK_SECONDS), '--out', out]);
+    const report = JSON.parse(await readFile(out, 'utf8')) as SoakReport;
+    expect(output).toContain('PASS');
+    expect(code).toBe(0);
+    expect(report.verdict).toBe('pass');
+    expect(report.slopeBytesPerRequest).toBeLessThanOrEqual(5);
+    expect(report.stdErrorBytesPerRequest).toBeGreaterThan(0);
+    expect(report.samples.length).toBeGreaterThanOrEqual(SOAK_SECONDS - 2);
+    expect(report.requests).toBe(report.samples[report.samples.length - 1]!.requests);
+    expect(report.leakedEntries).toBe(0);
+    expect(report.service.exitCode).toBe(0);
+    const svg = await readFile(join(outDir, 'fixed.svg'), 'utf8');
+    expect(svg).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<polyline[\s\S]*class="fit"[\s\S]*<\/svg>\s*$/);
+  }, SOAK_TIMEOUT_MS);
+
+  it(`fails the leaky service (HEAPWISE_DEMO_LEAK=1, ${SOAK_SECONDS} s)`, async () => {
+    const out = join(outDir, 'leaky.json');
+    const { code, output } = await runSoak(['--duration', String(SOAK_SECONDS), '--leak', '--out', out]);
+    const report = JSON.parse(await readFile(out, 'utf8')) as SoakReport;
+    expect(output).toContain('FAIL');
+    expect(code).toBe(1);
+    expect(report.verdict).toBe('fail');
+    expect(report.slopeBytesPerRequest).toBeGreaterThan(5);
+    expect(report.leakedEntries).toBeGreaterThan(report.requests);
+  }, SOAK_TIMEOUT_MS);
+});
