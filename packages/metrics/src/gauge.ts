@@ -33,7 +33,7 @@ export class Gauge<L extends string = never> extends Metric<L, GaugeSeries> {
   set(labelsOrValue: Labels<L> | number, value?: number): void {
     if (this.state.destroyed) return;
     if (typeof labelsOrValue === 'number') this.write(this.resolve(undefined), labelsOrValue, false);
-    else this.write(this.resolve(labelsOrValue), value ?? Number.NaN, false);
+    else this.write(this.resolve(labelsOrValue), value as number, false); // undefined is rejected in write()
   }
 
   inc(value?: number): void;

@@ -138,7 +138,14 @@ export abstract class Metric<L extends string, S extends SeriesState> {
   }
 
   protected resolve(labels: Labels<L> | undefined): S {
+    if (labels !== undefined && (typeof labels !== 'object' || labels === null)) this.badFirstArgument(labels);
     return this.index.resolve(labels as { readonly [name: string]: LabelValue | undefined } | undefined);
+  }
+
+  private badFirstArgument(value: unknown): never {
+    throw new TypeError(
+      `${this.type} ${this.name}: first argument must be a labels object or a number, got ${value === null ? 'null' : typeof value}`,
+    );
   }
 
   protected reattach(series: S): S {

@@ -130,6 +130,11 @@ describe('Prometheus text exposition', () => {
     expect(() => counter.inc({ a: 'x' }, -1)).toThrow(/non-negative/);
     expect(() => counter.inc(NaN)).toThrow(/non-negative/);
     expect(() => counter.labels({ a: 'x' }).inc(-1)).toThrow(/non-negative/);
+    const gauge = registry.gauge({ name: 'g', help: 'x', labelNames: ['a'] });
+    expect(() => (gauge.set as unknown as (labels: object) => void)({ a: 'x' })).toThrow(/must be a number/);
+    expect(() => registry.histogram({ name: 'h0', help: 'x' }).observe('1' as unknown as number)).toThrow(/labels object or a number/);
+    expect(() => counter.inc('5' as unknown as number)).toThrow(/labels object or a number/);
+    expect(() => gauge.set(null as unknown as number)).toThrow(/labels object or a number/);
     expect(() => registry.histogram({ name: 'h1', help: 'x', buckets: [1, 1] })).toThrow(/strictly increasing/);
     expect(() => registry.histogram({ name: 'h2', help: 'x', buckets: [2, 1] })).toThrow(/strictly increasing/);
     expect(() => registry.histogram({ name: 'h3', help: 'x', buckets: [NaN] })).toThrow(/finite/);
