@@ -171,6 +171,44 @@ describe('Scope', () => {
     expect(report.closedInTime).toBe(true);
   });
 
+  it('clear() on a handle stops a periodic task (aborting its signal) and cancels a timeout', async () => {
+    const scope = createScope('handles');
+    let runs = 0;
+    let seenSignal: AbortSignal | undefined;
+    let timeoutFired = false;
+    const job = scope.periodic(
+      async (signal) => {
+        runs += 1;
+        seenSignal = signal;
+        await sleep(20);
+      },
+      5,
+      { name: 'job', runImmediately: true },
+    );
+    const timeout = scope.setTimeout(() => (timeoutFired = true), 20, 'once');
+    timeout.clear();
+    while (runs === 0) await sleep(1); // the first run is in progress (it lasts 20 ms)
+    job.clear();
+    job.clear();
+    const runsAtClear = runs;
+    await sleep(100);
+    expect(runsAtClear).toBe(1);
+    expect(runs).toBe(1);
+    expect(seenSignal?.aborted).toBe(true);
+    expect(timeoutFired).toBe(false);
+    expect(scope.stats().live).toEqual([]);
+    await scope.close();
+  });
+
+  it('waits intervalMs before the first run unless runImmediately', async () => {
+    const scope = createScope('first-run');
+    let runs = 0;
+    scope.periodic(() => void (runs += 1), 60_000, { name: 'hourly' });
+    await sleep(50);
+    expect(runs).toBe(0);
+    await scope.close();
+  });
+
   it('keeps a failing periodic task from becoming an unhandled rejection even without onError', async () => {
     const unhandled: unknown[] = [];
     const warnings: string[] = [];
