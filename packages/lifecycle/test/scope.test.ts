@@ -187,13 +187,13 @@ describe('Scope', () => {
     );
     const timeout = scope.setTimeout(() => (timeoutFired = true), 20, 'once');
     timeout.clear();
-    while (runs === 0) await sleep(1); // the first run is in progress (it lasts 20 ms)
+    while (runs === 0) await sleep(1);
     job.clear();
     job.clear();
     const runsAtClear = runs;
     await sleep(100);
-    expect(runsAtClear).toBe(1);
-    expect(runs).toBe(1);
+    expect(runsAtClear).toBeGreaterThanOrEqual(1);
+    expect(runs).toBe(runsAtClear); // nothing ran after clear()
     expect(seenSignal?.aborted).toBe(true);
     expect(timeoutFired).toBe(false);
     expect(scope.stats().live).toEqual([]);
