@@ -35,26 +35,33 @@ process.stdout.write(\`--- metrics \${registry.contentType}\\n\${text}\`);
 await registry.destroy();
 `;
 
+const temp = makeTempDir('packed');
+const tarballs = join(temp.dir, 'tarballs');
+const packed = new Map<string, PackResult>();
+const tarball = (name: string) => join(tarballs, packed.get(name)?.filename ?? `missing-${name}.tgz`);
+
+beforeAll(async () => {
+  mkdirSync(tarballs, { recursive: true });
+  // A no-op when turbo already built them (test depends on ^build); needed when run alone.
+  await runOk(join(rootBin, 'tsc'), ['-b', ...PUBLIC_PACKAGES.filter((name) => name !== 'tsconfig').map((name) => `packages/${name}`)], {
+    cwd: repoRoot,
+    timeoutMs: 120_000,
+  });
+  for (const name of PUBLIC_PACKAGES) {
+    const result = await runOk('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(repoRoot, 'packages', name) });
+    const [info] = JSON.parse(result.stdout) as PackResult[];
+    if (!info) throw new Error(`npm pack printed nothing for ${name}`);
+    packed.set(name, info);
+  }
+}, 180_000);
+
+afterAll(() => temp.remove());
+
 describe('public packages installed from their npm pack tarballs, outside the workspace', () => {
-  const temp = makeTempDir('packed');
-  const tarballs = join(temp.dir, 'tarballs');
   const project = join(temp.dir, 'project');
-  const packed = new Map<string, PackResult>();
 
   beforeAll(async () => {
-    mkdirSync(tarballs, { recursive: true });
     mkdirSync(join(project, 'src'), { recursive: true });
-    // A no-op when turbo already built them (test depends on ^build); needed when run alone.
-    await runOk(join(rootBin, 'tsc'), ['-b', ...PUBLIC_PACKAGES.filter((name) => name !== 'tsconfig').map((name) => `packages/${name}`)], {
-      cwd: repoRoot,
-      timeoutMs: 120_000,
-    });
-    for (const name of PUBLIC_PACKAGES) {
-      const result = await runOk('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(repoRoot, 'packages', name) });
-      const [info] = JSON.parse(result.stdout) as PackResult[];
-      if (!info) throw new Error(`npm pack printed nothing for ${name}`);
-      packed.set(name, info);
-    }
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'packed-consumer', private: true, type: 'module' }, null, 2)}\n`);
     await runOk(
       'npm',
@@ -63,16 +70,14 @@ describe('public packages installed from their npm pack tarballs, outside the wo
         '--prefer-offline',
         '--no-audit',
         '--no-fund',
-        ...PUBLIC_PACKAGES.map((name) => join(tarballs, packed.get(name)?.filename ?? '')),
+        ...PUBLIC_PACKAGES.map(tarball),
         // The preset's peer, and the types its base config names.
         `typescript@${versionOf('typescript')}`,
         `@types/node@${versionOf('@types/node')}`,
       ],
       { cwd: project, timeoutMs: INSTALL_TIMEOUT_MS },
     );
-  }, INSTALL_TIMEOUT_MS + 150_000);
-
-  afterAll(() => temp.remove());
+  }, INSTALL_TIMEOUT_MS);
 
   it('packs only what a user needs: built JavaScript with types, no tests, sources or build info', () => {
     for (const name of PUBLIC_PACKAGES.filter((n) => n !== 'tsconfig')) {
@@ -116,4 +121,89 @@ describe('public packages installed from their npm pack tarballs, outside the wo
     expect(printed).toMatchObject({ task: 'build', requestedHeapMb: 1536, heapMb: 1536 });
     expect(printed.nodeOptions).toContain('--max-old-space-size=1536');
   }, 60_000);
+});
+
+describe('adopting heapwise from the tarballs: heapwise init in an existing turbo monorepo, then a build', () => {
+  const repo = join(temp.dir, 'adopter');
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  // The build records what Node was really given.
+  const BUILD_SCRIPT = `import { mkdirSync, writeFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
+mkdirSync('dist', { recursive: true });
+writeFileSync('dist/seen.json', JSON.stringify({
+  nodeOptions: process.env.NODE_OPTIONS ?? '',
+  concurrency: process.env.HEAPWISE_CONCURRENCY ?? '',
+  heapSizeLimitBytes: getHeapStatistics().heap_size_limit,
+}));
+`;
+
+  beforeAll(async () => {
+    const files: Record<string, string> = {
+      'package.json': json({
+        name: 'adopter',
+        private: true,
+        packageManager: 'npm@11.19.1',
+        workspaces: ['packages/*'],
+        scripts: { build: 'turbo run build' },
+      }),
+      'turbo.json': json({
+        $schema: 'https://turborepo.com/schema.json',
+        globalPassThroughEnv: ['NODE_OPTIONS', 'GOMEMLIMIT', 'HEAPWISE_*'],
+        tasks: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } },
+      }),
+      '.gitignore': 'node_modules\n.turbo\ndist\n',
+      'packages/lib/package.json': json({ name: 'lib', version: '1.0.0', type: 'module', scripts: { build: 'node --max-old-space-size=1800 build.mjs' } }),
+      'packages/lib/build.mjs': BUILD_SCRIPT,
+      'packages/lib/tsconfig.json': '{\n  // ours\n  "compilerOptions": { "strict": true, },\n}\n',
+    };
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(repo, path, '..'), { recursive: true });
+      writeFileSync(join(repo, path), content);
+    }
+    // What a team has before adopting: turbo, and heapwise installed to run init.
+    await runOk(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '-D', tarball('node-options'), tarball('tsconfig'), `turbo@${versionOf('turbo')}`],
+      { cwd: repo, timeoutMs: INSTALL_TIMEOUT_MS },
+    );
+  }, INSTALL_TIMEOUT_MS);
+
+  it('init moves the hard-coded heap into .node-options; after npm install the build runs with the fitted heap', async () => {
+    const init = await runOk('npx', ['--no-install', 'heapwise', 'init'], { cwd: repo, env: cleanEnv() });
+    expect(init.stdout).toContain('-    "build": "node --max-old-space-size=1800 build.mjs"');
+    expect(init.stdout).toContain('+    "build": "heapwise run build -- node build.mjs"');
+    expect(readFileSync(join(repo, '.node-options'), 'utf8')).toMatch(/\[build\]\n--max-old-space-size=4096\n/);
+    expect(readFileSync(join(repo, 'packages/lib/tsconfig.json'), 'utf8')).toBe(
+      '{\n  "extends": "@heapwise/tsconfig/library.json",\n  // ours\n  "compilerOptions": { "strict": true, },\n}\n',
+    );
+    // The new dev dependencies resolve to the installed tarballs, not the registry.
+    await runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: repo, timeoutMs: INSTALL_TIMEOUT_MS });
+    const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> };
+    for (const name of ['node-options', 'tsconfig']) {
+      expect(lock.packages[`node_modules/@heapwise/${name}`]?.resolved, name).toMatch(/^file:.*\.tgz$/);
+      expect(lock.packages[`packages/lib/node_modules/@heapwise/${name}`], name).toBeUndefined();
+    }
+
+    await runOk('npm', ['run', 'build'], { cwd: repo, env: cleanEnv(), timeoutMs: 90_000 });
+    const seen = JSON.parse(readFileSync(join(repo, 'packages/lib/dist/seen.json'), 'utf8')) as {
+      nodeOptions: string;
+      concurrency: string;
+      heapSizeLimitBytes: number;
+    };
+    // What heapwise says the build gets at the concurrency heapwise turbo chose…
+    const planned = await runOk(
+      'npx',
+      ['--no-install', 'heapwise', 'print', 'build', '--format', 'json', '--concurrency', seen.concurrency],
+      { cwd: repo, env: cleanEnv() },
+    );
+    const { heapMb, requestedHeapMb } = JSON.parse(planned.stdout) as { heapMb: number; requestedHeapMb: number };
+    expect(requestedHeapMb).toBe(4096);
+    // …is what the build's Node really ran with (V8 adds the young generation on top).
+    expect(seen.nodeOptions).toContain(`--max-old-space-size=${heapMb}`);
+    expect(seen.heapSizeLimitBytes).toBeGreaterThanOrEqual(heapMb * 1024 * 1024);
+    expect(seen.heapSizeLimitBytes).toBeLessThan((heapMb + 512) * 1024 * 1024);
+
+    const again = await runOk('npx', ['--no-install', 'heapwise', 'init'], { cwd: repo, env: cleanEnv() });
+    expect(again.stdout).toContain('nothing to change');
+  }, 240_000);
 });
