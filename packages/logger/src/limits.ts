@@ -28,11 +28,11 @@ export const SHIPPER_DEFAULTS = {
   maxBatchSize: 100,
   /** UTF-8 bytes of records per `_bulk` request (Elasticsearch advises 5–15 MB requests). */
   maxBatchBytes: 5 * 1024 * 1024,
-  /** A processing pass stops starting requests after this long, and its requests time out by then. */
+  /** A processing pass starts no request after this long, so it ends within maxProcessingMs + requestTimeoutMs. */
   maxProcessingMs: 5_000,
   /** How long a record waits for more to fill a batch before a pass ships it anyway. */
   flushIntervalMs: 1_000,
-  /** Timeout of one `_bulk` request (also bounded by what is left of the pass). */
+  /** Timeout of one `_bulk` request (under flush()/close() also bounded by their deadline). */
   requestTimeoutMs: 5_000,
   /** First backoff after a failure; doubles with each consecutive failure … */
   minBackoffMs: 100,

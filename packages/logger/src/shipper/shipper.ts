@@ -269,9 +269,9 @@ export class ElasticsearchShipper extends EventEmitter {
   }
 
   /** Runs one pass, after the one running (never two at once). Never rejects. */
-  async #runPass(deadlineMs: number): Promise<void> {
+  async #runPass(deadlineMs: number, callerDeadlineMs?: number): Promise<void> {
     while (this.#running) await this.#running;
-    this.#running = this.#pass(deadlineMs)
+    this.#running = this.#pass(deadlineMs, callerDeadlineMs)
       .catch((error: unknown) => this.#reportError(error))
       .finally(() => {
         this.#running = undefined;
@@ -279,13 +279,22 @@ export class ElasticsearchShipper extends EventEmitter {
     await this.#running;
   }
 
-  async #pass(deadlineMs: number): Promise<void> {
+  /**
+   * Sends batches until the queue is empty, a failure asks for backoff, or `deadlineMs` passed (no
+   * new request starts after it). A request keeps its full requestTimeoutMs, except under a
+   * caller's deadline (flush/close): cutting requests short to fit a pass would time out requests
+   * Elasticsearch is about to accept, and each such retry is a second delivery.
+   */
+  async #pass(deadlineMs: number, callerDeadlineMs: number | undefined): Promise<void> {
     while (this.#queue.length > 0) {
       const nowMs = Date.now();
       if (nowMs >= deadlineMs || nowMs < this.#backoffUntilMs) return;
       const batch = this.#takeBatch(nowMs);
       if (batch.length === 0) continue;
-      const outcome = await this.#send(batch, Math.min(this.#options.requestTimeoutMs, deadlineMs - nowMs));
+      const timeoutMs = callerDeadlineMs === undefined
+        ? this.#options.requestTimeoutMs
+        : Math.min(this.#options.requestTimeoutMs, callerDeadlineMs - nowMs);
+      const outcome = await this.#send(batch, timeoutMs);
       if (outcome === 'backoff') return;
     }
   }
@@ -298,7 +307,7 @@ export class ElasticsearchShipper extends EventEmitter {
         await sleep(Math.min(this.#backoffUntilMs, deadlineMs) - nowMs);
         continue;
       }
-      await this.#runPass(Math.min(deadlineMs, nowMs + this.#options.maxProcessingMs));
+      await this.#runPass(Math.min(deadlineMs, nowMs + this.#options.maxProcessingMs), deadlineMs);
     }
     return this.#queue.length + this.#inFlight.length === 0;
   }
@@ -499,11 +508,11 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#timer?.clear();
       this.#timer = undefined;
       // Ship within the deadline; a pass already running counts against it too.
-      await Promise.race([this.#flushUntil(deadlineAtMs), sleep(deadlineMs)]);
+      await raceWithTimeout(this.#flushUntil(deadlineAtMs), deadlineMs);
       this.#closing = true;
       this.#abort?.abort();
       // The aborted request settles at once; bound the wait anyway.
-      if (this.#running) await Promise.race([this.#running, sleep(1_000)]);
+      if (this.#running) await raceWithTimeout(this.#running, ABORT_SETTLE_MS);
       const left = this.#queue.length + this.#inFlight.length;
       this.#queue.clear();
       this.#inFlight = [];
@@ -564,6 +573,19 @@ function firstValue(item: unknown): { status?: unknown; error?: unknown } | unde
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** How long close() waits for an aborted request to settle before dropping its records anyway. */
+const ABORT_SETTLE_MS = 1_000;
+
+/** Waits for `promise` at most `timeoutMs`; the timer is cleared either way (no handle left). */
+async function raceWithTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeoutMs))))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

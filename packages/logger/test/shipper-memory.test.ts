@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { startBulkServer } from '@heapwise/testkit';
+import { forceGc } from '@heapwise/lifecycle/testing';
+import { createElasticsearchShipper, createLogger } from '../src/index.js';
+import { FAST, expectNoDuplicates, identityHolds, waitUntil, watchAccounting } from './helpers.js';
+
+const MB = 1024 * 1024;
+
+async function heapUsedAfterGc(): Promise<number> {
+  await forceGc();
+  await forceGc();
+  return process.memoryUsage().heapUsed;
+}
+
+describe('shipper memory stays bounded while Elasticsearch is down', () => {
+  it('200k records with the server refusing: heapUsed after GC stays under maxBufferedBytes + a fixed allowance', async () => {
+    const maxBufferedBytes = 4 * MB;
+    // Per-record overhead (the record object, its queue slot, string headers) is outside the byte
+    // cap; with ~14k records held this allowance covers it several times over.
+    const allowanceBytes = 8 * MB;
+    const server = await startBulkServer({ mode: 'refuse', storeSources: false });
+    const shipper = createElasticsearchShipper({
+      node: server.url,
+      ...FAST,
+      maxBufferedItems: 1_000_000,
+      maxBufferedBytes,
+    });
+    const logger = createLogger({ destination: shipper });
+    const watch = watchAccounting(shipper, 1_000_000);
+    const payload = 'p'.repeat(200);
+    try {
+      const baseline = await heapUsedAfterGc();
+      let peakAfterGc = 0;
+      for (let round = 0; round < 10; round++) {
+        for (let i = 0; i < 20_000; i++) logger.info({ seq: round * 20_000 + i, payload }, 'server is down');
+        // Let passes run (and fail) between rounds, as they would in a live process.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const stats = watch.check();
+        expect(stats.bufferedBytes).toBeLessThanOrEqual(maxBufferedBytes);
+        peakAfterGc = Math.max(peakAfterGc, (await heapUsedAfterGc()) - baseline);
+      }
+      const stats = shipper.stats();
+      expect(stats.produced).toBe(200_000);
+      expect(stats.dropped.overflow).toBeGreaterThan(150_000);
+      expect(identityHolds(stats)).toBe(true);
+      expect(peakAfterGc).toBeLessThan(maxBufferedBytes + allowanceBytes);
+
+      // And it recovers: what is still buffered arrives once the server is back.
+      const buffered = stats.buffered;
+      await server.setMode('ok');
+      await waitUntil(() => shipper.stats().buffered === 0, 30_000, () => shipper.stats());
+      expect(server.docs.size).toBe(buffered);
+      expectNoDuplicates(server);
+      console.log(
+        `memory: 200k records, server down: heapUsed after GC +${(peakAfterGc / MB).toFixed(1)} MB at peak ` +
+          `(cap ${maxBufferedBytes / MB} MB + ${allowanceBytes / MB} MB allowance); ${buffered} records held, all delivered after recovery`,
+      );
+      watch.stop();
+    } finally {
+      await shipper.close(1_000);
+      await server.close();
+    }
+  }, 60_000);
+});
