@@ -46,7 +46,7 @@ function npmInstall(prefix: string, major: string): Promise<string | undefined> 
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve(code === 0 ? undefined : `npm install node@${major} failed (${signal ?? code}): ${stderr.trim().split('\n').slice(-2).join(' ')}`);
+      resolve(code === 0 ? undefined : `npm install node@${major} failed (${signal ?? code}): ${stderr.trim().split('\n').slice(0, 2).join(' ')}`);
     });
   });
 }
