@@ -278,3 +278,74 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     expect(silent.stats().buffered).toBe(1);
   }, 20_000);
 });
+
+describe('shipper limits, one by one', () => {
+  it('overflow drops exactly the oldest purgeRatio of the cap, and onDrop sees consistent stats', async () => {
+    const seen: { count: number; consistent: boolean }[] = [];
+    const server = await startBulkServer({ mode: 'refuse' });
+    const shipper: ElasticsearchShipper = createElasticsearchShipper({
+      node: server.url,
+      ...FAST,
+      maxBufferedItems: 100,
+      purgeRatio: 0.2,
+      onError: () => {},
+      onDrop: (event) => seen.push({ count: event.count, consistent: identityHolds(shipper.stats()) }),
+    });
+    try {
+      writeRecords(shipper, 0, 100);
+      expect(shipper.stats()).toMatchObject({ buffered: 100, dropped: { overflow: 0 } });
+      shipper.write(line(100));
+      // 101 > 100: down to 80, the 21 oldest go.
+      expect(shipper.stats()).toMatchObject({ produced: 101, buffered: 80, dropped: { overflow: 21 } });
+      expect(seen).toEqual([{ count: 21, consistent: true }]);
+      await server.setMode('ok');
+      expect(await shipper.flush(10_000)).toBe(true);
+      expect(storedSequences(server).seqs.sort((a, b) => a - b)[0]).toBe(21);
+    } finally {
+      await shipper.close(1_000);
+      await server.close();
+    }
+  }, 20_000);
+
+  it('the byte cap holds on its own: big records purge the oldest even under the item cap', async () => {
+    const server = await startBulkServer({ mode: 'refuse' });
+    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, maxBufferedItems: 1_000, maxBufferedBytes: 10_000, onError: () => {} });
+    try {
+      const padding = ',"pad":"' + 'b'.repeat(950) + '"';
+      for (let seq = 0; seq < 50; seq++) shipper.write(line(seq, padding));
+      const stats = shipper.stats();
+      expect(stats.bufferedBytes).toBeLessThanOrEqual(10_000);
+      expect(stats.buffered).toBeLessThan(11);
+      expect(stats.dropped.overflow).toBe(50 - stats.buffered);
+      expect(identityHolds(stats)).toBe(true);
+    } finally {
+      await shipper.close(500);
+      await server.close();
+    }
+  }, 20_000);
+
+  it('a pass starts no request after maxProcessingMs; the rest waits for the next pass', async () => {
+    const server = await startBulkServer({ mode: { kind: 'ok', delayMs: 300 } });
+    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, maxBatchSize: 10, maxProcessingMs: 100, flushIntervalMs: 60_000 });
+    try {
+      // The 10th record fills a batch and starts a pass; it sends 10, then its 100 ms are over.
+      writeRecords(shipper, 0, 15);
+      await waitUntil(() => shipper.stats().shipped === 10, 10_000, () => shipper.stats());
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      // Without the bound the same pass would have sent the last 5 by now.
+      expect(shipper.stats()).toMatchObject({ shipped: 10, buffered: 5 });
+      expect(server.counters.bulkRequests).toBe(1);
+      expect(await shipper.flush(5_000)).toBe(true);
+      expect(shipper.stats().shipped).toBe(15);
+    } finally {
+      await shipper.close(1_000);
+      await server.close();
+    }
+  }, 20_000);
+
+  it('rejects invalid limits at construction', () => {
+    expect(() => createElasticsearchShipper({ node: 'http://127.0.0.1:9', maxBufferedItems: 0 })).toThrow(/maxBufferedItems/);
+    expect(() => createElasticsearchShipper({ node: 'http://127.0.0.1:9', purgeRatio: 1.5 })).toThrow(/purgeRatio/);
+    expect(() => createElasticsearchShipper({})).toThrow(/node/);
+  });
+});

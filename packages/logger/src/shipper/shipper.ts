@@ -227,9 +227,14 @@ export class ElasticsearchShipper extends EventEmitter {
 
   #drop(reason: DropReason, count: number, detail: Omit<DropEvent, 'reason' | 'count'> = {}): void {
     this.#dropped[reason] += count;
+    this.#notifyDrop({ reason, count, ...detail });
+  }
+
+  /** Call only once the accounting is complete: onDrop may read stats(). */
+  #notifyDrop(event: DropEvent): void {
     if (!this.#onDrop) return;
     try {
-      this.#onDrop({ reason, count, ...detail });
+      this.#onDrop(event);
     } catch {
       // A throwing onDrop must not break the accounting or the caller's log call.
     }
@@ -410,13 +415,13 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#retries += retry.length;
       this.#queue.unshiftAll(retry);
     }
-    for (const event of rejections) this.#drop('rejected', 1, event);
+    this.#dropped.rejected += rejected;
+    if (retry.length > 0) this.#enforceBounds();
+    for (const event of rejections) this.#notifyDrop(event);
     if (retry.length > 0) {
-      this.#enforceBounds();
       this.#backOff();
       return 'backoff';
     }
-    void rejected;
     this.#succeeded();
     return 'done';
   }
@@ -447,7 +452,8 @@ export class ElasticsearchShipper extends EventEmitter {
     }
     if (name === 'ResponseError' && typeof status === 'number' && status >= 400 && status < 500 && !RETRYABLE_REQUEST_STATUSES.has(status)) {
       // The request itself is wrong (400, 404 …): sending it again cannot succeed.
-      for (const record of batch) this.#drop('rejected', 1, { line: record.line, status, error: describeError(error) });
+      this.#dropped.rejected += batch.length;
+      for (const record of batch) this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, status, error: describeError(error) });
       this.#reportError(error);
       return 'done';
     }
