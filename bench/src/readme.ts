@@ -1,0 +1,103 @@
+// `npm run bench:readme`: copies the tables the last bench runs printed (bench/results/*.md) into
+// bench/README.md between `<!-- bench:<suite>:start -->` / `<!-- bench:<suite>:end -->` markers,
+// and a summary with links to those tables into the root README's "Results" section
+// (`<!-- bench:summary:start -->` … `<!-- bench:summary:end -->`). Nothing else is written, so a
+// README never carries a number that no command printed.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { resultsDir } from './harness/report.js';
+
+const benchDir = fileURLToPath(new URL('../', import.meta.url));
+const repoDir = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Suites in README order, with the command that reruns each one. */
+const SUITES = [
+  { suite: 'logger', title: 'Logger', command: 'npm run bench:logger' },
+  { suite: 'metrics', title: 'Metrics', command: 'npm run bench:metrics' },
+  { suite: 'service', title: 'Service', command: 'npm run bench:service' },
+  { suite: 'tsc', title: 'TypeScript build memory', command: 'npm run bench:tsc' },
+] as const;
+
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
+export function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+export function replaceBetween(text: string, name: string, content: string, file: string): string {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file}: markers ${start} … ${end} not found`);
+  return `${text.slice(0, from + start.length)}\n${content.trim()}\n${text.slice(to)}`;
+}
+
+interface SuiteText {
+  suite: string;
+  title: string;
+  command: string;
+  markdown?: string;
+}
+
+function readSuites(): SuiteText[] {
+  return SUITES.map((s) => {
+    const file = `${resultsDir}${s.suite}.md`;
+    return existsSync(file) ? { ...s, markdown: readFileSync(file, 'utf8') } : { ...s };
+  });
+}
+
+/** The root README's lines: each suite's goal lines and "loses" rows, each with a link to its table. */
+function summary(suites: SuiteText[]): string {
+  const lines: string[] = [
+    'Every number below was printed by the command next to it and copied here by `npm run bench:readme`; each line links to the table it comes from in [bench/README.md](bench/README.md), which also states the method, Node and package versions, CPUs, date and whether the machine was busy. Rerun everything with `npm run bench` (about 20 minutes on 2 cores), then `npm run bench:readme`.',
+    '',
+  ];
+  for (const s of suites) {
+    lines.push(`**${s.title}** — \`${s.command}\``);
+    if (s.markdown === undefined) {
+      lines.push('', `- not run yet: run \`${s.command}\`.`, '');
+      continue;
+    }
+    const header = s.markdown.split('\n').find((l) => l.startsWith('Node ')) ?? '';
+    lines.push(`<sub>${header.replace(/\*\*/g, '')}</sub>`, '');
+    let heading: string | undefined;
+    let any = false;
+    for (const line of s.markdown.split('\n')) {
+      if (line.startsWith('#### ')) heading = line.slice(5).trim();
+      if (heading === undefined) continue;
+      const link = `[${heading}](bench/README.md#${slug(heading)})`;
+      if (line.startsWith('- Goal')) {
+        lines.push(`- ${link}: ${line.slice(2)}`);
+        any = true;
+      } else if (line.startsWith('|') && line.includes('heapwise loses')) {
+        const first = line.split('|')[1]?.trim() ?? '';
+        lines.push(`- ${link}: heapwise loses to a peer in the row "${first.replace(/\*\*/g, '')}".`);
+        any = true;
+      }
+    }
+    if (!any) lines.push(`- see the tables: [${s.title}](bench/README.md#${slug(`${s.title} results`)})`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function main(): void {
+  const suites = readSuites();
+  const benchReadme = `${benchDir}README.md`;
+  let text = readFileSync(benchReadme, 'utf8');
+  for (const s of suites) {
+    const body = s.markdown ?? `Not run yet: \`${s.command}\` prints this table and writes bench/results/${s.suite}.md.`;
+    text = replaceBetween(text, s.suite, body, 'bench/README.md');
+  }
+  writeFileSync(benchReadme, text);
+  const rootReadme = `${repoDir}README.md`;
+  writeFileSync(rootReadme, replaceBetween(readFileSync(rootReadme, 'utf8'), 'summary', summary(suites), 'README.md'));
+  const missing = suites.filter((s) => s.markdown === undefined).map((s) => s.suite);
+  process.stdout.write(`updated bench/README.md and README.md (Results)${missing.length ? `; not run yet: ${missing.join(', ')}` : ''}\n`);
+}
+
+main();
