@@ -5,9 +5,30 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 
+interface TaskDefinition {
+  dependsOn?: unknown;
+  persistent?: unknown;
+}
+
 interface TurboJson {
-  tasks?: Record<string, { dependsOn?: unknown }>;
-  pipeline?: Record<string, { dependsOn?: unknown }>;
+  tasks?: Record<string, TaskDefinition>;
+  pipeline?: Record<string, TaskDefinition>;
+}
+
+function readDefinitions(turboJsonFile: string | undefined): Record<string, TaskDefinition> {
+  if (turboJsonFile === undefined) return {};
+  try {
+    const turbo = parseJsonc(readFileSync(turboJsonFile, 'utf8')) as TurboJson | undefined;
+    return turbo?.tasks ?? turbo?.pipeline ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** Those of `tasks` that turbo.json marks `persistent` (dev servers, watchers): they never finish. */
+export function persistentTasks(tasks: readonly string[], turboJsonFile: string | undefined): string[] {
+  const definitions = readDefinitions(turboJsonFile);
+  return tasks.map(taskName).filter((task) => definitions[task]?.persistent === true);
 }
 
 export function findTurboJson(startDir: string): string | undefined {
@@ -25,15 +46,7 @@ function taskName(entry: string): string {
 
 /** `tasks` plus every task they depend on in `turboJsonFile` (names without package prefixes). */
 export function tasksWithDependencies(tasks: readonly string[], turboJsonFile: string | undefined): string[] {
-  let definitions: TurboJson['tasks'] = {};
-  if (turboJsonFile !== undefined) {
-    try {
-      const turbo = parseJsonc(readFileSync(turboJsonFile, 'utf8')) as TurboJson | undefined;
-      definitions = turbo?.tasks ?? turbo?.pipeline ?? {};
-    } catch {
-      definitions = {};
-    }
-  }
+  const definitions = readDefinitions(turboJsonFile);
   const found = new Set<string>();
   const queue = tasks.map(taskName);
   while (queue.length > 0) {

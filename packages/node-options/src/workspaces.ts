@@ -56,3 +56,15 @@ export function listWorkspaces(root: string): Workspace[] {
 export function listServices(root: string): Workspace[] {
   return listWorkspaces(root).filter((workspace) => workspace.path.startsWith('services/'));
 }
+
+/** How many workspaces define an npm script named `script` (how many turbo tasks it becomes). */
+export function countWorkspacesWithScript(root: string, script: string): number {
+  return listWorkspaces(root).filter((workspace) => {
+    try {
+      const manifest = JSON.parse(readFileSync(join(workspace.dir, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
+      return typeof manifest.scripts?.[script] === 'string';
+    } catch {
+      return false;
+    }
+  }).length;
+}

@@ -1,4 +1,4 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,6 +65,20 @@ describe('heapwise turbo', () => {
     const tight = setup(7 * GIB); // 5376 MB usable: one 4096 MB build at a time
     const one = await runCli(['turbo', 'build', 'test', '--concurrency', '4'], tight);
     expect(JSON.parse(one.stdout)).toMatchObject({ argv: ['run', 'build', 'test', '--concurrency', '1'], concurrency: '1' });
+  });
+
+  it('goes above the memory fit when turbo needs it for persistent tasks, and says so', async () => {
+    const { cwd, env } = setup(7 * GIB); // one 4096 MB heap fits; two dev servers run regardless
+    writeFileSync(join(cwd, 'turbo.json'), JSON.stringify({ tasks: { dev: { persistent: true, cache: false } } }));
+    writeFileSync(join(cwd, '.node-options'), '[dev]\n--max-old-space-size=4096\n');
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ workspaces: ['services/*'] }));
+    for (const name of ['a', 'b']) {
+      mkdirSync(join(cwd, 'services', name), { recursive: true });
+      writeFileSync(join(cwd, 'services', name, 'package.json'), JSON.stringify({ scripts: { dev: 'node server.js' } }));
+    }
+    const result = await runCli(['turbo', 'dev'], { cwd, env });
+    expect(JSON.parse(result.stdout)).toMatchObject({ argv: ['run', 'dev', '--concurrency', '3'], concurrency: '3' });
+    expect(result.stderr).toContain('heapwise: 2 persistent task(s) run at once: turbo needs --concurrency 3; heaps are fitted to that share');
   });
 
   it("returns turbo's exit code, and exit 2 without a task", async () => {

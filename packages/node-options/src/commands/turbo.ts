@@ -4,7 +4,8 @@ import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.j
 import { runChild } from '../child.js';
 import { CONCURRENCY_ENV, largestRequestedHeapMb } from '../resolve.js';
 import { formatBytes } from '../size.js';
-import { findTurboJson, tasksWithDependencies } from '../turbo-graph.js';
+import { findTurboJson, persistentTasks, tasksWithDependencies } from '../turbo-graph.js';
+import { countWorkspacesWithScript, findWorkspaceRoot } from '../workspaces.js';
 import { UsageError, loadConfig, locateConfig, memoryLimit, parsePositiveInteger, type Command } from './common.js';
 
 /** turbo's `--concurrency` accepts `N` or `P%` of the CPUs. */
@@ -62,9 +63,19 @@ TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx p
     const budget = computeBudget(memory.bytes, config.headroom, 1);
     const cpus = availableParallelism();
     const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency);
-    const allTasks = tasksWithDependencies(tasks, findTurboJson(dirname(locateConfig(context, undefined))));
+    const turboJson = findTurboJson(dirname(locateConfig(context, undefined)));
+    const allTasks = tasksWithDependencies(tasks, turboJson);
     const largestMb = largestRequestedHeapMb(config, allTasks, memory);
-    const chosen = chooseConcurrency(budget.usableBytes, largestMb, cap);
+    let chosen = chooseConcurrency(budget.usableBytes, largestMb, cap);
+    // turbo refuses to start unless concurrency exceeds the number of persistent tasks (dev servers):
+    // they all run at once whatever we choose, so go up to that and say that the heaps get lowered.
+    const root = findWorkspaceRoot(context.cwd);
+    const persistentCount =
+      root === undefined ? 0 : persistentTasks(tasks, turboJson).reduce((sum, task) => sum + countWorkspacesWithScript(root, task), 0);
+    if (userConcurrency === undefined && persistentCount > 0 && chosen <= persistentCount) {
+      chosen = persistentCount + 1;
+      context.err(`heapwise: ${persistentCount} persistent task(s) run at once: turbo needs --concurrency ${chosen}; heaps are fitted to that share`);
+    }
     const capReason = userConcurrency === undefined ? `cap min(10, max(2, ${cpus} CPUs)) = ${cap}` : `your --concurrency ${userConcurrency}`;
     const fitReason =
       largestMb === undefined
