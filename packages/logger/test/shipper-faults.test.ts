@@ -349,3 +349,43 @@ describe('shipper limits, one by one', () => {
     expect(() => createElasticsearchShipper({})).toThrow(/node/);
   });
 });
+
+describe('shipper input', () => {
+  it('a chunk with several lines is several records; bytes and blank lines are handled; lines are shipped byte for byte', async () => {
+    const server = await startBulkServer();
+    const shipper = createElasticsearchShipper({ node: server.url, ...FAST });
+    try {
+      shipper.write(`${line(0).trimEnd()}\n${line(1)}\n\n${line(2).trimEnd()}`);
+      shipper.write(Buffer.from(line(3)));
+      shipper.write(new TextEncoder().encode('{"seq":4,"text":"héllo ✓"}\n'));
+      shipper.write('');
+      expect(shipper.stats()).toMatchObject({ produced: 5, buffered: 5 });
+      expect(await shipper.flush(5_000)).toBe(true);
+      expect(storedSequences(server).seqs.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+      expect(server.sources()).toContain('{"seq":4,"text":"héllo ✓"}');
+      expect(server.sources()).toContain(line(1).trimEnd());
+    } finally {
+      await shipper.close(1_000);
+      await server.close();
+    }
+  }, 20_000);
+});
+
+describe('flush deadline', () => {
+  it('flush(deadlineMs) returns by its deadline even while a timer pass waits on a hung server', async () => {
+    const server = await startBulkServer({ mode: 'stall' });
+    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, requestTimeoutMs: 5_000, onError: () => {} });
+    try {
+      writeRecords(shipper, 0, 10);
+      // Let the timer pass start its (hung) request.
+      await waitUntil(() => server.counters.bulkRequests === 1, 5_000);
+      const startedAt = Date.now();
+      expect(await shipper.flush(300)).toBe(false);
+      expect(Date.now() - startedAt).toBeLessThan(300 + 400);
+      expect(shipper.stats()).toMatchObject({ produced: 10, buffered: 10 });
+    } finally {
+      await shipper.close(200);
+      await server.close();
+    }
+  }, 20_000);
+});

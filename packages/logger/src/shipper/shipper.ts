@@ -162,10 +162,15 @@ export class ElasticsearchShipper extends EventEmitter {
   flush(deadlineMs?: number | ((error?: Error) => void)): Promise<boolean> {
     const callback = typeof deadlineMs === 'function' ? deadlineMs : undefined;
     const limitMs = typeof deadlineMs === 'number' ? deadlineMs : this.#options.closeDeadlineMs;
-    const done = this.#flushUntil(Date.now() + Math.max(0, limitMs)).catch((error: unknown) => {
-      this.#reportError(error);
-      return false;
-    });
+    const deadlineAtMs = Date.now() + Math.max(0, limitMs);
+    // A timer pass already in flight may hold a request longer than this deadline: do not wait for it.
+    const done = raceWithTimeout(this.#flushUntil(deadlineAtMs), limitMs).then(
+      () => this.#queue.length + this.#inFlight.length === 0,
+      (error: unknown) => {
+        this.#reportError(error);
+        return false;
+      },
+    );
     if (callback) void done.then(() => callback());
     return done;
   }
