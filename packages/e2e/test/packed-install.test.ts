@@ -146,11 +146,8 @@ writeFileSync('dist/seen.json', JSON.stringify({
         workspaces: ['packages/*'],
         scripts: { build: 'turbo run build' },
       }),
-      'turbo.json': json({
-        $schema: 'https://turborepo.com/schema.json',
-        globalPassThroughEnv: ['NODE_OPTIONS', 'GOMEMLIMIT', 'HEAPWISE_*'],
-        tasks: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } },
-      }),
+      // As turbo's examples ship it: strict env mode, nothing passed through yet.
+      'turbo.json': json({ $schema: 'https://turborepo.com/schema.json', tasks: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } } }),
       '.gitignore': 'node_modules\n.turbo\ndist\n',
       'packages/lib/package.json': json({ name: 'lib', version: '1.0.0', type: 'module', scripts: { build: 'node --max-old-space-size=1800 build.mjs' } }),
       'packages/lib/build.mjs': BUILD_SCRIPT,
@@ -173,6 +170,7 @@ writeFileSync('dist/seen.json', JSON.stringify({
     expect(init.stdout).toContain('-    "build": "node --max-old-space-size=1800 build.mjs"');
     expect(init.stdout).toContain('+    "build": "heapwise run build -- node build.mjs"');
     expect(readFileSync(join(repo, '.node-options'), 'utf8')).toMatch(/\[build\]\n--max-old-space-size=4096\n/);
+    expect(JSON.parse(readFileSync(join(repo, 'turbo.json'), 'utf8'))).toMatchObject({ globalPassThroughEnv: ['NODE_OPTIONS', 'GOMEMLIMIT', 'HEAPWISE_*'] });
     expect(readFileSync(join(repo, 'packages/lib/tsconfig.json'), 'utf8')).toBe(
       '{\n  "extends": "@heapwise/tsconfig/library.json",\n  // ours\n  "compilerOptions": { "strict": true, },\n}\n',
     );
@@ -190,7 +188,9 @@ writeFileSync('dist/seen.json', JSON.stringify({
       concurrency: string;
       heapSizeLimitBytes: number;
     };
-    // What heapwise says the build gets at the concurrency heapwise turbo chose…
+    // heapwise turbo's choice reached the task through turbo's strict env mode…
+    expect(seen.concurrency).toMatch(/^[1-9]\d*$/);
+    // …and what heapwise says the build gets at that concurrency…
     const planned = await runOk(
       'npx',
       ['--no-install', 'heapwise', 'print', 'build', '--format', 'json', '--concurrency', seen.concurrency],

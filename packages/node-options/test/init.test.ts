@@ -97,6 +97,7 @@ describe('heapwise init on an npm workspace', () => {
       'packages/ui/tsconfig.json',
       'packages/utils/package.json',
       'packages/utils/tsconfig.json',
+      'turbo.json',
     ]);
     expect(plan.diff).toContain('--- /dev/null\n+++ b/.node-options\n');
     expect(plan.diff).toContain(
@@ -124,6 +125,8 @@ describe('heapwise init on an npm workspace', () => {
       ].join('\n'),
     );
     expect(plan.diff).toContain('+  "extends": "@heapwise/tsconfig/library.json",\n   // UI components: strict, with JSX.\n');
+    // turbo's strict env mode would drop HEAPWISE_CONCURRENCY on the way to the tasks.
+    expect(plan.diff).toContain('+  "globalPassThroughEnv": [\n+    "NODE_OPTIONS",\n+    "GOMEMLIMIT",\n+    "HEAPWISE_*"\n+  ],\n   "tasks": {');
     expect(plan.notes).toEqual([
       'packages/utils/package.json: script "start" sets a heap size but is not a heapwise task (build, typecheck, test, dev); left as it is',
     ]);
@@ -231,12 +234,12 @@ describe('heapwise init (CLI)', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('+++ b/.node-options');
     expect(dry.stdout).toContain('-    "build": "node --max-old-space-size=8192 ./scripts/build.js",');
-    expect(dry.stdout).toContain('8 files would change (dry run: nothing was written)');
+    expect(dry.stdout).toContain('9 files would change (dry run: nothing was written)');
     expect(snapshot(root)).toEqual(before);
 
     const real = await runInitCli(['init'], root);
     expect(real.code).toBe(0);
-    expect(real.stdout).toBe(dry.stdout.replace('8 files would change (dry run: nothing was written).', '8 files changed.\nnext: run `npm install` for the new dev dependencies, then `npx heapwise doctor`.'));
+    expect(real.stdout).toBe(dry.stdout.replace('9 files would change (dry run: nothing was written).', '9 files changed.\nnext: run `npm install` for the new dev dependencies, then `npx heapwise doctor`.'));
     expect(readFileSync(join(root, '.node-options'), 'utf8')).toContain('--max-old-space-size=8192');
 
     const again = await runInitCli(['init'], root);

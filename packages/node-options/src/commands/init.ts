@@ -42,7 +42,9 @@ uses turbo. It:
     and turns the root's \`turbo run <task>\` into \`heapwise turbo <task>\`;
   - makes each package's tsconfig.json extend @heapwise/tsconfig/library.json (service.json under
     apps/ and services/), keeping comments and its own extends;
-  - adds @heapwise/node-options and @heapwise/tsconfig to devDependencies.
+  - adds @heapwise/node-options and @heapwise/tsconfig to devDependencies;
+  - lists NODE_OPTIONS, GOMEMLIMIT and HEAPWISE_* in turbo.json's globalPassThroughEnv, so that
+    they reach the tasks in turbo's strict env mode without entering the cache key.
 Prints a unified diff of every change. Nothing is written when any file cannot be handled.
 Running it again changes nothing.
   --dry-run       print the diff, write nothing

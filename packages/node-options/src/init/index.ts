@@ -12,5 +12,6 @@ export {
   type Profile,
 } from './profiles.js';
 export { extendPreset, presetFor, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
+export { passHeapwiseEnv, PASS_THROUGH_ENV } from './turbo-json.js';
 export { expandPatterns, parsePnpmPackages, readWorkspace, type Workspace } from './workspace.js';
 export { routeTurbo, wrapScript } from './wrap-script.js';

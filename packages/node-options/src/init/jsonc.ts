@@ -50,3 +50,9 @@ export function setProperty(
   });
   return applyEdits(text, edits);
 }
+
+/** Appends `value` to the array at `path`, keeping the array's own layout. */
+export function appendToArray(text: string, path: (string | number)[], value: unknown): string {
+  const edits = modify(text, [...path, -1], value, { formattingOptions: formattingOf(text), isArrayInsertion: true });
+  return applyEdits(text, edits);
+}

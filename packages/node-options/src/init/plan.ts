@@ -10,6 +10,7 @@ import { parseObject } from './jsonc.js';
 import { planPackageJson } from './package-json.js';
 import { DEFAULT_PROFILES, INIT_TASKS, raiseRequestedSizes, renderNodeOptions, type InitTask, type Profile } from './profiles.js';
 import { extendPreset, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
+import { passHeapwiseEnv } from './turbo-json.js';
 import { readWorkspace, type Workspace } from './workspace.js';
 
 export interface FileChange {
@@ -67,6 +68,9 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
   const collect = (file: string, sizes: ReadonlyMap<InitTask, number[]>) => {
     for (const [task, list] of sizes) for (const sizeMb of list) foundSizes.push({ task, sizeMb, file });
   };
+
+  const turboText = readFileSync(join(root, workspace.turboConfig), 'utf8');
+  record(workspace.turboConfig, turboText, passHeapwiseEnv(workspace.turboConfig, turboText));
 
   // The root: heap flags out of its scripts (they reach every task through
   // NODE_OPTIONS today), `turbo run` through `heapwise turbo`, the CLI in as

@@ -12,6 +12,8 @@ export interface Workspace {
   readonly source: 'package.json' | 'pnpm-workspace.yaml';
   /** Package directories relative to the root, with `/` separators, sorted. */
   readonly packageDirs: readonly string[];
+  /** turbo.json (or turbo.jsonc), relative to the root. */
+  readonly turboConfig: string;
 }
 
 /** Directories never searched for packages. */
@@ -130,11 +132,12 @@ export function readWorkspace(root: string): Workspace {
     source = 'package.json';
     patterns = list.filter((item): item is string => typeof item === 'string');
   }
-  if (!TURBO_CONFIGS.some((name) => existsSync(join(root, name)))) {
+  const turboConfig = TURBO_CONFIGS.find((name) => existsSync(join(root, name)));
+  if (turboConfig === undefined) {
     throw new InitError(
       `${join(root, 'turbo.json')} not found: heapwise init sets up a turbo monorepo (heapwise fits heap sizes to turbo's concurrency). Add turbo first. Nothing was changed.`,
     );
   }
   const packageDirs = expandPatterns(root, patterns).map((dir) => dir.split(sep).join('/'));
-  return { root, manager, source, packageDirs };
+  return { root, manager, source, packageDirs, turboConfig };
 }
