@@ -2,7 +2,7 @@
 // bench/README.md between `<!-- bench:<suite>:start -->` / `<!-- bench:<suite>:end -->` markers,
 // and a summary with links to those tables into the root README's "Results" section
 // (`<!-- bench:summary:start -->` … `<!-- bench:summary:end -->`). Nothing else is written, so a
-// README never carries a number that no command printed.
+// README never carries a number that no command printed. `--dry-run` prints instead of writing.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resultsDir } from './harness/report.js';
@@ -63,21 +63,31 @@ function summary(suites: SuiteText[]): string {
       continue;
     }
     const header = s.markdown.split('\n').find((l) => l.startsWith('Node ')) ?? '';
-    lines.push(`<sub>${header.replace(/\*\*/g, '')}</sub>`, '');
+    const quickMode = s.markdown.includes('quick mode') ? 'QUICK MODE, not for publication · ' : '';
+    lines.push(`<sub>${quickMode}${header.replace(/\*\*/g, '')}</sub>`, '');
+    // One bullet per table: its goal verdicts, the rows where heapwise loses, the rows where it wins.
+    const tables = new Map<string, { goals: string[]; loses: string[]; wins: string[] }>();
     let heading: string | undefined;
-    let any = false;
     for (const line of s.markdown.split('\n')) {
-      if (line.startsWith('#### ')) heading = line.slice(5).trim();
-      if (heading === undefined) continue;
-      const link = `[${heading}](bench/README.md#${slug(heading)})`;
-      if (line.startsWith('- Goal')) {
-        lines.push(`- ${link}: ${line.slice(2)}`);
-        any = true;
-      } else if (line.startsWith('|') && line.includes('heapwise loses')) {
-        const first = line.split('|')[1]?.trim() ?? '';
-        lines.push(`- ${link}: heapwise loses to a peer in the row "${first.replace(/\*\*/g, '')}".`);
-        any = true;
+      if (line.startsWith('#### ')) {
+        heading = line.slice(5).trim();
+        tables.set(heading, { goals: [], loses: [], wins: [] });
       }
+      const entry = heading === undefined ? undefined : tables.get(heading);
+      if (entry === undefined) continue;
+      const row = line.startsWith('|') ? (line.split('|')[1]?.trim() ?? '').replace(/\*\*/g, '') : '';
+      if (line.startsWith('- Goal')) entry.goals.push(line.slice(2));
+      else if (line.includes('heapwise loses') && !entry.loses.includes(row)) entry.loses.push(row);
+      else if (line.includes('heapwise better') && !entry.wins.includes(row)) entry.wins.push(row);
+    }
+    let any = false;
+    for (const [title, entry] of tables) {
+      const parts = [...entry.goals];
+      if (entry.loses.length > 0) parts.push(`**heapwise loses** (to at least one peer) in: ${entry.loses.map((r) => `"${r}"`).join(', ')}`);
+      if (entry.wins.length > 0) parts.push(`heapwise better in: ${entry.wins.map((r) => `"${r}"`).join(', ')}`);
+      if (parts.length === 0) continue;
+      lines.push(`- [${title}](bench/README.md#${slug(title)}): ${parts.join(' · ')}`);
+      any = true;
     }
     if (!any) lines.push(`- see the tables: [${s.title}](bench/README.md#${slug(`${s.title} results`)})`);
     lines.push('');
@@ -93,9 +103,14 @@ function main(): void {
     const body = s.markdown ?? `Not run yet: \`${s.command}\` prints this table and writes bench/results/${s.suite}.md.`;
     text = replaceBetween(text, s.suite, body, 'bench/README.md');
   }
-  writeFileSync(benchReadme, text);
   const rootReadme = `${repoDir}README.md`;
-  writeFileSync(rootReadme, replaceBetween(readFileSync(rootReadme, 'utf8'), 'summary', summary(suites), 'README.md'));
+  const rootText = replaceBetween(readFileSync(rootReadme, 'utf8'), 'summary', summary(suites), 'README.md');
+  if (process.argv.includes('--dry-run')) {
+    process.stdout.write(`${text}\n----- README.md -----\n${rootText}`);
+    return;
+  }
+  writeFileSync(benchReadme, text);
+  writeFileSync(rootReadme, rootText);
   const missing = suites.filter((s) => s.markdown === undefined).map((s) => s.suite);
   process.stdout.write(`updated bench/README.md and README.md (Results)${missing.length ? `; not run yet: ${missing.join(', ')}` : ''}\n`);
 }

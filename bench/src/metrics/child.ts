@@ -16,6 +16,8 @@ export interface MetricsCellArgs {
 
 /** Series per metric in the scrape scenario: below every library's default cap, so nothing overflows. */
 const SERIES_PER_METRIC = 500;
+/** Quiet time before the idle-CPU baseline of the lifecycle scenario. */
+const SETTLE_MS = 1000;
 /** Distinct label sets the labelled ns/op cells cycle through (a few routes × methods, as in a service). */
 const LABEL_SETS: LabelSet[] = ['GET', 'POST'].flatMap((method) => ['/api/orders', '/api/users', '/api/slow', '/health'].map((route) => ({ method, route })));
 
@@ -104,6 +106,8 @@ runChild(async () => {
         await m.destroy();
       };
       const idleMs = args.idleMs ?? 1000;
+      // Start-up work (lazy compilation, module init) must be over before the baseline is taken.
+      await sleep(SETTLE_MS);
       // CPU baseline before anything was created: after the cycles the process should be this idle again.
       const cpuBefore = await idleCpuMsPerSec(idleMs);
       const handlesBefore = process.getActiveResourcesInfo().length;

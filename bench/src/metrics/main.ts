@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     });
   }
   {
-    const header = ['distinct label values', ...cardinalitySubjects.map((s) => `${LABEL[s]}: heap growth (series kept)`), 'heapwise (default) / prom-client'];
+    const header = ['distinct label values', ...cardinalitySubjects.map((s) => `${LABEL[s]}: heap growth (series kept)`), 'heapwise (default) / prom-client', 'heapwise (`maxSeries` = N) / prom-client'];
     const rows = SIZES.cardinality.map((n) => [
       formatCount(n),
       ...cardinalitySubjects.map((s) => {
@@ -98,6 +98,7 @@ async function main(): Promise<void> {
         return `${medianWithRange(r, 'heapGrowthBytes', (v) => formatMiB(v))} (${formatCount(r?.median.series)})`;
       }),
       vs(cardinality, `heapwise/cardinality/${n}`, `prom-client/cardinality/${n}`, 'heapGrowthBytes', false),
+      vs(cardinality, `heapwise-uncapped/cardinality/${n}`, `prom-client/cardinality/${n}`, 'heapGrowthBytes', false),
     ]);
     sections.push({
       title: 'Metrics 3: heap by label cardinality',
