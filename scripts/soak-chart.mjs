@@ -7,6 +7,11 @@ const PANEL_HEIGHT_PX = 260;
 const MARGIN = { top: 56, right: 24, bottom: 44, left: 84 };
 const PANEL_GAP_PX = 56;
 const MB = 1024 * 1024;
+/**
+ * The y axis spans at least this fraction of its largest value, so that noise of a few hundred
+ * KB on a flat heap does not fill the panel and look like growth.
+ */
+const MIN_Y_SPAN_FRACTION = 0.2;
 
 function escapeXml(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -45,7 +50,10 @@ function renderPanel({ top, title, color, points, xScale, fit }) {
   if (fit) {
     ys.push((fit.intercept + fit.slope * xScale.min) / MB, (fit.intercept + fit.slope * xScale.max) / MB);
   }
-  const yScale = niceTicks(Math.min(...ys), Math.max(...ys));
+  const yMax = Math.max(...ys);
+  const yMin = Math.min(...ys);
+  const missing = Math.max(0, yMax * MIN_Y_SPAN_FRACTION - (yMax - yMin));
+  const yScale = niceTicks(Math.max(0, yMin - missing / 2), yMax + missing / 2);
   const px = (x) => MARGIN.left + ((x - xScale.min) / (xScale.max - xScale.min)) * plotWidth;
   const py = (yMb) => top + PANEL_HEIGHT_PX - ((yMb - yScale.min) / (yScale.max - yScale.min)) * PANEL_HEIGHT_PX;
   const out = [];

@@ -37,11 +37,11 @@ const STARTUP_TIMEOUT_MS = 60_000;
 /** How long the service may take to exit after SIGTERM before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
 /**
- * Probe calls during the warm-up: the probe's own code path warms up too (compiled code and
- * feedback grow for its first few hundred calls), and once a second during the measurement
- * is too rare to get it there, so its warm-up would be read as a leak.
+ * Probe calls per second during the warm-up. The probe's own code must be warm too, and it must
+ * be called while the load runs: forced GCs on an idle service age the request handlers'
+ * bytecode until V8 flushes it, and its recompilation under load would read as growth.
  */
-const PROBE_WARMUP_CALLS = 300;
+const WARMUP_PROBES_PER_SECOND = 10;
 /** How long one sampling request (which includes a full GC) may take. */
 const SAMPLE_TIMEOUT_MS = 10_000;
 
@@ -206,15 +206,30 @@ async function main() {
 
     if (options.warmupRequests > 0) {
       console.log(`soak: warm-up, ${options.warmupRequests} requests`);
-      await runLoad(baseUrl, { ...options, amount: Math.max(options.warmupRequests, options.connections) });
-      for (let call = 0; call < PROBE_WARMUP_CALLS; call++) await sample(baseUrl);
+      const warmup = runLoad(baseUrl, { ...options, amount: Math.max(options.warmupRequests, options.connections) });
+      let warming = true;
+      const probing = (async () => {
+        while (warming) {
+          await sample(baseUrl);
+          await new Promise((r) => setTimeout(r, 1000 / WARMUP_PROBES_PER_SECOND));
+        }
+      })();
+      await warmup;
+      warming = false;
+      await probing;
     }
 
+    // The fit uses only samples taken while the load runs, so every point carries the same
+    // in-flight state (sockets, parsers, buffers of 'connections' requests); the idle samples
+    // before and after are reported beside it.
     console.log(`soak: measuring for ${options.durationSeconds} s, one forced-GC sample per second`);
-    const base = await sample(baseUrl);
+    const idleBefore = await sample(baseUrl);
+    const load = runLoad(baseUrl, options);
     const t0 = performance.now();
     const samples = [];
-    const record = (s) =>
+    let base;
+    const record = (s) => {
+      base ??= s;
       samples.push({
         elapsedMs: Math.round(performance.now() - t0),
         requests: s.requestsCompleted - base.requestsCompleted,
@@ -222,22 +237,23 @@ async function main() {
         rss: s.rss,
         external: s.external,
         arrayBuffers: s.arrayBuffers,
+        spaces: s.spaces,
       });
-    record(base);
-    const load = runLoad(baseUrl, options);
+    };
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         await new Promise((r) => setTimeout(r, SAMPLE_INTERVAL_MS));
         if (!sampling) break;
-        record(await sample(baseUrl));
+        const s = await sample(baseUrl);
+        if (sampling) record(s); // a sample that straddles the end of the load is not under load
       }
     })();
     const loadResult = await load;
     sampling = false;
     await sampler;
     const last = await sample(baseUrl);
-    record(last);
+    if (samples.length < 3) throw new UsageError(`only ${samples.length} samples under load; use a longer --duration`);
 
     const fit = fitLine(samples.map((s) => ({ x: s.requests, y: s.heapUsed })));
     const requests = samples[samples.length - 1].requests;
@@ -271,9 +287,15 @@ async function main() {
         non2xx: loadResult.non2xx,
       },
       heapUsedFirstBytes: samples[0].heapUsed,
-      heapUsedLastBytes: last.heapUsed,
+      heapUsedLastBytes: samples[samples.length - 1].heapUsed,
       rssFirstBytes: samples[0].rss,
-      rssLastBytes: last.rss,
+      rssLastBytes: samples[samples.length - 1].rss,
+      idle: {
+        note: 'forced-GC samples with no load, before and after the measured load (not in the fit)',
+        before: { heapUsed: idleBefore.heapUsed, rss: idleBefore.rss, requestsCompleted: idleBefore.requestsCompleted },
+        after: { heapUsed: last.heapUsed, rss: last.rss, requestsCompleted: last.requestsCompleted },
+        bytesPerRequest: (last.heapUsed - idleBefore.heapUsed) / Math.max(1, last.requestsCompleted - idleBefore.requestsCompleted),
+      },
       service: { exitCode: stopped.code, signal: stopped.signal },
       node: process.version,
       startedAt: startedAt.toISOString(),
@@ -287,7 +309,7 @@ async function main() {
     const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
     console.log(
       `soak: ${requests} requests in ${options.durationSeconds} s, ${samples.length} samples; ` +
-        `heapUsed ${mb(samples[0].heapUsed)} → ${mb(last.heapUsed)}, RSS ${mb(samples[0].rss)} → ${mb(last.rss)}`,
+        `heapUsed ${mb(report.heapUsedFirstBytes)} → ${mb(report.heapUsedLastBytes)}, RSS ${mb(report.rssFirstBytes)} → ${mb(report.rssLastBytes)}`,
     );
     if (loadResult.errors || loadResult.non2xx) {
       console.log(`soak: warning: ${loadResult.errors} connection errors, ${loadResult.non2xx} non-2xx responses`);

@@ -19,8 +19,9 @@ describe('logging', () => {
     } finally {
       expect((await service.stop()).code).toBe(0);
     }
+    // The access-log line of @heapwise/logger's HTTP logging, one per request.
     const records = parseJsonLines(service.stdout());
-    expect(records.some((r) => r.msg === 'request completed')).toBe(true);
+    expect(records.some((r) => r.url === '/api/items?n=2' && r.statusCode === 200 && r.method === 'GET')).toBe(true);
   }, 30_000);
 
   it('ships logs to Elasticsearch _bulk when ELASTICSEARCH_URL is set, flushes them on SIGTERM, and shows shipper stats on /metrics', async () => {
