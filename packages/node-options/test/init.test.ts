@@ -259,3 +259,25 @@ describe('heapwise init (CLI)', () => {
     expect(snapshot(root)).toEqual(before);
   });
 });
+
+describe('heapwise init on a workspace that contains the heapwise packages themselves', () => {
+  it('adds no dev dependency that would make the package graph cyclic', () => {
+    const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+    const root = fixture({
+      'package.json': json({ name: 'self', private: true, workspaces: ['packages/*'] }),
+      'turbo.json': '{ "globalPassThroughEnv": ["NODE_OPTIONS", "GOMEMLIMIT", "HEAPWISE_*"], "tasks": {} }\n',
+      // The CLI is built with the presets…
+      'packages/node-options/package.json': json({
+        name: '@heapwise/node-options',
+        scripts: { build: 'tsc -b' },
+        devDependencies: { '@heapwise/tsconfig': '*' },
+      }),
+      'packages/node-options/tsconfig.json': '{ "extends": "@heapwise/tsconfig/library.json" }\n',
+      // …and the presets' tests run through the CLI: declaring it would close a cycle.
+      'packages/tsconfig/package.json': json({ name: '@heapwise/tsconfig', scripts: { test: 'vitest run' } }),
+    });
+    applyInit(planInit(root, { versionRange: '^1.2.3' }));
+    expect(pkg(root, 'packages/tsconfig')).toEqual({ name: '@heapwise/tsconfig', scripts: { test: 'heapwise run test -- vitest run' } });
+    expect(pkg(root, 'packages/node-options').devDependencies).toEqual({ '@heapwise/tsconfig': '*' });
+  });
+});

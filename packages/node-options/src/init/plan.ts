@@ -84,6 +84,22 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
   notes.push(...rootPlan.notes);
   record('package.json', rootText, rootPlan.after);
 
+  // Who depends on whom inside the workspace: adding a heapwise package as a
+  // dev dependency of a package it depends on itself (heapwise's own repo)
+  // would make turbo's graph cyclic.
+  const dependentsOf = new Map<string, Set<string>>();
+  const nameOf = new Map<string, string>();
+  for (const dir of workspace.packageDirs) {
+    const manifest = parseObject(`${dir}/package.json`, readFileSync(join(root, dir, 'package.json'), 'utf8'), false);
+    if (typeof manifest.name !== 'string') continue;
+    nameOf.set(dir, manifest.name);
+    const deps = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'].flatMap((field) =>
+      Object.keys((manifest[field] ?? {}) as object),
+    );
+    dependentsOf.set(manifest.name, new Set(deps));
+  }
+  const wouldCycle = (dependency: string, dir: string) => dependentsOf.get(dependency)?.has(nameOf.get(dir) ?? '') === true;
+
   for (const dir of workspace.packageDirs) {
     const tsconfigPath = `${dir}/tsconfig.json`;
     const tsconfigText = readIfExists(join(root, tsconfigPath));
@@ -98,6 +114,7 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
       record(tsconfigPath, tsconfigText, extendPreset(tsconfigPath, tsconfigText, kind));
       devDependencies.set(PRESET_PACKAGE, range);
     }
+    for (const dependency of [...devDependencies.keys()]) if (wouldCycle(dependency, dir)) devDependencies.delete(dependency);
     const packagePlan = planPackageJson(packagePath, packageText, { isRoot: false, devDependencies });
     collect(packagePath, packagePlan.sizesMb);
     notes.push(...packagePlan.notes);
