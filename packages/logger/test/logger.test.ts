@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startBulkServer } from '@heapwise/testkit';
 import { createElasticsearchShipper, createLogger, createRedactor, formatIndexName, REDACTION_DEFAULTS } from '../src/index.js';
@@ -169,6 +171,20 @@ describe('createLogger', () => {
       await server.close();
     }
   }, 20_000);
+
+  it('writes to stdout by default (a real child process), and the process exits by itself', async () => {
+    const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+    const code = `import { createLogger } from ${JSON.stringify(entry)}; const l = createLogger(); l.info({ password: 'x' }, 'to stdout'); l.child({ a: 1 }).warn('child');`;
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 20_000 }, (error, out) =>
+        error ? reject(error) : resolve(out),
+      );
+    });
+    const lines = stdout.trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 30, msg: 'to stdout', password: '[Redacted]' });
+    expect(lines[1]).toMatchObject({ level: 40, msg: 'child', a: 1 });
+  }, 30_000);
 
   it('index names: date patterns in UTC, or a function', () => {
     const date = new Date(Date.UTC(2026, 0, 2, 3, 4));

@@ -227,7 +227,7 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     const elapsedMs = Date.now() - startedAt;
     expect(stats).toMatchObject({ produced: 1_000, shipped: 1_000, buffered: 0 });
     expect(stats.dropped.overflow).toBe(0);
-    expect(elapsedMs).toBeLessThan(3_000 + 500);
+    expect(elapsedMs).toBeLessThan(3_000 + 1_000);
     expect(server.docs.size).toBe(1_000);
     expectNoDuplicates(server);
   }, 20_000);
@@ -239,7 +239,7 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     const startedAt = Date.now();
     const [first, second] = await Promise.all([shipper.close(400), shipper.close(5_000)]);
     const elapsedMs = Date.now() - startedAt;
-    expect(elapsedMs).toBeLessThan(400 + 600);
+    expect(elapsedMs).toBeLessThan(400 + 1_000);
     expect(first).toEqual(second);
     expect(first.dropped.shutdown).toBe(50);
     expect(first.buffered).toBe(0);
@@ -381,7 +381,7 @@ describe('flush deadline', () => {
       await waitUntil(() => server.counters.bulkRequests === 1, 5_000);
       const startedAt = Date.now();
       expect(await shipper.flush(300)).toBe(false);
-      expect(Date.now() - startedAt).toBeLessThan(300 + 400);
+      expect(Date.now() - startedAt).toBeLessThan(300 + 1_000);
       expect(shipper.stats()).toMatchObject({ produced: 10, buffered: 10 });
     } finally {
       await shipper.close(200);
