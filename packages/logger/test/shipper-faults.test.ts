@@ -389,3 +389,21 @@ describe('flush deadline', () => {
     }
   }, 20_000);
 });
+
+describe('backoff', () => {
+  it('backoff doubles up to maxBackoffMs and no further: a long outage keeps probing at the cap', async () => {
+    const server = await startBulkServer({ mode: 'refuse' });
+    // Uncapped doubling from 10 ms would make about 9 attempts in 3 s; capped at 100 ms, about 35.
+    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, minBackoffMs: 10, maxBackoffMs: 100, onError: () => {} });
+    try {
+      shipper.write(line(0));
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(shipper.stats().failedRequests).toBeGreaterThanOrEqual(15);
+      await server.setMode('ok');
+      await waitUntil(() => shipper.stats().shipped === 1, 5_000, () => shipper.stats());
+    } finally {
+      await shipper.close(500);
+      await server.close();
+    }
+  }, 20_000);
+});
