@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { startBulkServer, type BulkServer } from '../src/index.js';
 
@@ -191,6 +192,25 @@ describe('startBulkServer', () => {
     expect(server.requests.at(-1)).toMatchObject({ mode: 'stall', status: undefined });
     await server.close();
     expect(await outcome).toMatch(/socket hang up|ECONNRESET/);
+  });
+
+  it('accepts gzip bodies and rejects a body without its final newline, as Elasticsearch does', async () => {
+    await withServer(async (server) => {
+      const body = gzipSync(ndjson({ index: { _index: 'z', _id: 'g' } }, { zipped: true }));
+      const reply = await new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}/_bulk`, { method: 'POST', agent: false, headers: { 'content-encoding': 'gzip', 'content-type': 'application/x-ndjson' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(reply).toBe(200);
+      expect(server.docs.get('g')?.source).toBe('{"zipped":true}');
+      const unterminated = await send(server.url, 'POST', '/_bulk', '{"index":{"_index":"z"}}\n{"a":1}');
+      expect(unterminated.status).toBe(400);
+      expect(JSON.parse(unterminated.body).error.reason).toMatch(/newline/);
+    });
   });
 
   it('keeps only the last maxRecordedRequests requests but exact counters', async () => {
