@@ -13,6 +13,30 @@ async function heapUsedAfterGc(): Promise<number> {
 }
 
 describe('shipper memory stays bounded while Elasticsearch is down', () => {
+  it('each held record costs its UTF-8 bytes plus a small fixed overhead (measured, bounded)', async () => {
+    const shipper = createElasticsearchShipper({
+      node: 'http://127.0.0.1:9',
+      maxBufferedItems: 1_000_000,
+      maxBufferedBytes: 1024 * MB,
+      flushIntervalMs: 600_000,
+      onError: () => {},
+    });
+    const logger = createLogger({ destination: shipper });
+    const payload = 'p'.repeat(200);
+    try {
+      const before = await heapUsedAfterGc();
+      for (let seq = 0; seq < 20_000; seq++) logger.info({ seq, payload }, 'held');
+      const after = await heapUsedAfterGc();
+      const stats = shipper.stats();
+      expect(stats.buffered).toBe(20_000);
+      const overheadPerRecord = (after - before - stats.bufferedBytes) / stats.buffered;
+      console.log(`memory: held record overhead beyond its UTF-8 bytes: ${overheadPerRecord.toFixed(0)} bytes/record (20k records of ${Math.round(stats.bufferedBytes / stats.buffered)} bytes)`);
+      expect(overheadPerRecord).toBeLessThan(512);
+    } finally {
+      await shipper.close(10);
+    }
+  }, 30_000);
+
   it('200k records with the server refusing: heapUsed after GC stays under maxBufferedBytes + a fixed allowance', async () => {
     const maxBufferedBytes = 4 * MB;
     // Per-record overhead (the record object, its queue slot, string headers) is outside the byte
