@@ -59,7 +59,9 @@ async function call(method, body) {
         ? `is the service running? start it with \`npm start\` (or set SERVICE_URL)`
         : cause === 'TimeoutError'
           ? `no answer within ${REQUEST_TIMEOUT_MS} ms`
-          : String(error?.cause?.message ?? error?.message ?? error);
+          : error?.cause?.message === 'bad port'
+            ? 'fetch refuses this port (reserved for another protocol); use another one'
+            : String(error?.cause?.message ?? error?.message ?? error);
     throw new CommandError(`cannot reach the service at ${base} (${cause}): ${hint}`, 1);
   }
   const text = await response.text();

@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitLine } from '../../../scripts/soak-stats.mjs';
+import { repoRoot, requestJson, startService, type RunningService } from './service-process.js';
+
+function runMemory(args: string[], serviceUrl: string, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'memory.mjs'), ...args], {
+      env: { ...process.env, SERVICE_URL: serviceUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+// A leaky service, so that a cleanup has something to free.
+let service: RunningService;
+beforeAll(async () => {
+  service = await startService({ HEAPWISE_DEMO_LEAK: '1' });
+}, 30_000);
+afterAll(async () => {
+  expect((await service?.stop())?.code).toBe(0);
+}, 15_000);
+
+describe('memory:* commands', () => {
+  it('memory:report prints status, heap, RSS, external, arrayBuffers, thresholds and cleanups', async () => {
+    const { code, stdout } = await runMemory(['report'], service.url);
+    expect(code).toBe(0);
+    for (const label of ['status', 'heap used', 'rss', 'external', 'arrayBuffers', 'thresholds', 'cleanups']) {
+      expect(stdout).toMatch(new RegExp(`^${label}\\s`, 'm'));
+    }
+    expect(stdout).toMatch(/^status\s+OK$/m);
+  });
+
+  it('memory:thresholds 1500,2500 sets them; malformed or inverted input exits 2', async () => {
+    const ok = await runMemory(['thresholds', '1500,2500'], service.url);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('warning 1500 MB, critical 2500 MB');
+    const report = await requestJson(`${service.url}/api/monitoring/memory`);
+    expect(report.body.thresholds).toEqual({ warningMb: 1500, criticalMb: 2500 });
+    for (const bad of [['thresholds', 'abc'], ['thresholds', '2500,1500'], ['thresholds'], ['thresholds', '0,10']]) {
+      const result = await runMemory(bad, service.url);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^memory: .*threshold/m);
+    }
+  });
+
+  it('memory:cleanup runs the cleanup actions (here: empties the demo leak)', async () => {
+    for (let i = 0; i < 20; i++) await requestJson(`${service.url}/health`);
+    const before = await requestJson(`${service.url}/api/monitoring/memory?gc=1`);
+    expect(before.body.leakedEntries).toBeGreaterThanOrEqual(20);
+    const { code, stdout } = await runMemory(['cleanup'], service.url);
+    expect(code).toBe(0);
+    expect(stdout).toContain('cleanup (moderate) done');
+    expect(stdout).toMatch(/moderate \(manual\).*demo-leak/);
+    const after = await requestJson(`${service.url}/api/monitoring/memory?gc=1`);
+    expect(after.body.leakedEntries).toBeLessThanOrEqual(2); // the probes' own requests since
+  });
+
+  it('memory:monitor prints one line per interval until interrupted', async () => {
+    const { stdout } = await runMemory(['monitor', '0.5'], service.url, 3000);
+    const lines = stdout.split('\n').filter((line) => /^\d{4}-\d\d-\d\dT.*\s(OK|WARNING|CRITICAL)\s+heap/.test(line));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+  }, 20_000);
+
+  it('says the service is not running, and exits 1, when nothing listens at SERVICE_URL', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as import('node:net').AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const { code, stderr } = await runMemory(['report'], `http://127.0.0.1:${port}`);
+    expect(code).toBe(1);
+    expect(stderr).toContain('is the service running?');
+  });
+
+  it('refuses an unknown command and a malformed SERVICE_URL with exit 2', async () => {
+    expect((await runMemory(['explode'], service.url)).code).toBe(2);
+    const bad = await runMemory(['report'], 'not a url');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('SERVICE_URL');
+  });
+});
+
+describe('the soak fit', () => {
+  it('recovers a known slope and its standard error', () => {
+    // y = 3 + 2x with residuals +0.5, −0.5, …: slope 2, intercept 3.
+    const points = Array.from({ length: 10 }, (_, x) => ({ x, y: 3 + 2 * x + (x % 2 === 0 ? 0.5 : -0.5) }));
+    const fit = fitLine(points);
+    // The alternating residuals tilt the fit by cov(x, e) / var(x) = −2.5 / 82.5.
+    expect(fit.slope).toBeCloseTo(2 - 2.5 / 82.5, 10);
+    expect(fit.stdError).toBeGreaterThan(0);
+    expect(fit.stdError).toBeLessThan(0.2);
+  });
+
+  it('refuses fewer than 3 points and points with one x', () => {
+    expect(() => fitLine([{ x: 1, y: 1 }, { x: 2, y: 2 }])).toThrow(/at least 3/);
+    expect(() => fitLine([{ x: 1, y: 1 }, { x: 1, y: 2 }, { x: 1, y: 3 }])).toThrow(/same request count/);
+  });
+});
