@@ -142,10 +142,10 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
         heapPercentage: resolution.heapMb === null ? null : Math.floor(((resolution.heapMb * 1048576) / memory.bytes) * 10000) / 100,
       });
       const plan = plans[plans.length - 1] as TaskPlan;
-      const asPercentage = percentage && plan.heapPercentage !== null ? ` (= ${HEAP_PERCENTAGE_FLAG}=${plan.heapPercentage})` : '';
-      const at = `${concurrency} at once → ${resolution.perTaskMb} MB each${asPercentage}`;
+      const asPercentage = percentage && plan.heapPercentage !== null ? ` (as a percentage: ${HEAP_PERCENTAGE_FLAG}=${plan.heapPercentage})` : '';
+      const at = `${concurrency} at once → ${resolution.perTaskMb} MB each`;
       if (resolution.requestedHeapMb === null) add('budget', 'ok', `[${task}] requests no heap; ${at}; GOMEMLIMIT=${resolution.goMemLimit}`);
-      else if (fits) add('budget', 'ok', `[${task}] ${resolution.requestedHeapMb} MB requested; ${at}: fits`);
+      else if (fits) add('budget', 'ok', `[${task}] ${resolution.requestedHeapMb} MB requested; ${at}: fits${asPercentage}`);
       else {
         add(
           'budget',
