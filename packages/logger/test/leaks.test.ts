@@ -21,13 +21,14 @@ describe('create/close cycles leave nothing behind', () => {
         // The server shares this heap: forget its docs so only the shipper's growth is measured.
         server.reset();
       };
-      const slope = await expectNoOpenHandles(() => measureHeapSlope(cycle, { warmup: 20, iterations: 200, samples: 5 }));
+      // 100 warm-up cycles first: JIT code and the client's lazily built state settle by then.
+      const slope = await expectNoOpenHandles(() => measureHeapSlope(cycle, { warmup: 100, iterations: 200, samples: 5 }));
       await forceGc();
       console.log(
         `leaks: 200 logger+shipper cycles: ${slope.bytesPerIteration.toFixed(0)} ± ${slope.stdError.toFixed(0)} bytes/cycle of heap after GC; ` +
           `${shippedDocs} docs shipped`,
       );
-      expect(shippedDocs).toBe(220 * 5);
+      expect(shippedDocs).toBe(300 * 5);
       // One closed shipper kept alive costs about 7 KB (measured by retaining them in an array);
       // an open one with its client and sockets far more. Noise here is a few hundred bytes.
       expect(slope.bytesPerIteration).toBeLessThan(3_072);
