@@ -16,13 +16,18 @@ export type BulkServerMode =
    * drawn from a seeded generator so runs repeat.
    */
   | { kind: 'fail-items'; status: number; fraction?: number; predicate?: (item: BulkItemInfo) => boolean }
+  /**
+   * Index the items as `ok` would, then destroy the socket instead of answering: the client sees a
+   * reset although the documents are stored (a response lost on the way back).
+   */
+  | { kind: 'lost-response' }
   /** Answer 413 Request Entity Too Large with an empty body, as Elasticsearch's HTTP layer does. */
   | { kind: 'too-large' }
   /** Answer 200 with a JSON content type and a body that is not JSON. */
   | { kind: 'garbage' };
 
 /** Shorthand for the modes that take no parameter. */
-export type BulkServerModeName = 'ok' | 'refuse' | 'reset' | 'stall' | 'too-large' | 'garbage';
+export type BulkServerModeName = 'ok' | 'refuse' | 'reset' | 'stall' | 'lost-response' | 'too-large' | 'garbage';
 
 /** What a `fail-items` predicate sees about one item of a `_bulk` request. */
 export interface BulkItemInfo {

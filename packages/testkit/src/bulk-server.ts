@@ -245,6 +245,7 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
       }
       case 'ok':
       case 'fail-items':
+      case 'lost-response':
         break;
     }
 
@@ -300,6 +301,13 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
       docs.set(id, { id, index, source: storeSources ? op.source : '', count: 1 });
       return { [opName]: okItem(index, id, 1, 'created', 201) };
     });
+    if (current.kind === 'lost-response') {
+      counters.destroyedSockets++;
+      req.socket.destroy();
+      record({ method, path, bytes, items: ops.length, mode: current.kind, status: undefined });
+      notify();
+      return;
+    }
     const response = JSON.stringify({ took: Date.now() - started, errors, items });
     sendJson(res, 200, response, vendor);
     record({ method, path, bytes, items: ops.length, mode: current.kind, status: 200 });

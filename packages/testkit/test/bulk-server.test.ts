@@ -182,6 +182,17 @@ describe('startBulkServer', () => {
     }, { mode: 'refuse' });
   });
 
+  it('lost-response: stores the documents, then resets the connection instead of answering', async () => {
+    await withServer(async (server) => {
+      await server.setMode('lost-response');
+      await expect(send(server.url, 'POST', '/_bulk', ndjson({ create: { _index: 'l', _id: 'kept' } }, { a: 1 }))).rejects.toMatchObject({
+        code: expect.stringMatching(/ECONNRESET|EPIPE/),
+      });
+      expect(server.docs.get('kept')?.count).toBe(1);
+      expect(server.requests.at(-1)).toMatchObject({ mode: 'lost-response', status: undefined, items: 1 });
+    });
+  });
+
   it('stalls: reads the request and never answers; close() still completes', async () => {
     const server = await startBulkServer({ mode: 'stall' });
     const pending = send(server.url, 'POST', '/_bulk', ndjson({ index: { _index: 'l' } }, { a: 1 }), 30_000);
