@@ -407,3 +407,43 @@ describe('backoff', () => {
     }
   }, 20_000);
 });
+
+describe('lost answers (stored, then the connection reset)', () => {
+  async function run(options: ElasticsearchShipperOptions) {
+    const server = await startBulkServer({ mode: 'lost-response' });
+    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, onError: () => {}, ...options });
+    cleanups.push(() => server.close());
+    cleanups.push(() => shipper.close(1_000));
+    const watch = watchAccounting(shipper, 1_000);
+    writeRecords(shipper, 0, 50);
+    await waitUntil(() => server.counters.bulkRequests >= 1 && shipper.stats().failedRequests >= 1, 10_000, () => shipper.stats());
+    await server.setMode('ok');
+    await waitUntil(() => shipper.stats().buffered === 0, 10_000, () => shipper.stats());
+    watch.stop();
+    return { server, stats: shipper.stats() };
+  }
+
+  it("with op 'create' and assigned ids, the re-send answers 409 and counts as shipped: one document each, none doubled", async () => {
+    const { server, stats } = await run({ op: 'create' });
+    expect(stats).toMatchObject({ produced: 50, shipped: 50 });
+    expect(stats.dropped.rejected).toBe(0);
+    expect(server.counters.conflicts).toBeGreaterThan(0);
+    expect(server.docs.size).toBe(50);
+    expectNoDuplicates(server);
+  }, 20_000);
+
+  it("with op 'index' and assigned ids, the re-send overwrites: still one document per record", async () => {
+    const { server, stats } = await run({ op: 'index' });
+    expect(stats).toMatchObject({ produced: 50, shipped: 50 });
+    expect(server.docs.size).toBe(50);
+    // Delivered twice under the same _id: Elasticsearch keeps one document (version 2).
+    expect(server.counters.duplicates).toBeGreaterThan(0);
+    expect(storedSequences(server).unique).toBe(50);
+  }, 20_000);
+
+  it('without assigned ids, a lost answer means a second document: why assignIds is the default', async () => {
+    const { server, stats } = await run({ assignIds: false });
+    expect(stats.shipped).toBe(50);
+    expect(server.docs.size).toBeGreaterThan(50);
+  }, 20_000);
+});

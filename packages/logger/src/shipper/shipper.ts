@@ -57,7 +57,6 @@ const RETRYABLE_REQUEST_STATUSES = new Set([401, 403, 408, 429]);
 export class ElasticsearchShipper extends EventEmitter {
   readonly #options: ResolvedOptions;
   readonly #client: Client;
-  readonly #ownsClient: boolean;
   readonly #onDrop: ((event: DropEvent) => void) | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #indexName: (writtenAtMs: number) => string;
@@ -99,7 +98,6 @@ export class ElasticsearchShipper extends EventEmitter {
     this.#scope = createScope('elasticsearch-shipper');
     if (options.client) {
       this.#client = options.client;
-      this.#ownsClient = false;
     } else {
       if (options.node === undefined) throw new TypeError('createElasticsearchShipper: give `node` (an Elasticsearch URL) or `client`');
       this.#client = new Client({
@@ -112,7 +110,6 @@ export class ElasticsearchShipper extends EventEmitter {
         sniffOnConnectionFault: false,
         requestTimeout: this.#options.requestTimeoutMs,
       });
-      this.#ownsClient = true;
       this.#scope.adopt(this.#client, (client) => client.close(), 'elasticsearch-client');
     }
   }
