@@ -109,7 +109,7 @@ if (options.list) {
   process.exit(0);
 }
 
-const out = resolve(options.out);
+const out = resolve(process.env.INIT_CWD ?? process.cwd(), options.out);
 
 function commandOf(cell) {
   const projectArgs = cell.project === 'single' ? ['-p', 'tsconfig.single.json'] : ['-b'];
@@ -219,7 +219,8 @@ async function main() {
   console.log(`\n${rows.join('\n')}\n\n${footer}`);
 
   if (options.readme) {
-    const readmePath = resolve(options.readme);
+    // npm runs workspace scripts in bench/; a relative path means the caller's directory.
+    const readmePath = resolve(process.env.INIT_CWD ?? process.cwd(), options.readme);
     const text = readFileSync(readmePath, 'utf8');
     const start = text.indexOf(readmeStartMarker);
     const end = text.indexOf(readmeEndMarker);
