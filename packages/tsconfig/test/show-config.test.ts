@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compilers,
+  runTsc,
   createFixtureRoot,
   showConfig,
   testTimeoutMs,
@@ -101,6 +102,11 @@ beforeAll(() => {
   // The pitfall the README warns about: a kind preset listed after the Node base brings
   // the Node 20 base (which it extends) back over it.
   project('wrong-order', ['@heapwise/tsconfig/node24.json', '@heapwise/tsconfig/library.json']);
+  // Why TypeScript 7's runtime knobs stay out of the presets.
+  root.write({
+    'ts7-knobs/tsconfig.json': tsconfigExtending('@heapwise/tsconfig/base.json', { compilerOptions: { checkers: 2, singleThreaded: true } }),
+    'ts7-knobs/src/index.ts': 'export const answer: number = 42;\n',
+  });
 });
 afterAll(() => root.remove());
 
@@ -120,9 +126,10 @@ describe.each(compilers)('TypeScript $label --showConfig', (compiler) => {
         for (const flag of preset.absent) {
           expect(shown.compilerOptions, flag).not.toHaveProperty(flag);
         }
-        if (!preset.absent.includes('assumeChangesOnlyAffectDirectDependencies')) return;
-        // Not anywhere in the resolved config: the build presets must never assume it.
-        expect(JSON.stringify(shown)).not.toContain('assumeChangesOnlyAffectDirectDependencies');
+        if (preset.absent.includes('assumeChangesOnlyAffectDirectDependencies')) {
+          // Not anywhere in the resolved config: the build presets must never assume it.
+          expect(JSON.stringify(shown)).not.toContain('assumeChangesOnlyAffectDirectDependencies');
+        }
         // ${configDir} makes the paths land in the consuming project, not in node_modules.
         for (const [flag, relativePath] of Object.entries(preset.paths ?? {})) {
           expect(resolve(projectDir, String(shown.compilerOptions[flag])), flag).toBe(resolve(projectDir, relativePath));
@@ -135,6 +142,18 @@ describe.each(compilers)('TypeScript $label --showConfig', (compiler) => {
       expect(shown.compilerOptions['composite']).toBe(true);
       expect(shown.compilerOptions['target']).toBe('es2022');
       expect(shown.compilerOptions['lib']).toEqual(['es2023']);
+    });
+
+    it('checkers and singleThreaded are accepted by 7 only', { timeout: testTimeoutMs }, async () => {
+      const result = await runTsc(compiler, ['--showConfig', '-p', '.'], join(root.dir, 'ts7-knobs'));
+      const output = `${result.stdout}${result.stderr}`;
+      if (compiler.major === 7) {
+        expect(result.exitCode, output).toBe(0);
+      } else {
+        expect(result.exitCode).not.toBe(0);
+        expect(output).toContain("error TS5025: Unknown compiler option 'checkers'.");
+        expect(output).toContain("error TS5023: Unknown compiler option 'singleThreaded'.");
+      }
     });
   });
 });
