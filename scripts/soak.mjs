@@ -26,6 +26,8 @@ export const THRESHOLD_BYTES_PER_REQUEST = 5;
 /** Requests served before measuring, so JIT, caches and pools have reached their steady state. */
 const DEFAULT_WARMUP_REQUESTS = 20_000;
 const DEFAULT_DURATION_SECONDS = 60;
+/** Upper bound of one load run; the runner stops it long before. */
+const MAX_LOAD_SECONDS = 24 * 3600;
 /** One forced-GC sample per interval. */
 const SAMPLE_INTERVAL_MS = 1000;
 /** Concurrent autocannon connections. */
@@ -36,12 +38,6 @@ const MIN_MEASURED_REQUESTS = 5000;
 const STARTUP_TIMEOUT_MS = 60_000;
 /** How long the service may take to exit after SIGTERM before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
-/**
- * Probe calls per second during the warm-up. The probe's own code must be warm too, and it must
- * be called while the load runs: forced GCs on an idle service age the request handlers'
- * bytecode until V8 flushes it, and its recompilation under load would read as growth.
- */
-const WARMUP_PROBES_PER_SECOND = 10;
 /** How long one sampling request (which includes a full GC) may take. */
 const SAMPLE_TIMEOUT_MS = 10_000;
 
@@ -142,7 +138,8 @@ function runLoad(baseUrl, options) {
   return autocannon({
     url: baseUrl,
     connections: options.connections,
-    ...(options.amount ? { amount: options.amount } : { duration: options.durationSeconds }),
+    // Runs until stop(): warm-up and measurement end on the service's request count and the clock.
+    duration: MAX_LOAD_SECONDS,
     // The work routes, in turn: build a JSON list, accept a JSON body, and a cheap one.
     requests: [
       { method: 'GET', path: '/api/items?n=20' },
@@ -204,27 +201,24 @@ async function main() {
     servicePid = first.pid;
     console.log(`soak: service ${baseUrl} (pid ${servicePid}, demo leak ${options.leak ? 'ON' : 'off'})`);
 
-    if (options.warmupRequests > 0) {
-      console.log(`soak: warm-up, ${options.warmupRequests} requests`);
-      const warmup = runLoad(baseUrl, { ...options, amount: Math.max(options.warmupRequests, options.connections) });
-      let warming = true;
-      const probing = (async () => {
-        while (warming) {
-          await sample(baseUrl);
-          await new Promise((r) => setTimeout(r, 1000 / WARMUP_PROBES_PER_SECOND));
-        }
-      })();
-      await warmup;
-      warming = false;
-      await probing;
-    }
-
-    // The fit uses only samples taken while the load runs, so every point carries the same
-    // in-flight state (sockets, parsers, buffers of 'connections' requests); the idle samples
-    // before and after are reported beside it.
-    console.log(`soak: measuring for ${options.durationSeconds} s, one forced-GC sample per second`);
+    // One continuous load, and one forced-GC sample per second, for warm-up and measurement
+    // alike. Any change of regime shows in the heap: stopping the load leaves the service idle
+    // under forced GCs, which age and then flush the handlers' bytecode, and reconnects every
+    // client; probing faster during the warm-up flushes more code than the measurement does.
+    // Either way the measurement would start with a dip that reads as growth.
     const idleBefore = await sample(baseUrl);
     const load = runLoad(baseUrl, options);
+    console.log(`soak: warm-up, ${options.warmupRequests} requests`);
+    let current = idleBefore;
+    while (current.requestsCompleted - idleBefore.requestsCompleted < options.warmupRequests) {
+      await new Promise((r) => setTimeout(r, SAMPLE_INTERVAL_MS));
+      current = await sample(baseUrl);
+    }
+
+    // Only samples taken while the load runs are fitted, so every point carries the same
+    // in-flight state (sockets, parsers, buffers of the open requests); the idle samples
+    // before and after are reported beside the fit.
+    console.log(`soak: measuring for ${options.durationSeconds} s, one forced-GC sample per second`);
     const t0 = performance.now();
     const samples = [];
     let base;
@@ -240,18 +234,14 @@ async function main() {
         spaces: s.spaces,
       });
     };
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        await new Promise((r) => setTimeout(r, SAMPLE_INTERVAL_MS));
-        if (!sampling) break;
-        const s = await sample(baseUrl);
-        if (sampling) record(s); // a sample that straddles the end of the load is not under load
-      }
-    })();
+    record(current);
+    const measureUntil = t0 + options.durationSeconds * 1000;
+    while (performance.now() < measureUntil) {
+      await new Promise((r) => setTimeout(r, SAMPLE_INTERVAL_MS));
+      record(await sample(baseUrl));
+    }
+    load.stop();
     const loadResult = await load;
-    sampling = false;
-    await sampler;
     const last = await sample(baseUrl);
     if (samples.length < 3) throw new UsageError(`only ${samples.length} samples under load; use a longer --duration`);
 
@@ -279,6 +269,7 @@ async function main() {
       leak: options.leak,
       leakedEntries: last.leakedEntries,
       load: {
+        note: 'autocannon figures over warm-up and measurement (one continuous run)',
         requestsPerSecondMean: loadResult.requests.average,
         latencyMsP50: loadResult.latency.p50,
         latencyMsP99: loadResult.latency.p99,
