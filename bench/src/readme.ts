@@ -36,6 +36,13 @@ export function replaceBetween(text: string, name: string, content: string, file
   return `${text.slice(0, from + start.length)}\n${content.trim()}\n${text.slice(to)}`;
 }
 
+function between(text: string, name: string): string | undefined {
+  const start = `<!-- bench:${name}:start -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(`<!-- bench:${name}:end -->`);
+  return from < 0 || to < from ? undefined : text.slice(from + start.length, to).trim();
+}
+
 interface SuiteText {
   suite: string;
   title: string;
@@ -100,6 +107,14 @@ function main(): void {
   const benchReadme = `${benchDir}README.md`;
   let text = readFileSync(benchReadme, 'utf8');
   for (const s of suites) {
+    if (s.markdown === undefined) {
+      // bench:tsc can write its own table here (`--readme bench/README.md`): keep what is there.
+      const current = between(text, s.suite);
+      if (current !== undefined && !current.startsWith('Not run yet')) {
+        s.markdown = current;
+        continue;
+      }
+    }
     const body = s.markdown ?? `Not run yet: \`${s.command}\` prints this table and writes bench/results/${s.suite}.md.`;
     text = replaceBetween(text, s.suite, body, 'bench/README.md');
   }

@@ -43,6 +43,7 @@ interface RawRun {
 }
 
 export function runOnce(spec: CellSpec): Promise<RawRun> {
+  const startedAt = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(spec.nodeFlags ?? []), distDir + spec.script], {
       // Own process group so a timeout can take the child's own children (servers) with it.
@@ -79,7 +80,8 @@ export function runOnce(spec: CellSpec): Promise<RawRun> {
         return;
       }
       const parsed = JSON.parse(line.slice(RESULT_PREFIX.length)) as Record<string, unknown>;
-      const numbers: Record<string, number> = {};
+      // Wall time of the whole process, kept in the JSON so the suite's time budget can be checked.
+      const numbers: Record<string, number> = { processWallMs: Date.now() - startedAt };
       const strings: Record<string, string> = {};
       for (const [key, value] of Object.entries(parsed)) {
         if (typeof value === 'number') numbers[key] = value;
@@ -105,29 +107,36 @@ async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number): Promis
 }
 
 /**
- * Runs every cell `warmups + runs` times. Rounds are interleaved (cell A, B, C, A, B, C, …) so a
- * slow drift of the machine (thermal, another process) spreads over all cells instead of one.
+ * Runs every cell `warmups + runs` times. Processes start in round order (cell A, B, C, A, B, C, …)
+ * so a slow drift of the machine (thermal, another process) spreads over all cells instead of one;
+ * with `concurrency` 1 (timed cells) that is also the order they run in. All warm-ups finish before
+ * the first measured process starts.
  */
 export async function runMatrix(cells: CellSpec[], plan: RunPlan, log: (line: string) => void): Promise<CellResult[]> {
   const results = cells.map<CellResult>((spec) => ({ spec, samples: [], median: {}, notes: {}, failures: [] }));
-  const rounds = plan.warmups + plan.runs;
-  for (let round = 0; round < rounds; round++) {
-    const warm = round < plan.warmups;
-    const tasks = results.map((result) => async () => {
-      try {
-        const raw = await runOnce(result.spec);
-        if (!warm) {
-          result.samples.push(raw.numbers);
-          result.notes = raw.strings;
+  const phase = async (rounds: number, warm: boolean): Promise<void> => {
+    let done = 0;
+    const total = rounds * results.length;
+    const tasks = Array.from({ length: rounds }, () =>
+      results.map((result) => async () => {
+        try {
+          const raw = await runOnce(result.spec);
+          if (!warm) {
+            result.samples.push(raw.numbers);
+            result.notes = raw.strings;
+          }
+        } catch (error) {
+          result.failures.push((error as Error).message);
+          log(`  ! ${(error as Error).message}`);
         }
-      } catch (error) {
-        result.failures.push((error as Error).message);
-        log(`  ! ${(error as Error).message}`);
-      }
-    });
+        done++;
+        if (done % results.length === 0 || done === total) log(`  ${warm ? 'warm-up' : 'measured'} processes: ${done}/${total}`);
+      }),
+    ).flat();
     await pool(tasks, plan.concurrency);
-    log(`  ${warm ? 'warm-up' : 'round'} ${warm ? round + 1 : round - plan.warmups + 1}/${warm ? plan.warmups : plan.runs} done`);
-  }
+  };
+  if (plan.warmups > 0) await phase(plan.warmups, true);
+  await phase(plan.runs, false);
   for (const result of results) result.median = medianOfSamples(result.samples);
   return results;
 }
