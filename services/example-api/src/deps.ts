@@ -10,8 +10,11 @@ export interface AppLogger {
 }
 
 export interface HttpMetrics {
-  /** Prometheus text of every metric, runtime and shipper ones included. */
-  scrape(): Promise<{ contentType: string; body: string }>;
+  /**
+   * Answers GET /metrics with Prometheus text of every metric, runtime and shipper ones
+   * included (@heapwise/metrics' handler); calls `next(error)` when the scrape fails.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
   observeRequest(route: string, method: string, status: number, durationMs: number): void;
 }
 

@@ -5,7 +5,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Scope } from '@heapwise/lifecycle';
 import { createElasticsearchShipper, createHttpLogging, createLogger, type ElasticsearchShipper, type ShipperStats } from '@heapwise/logger';
-import { collectRuntimeMetrics, createMemoryMonitor, createRegistry, type CleanupAction, type Registry } from '@heapwise/metrics';
+import {
+  collectRuntimeMetrics,
+  createMemoryMonitor,
+  createMetricsHandler,
+  createRegistry,
+  type CleanupAction,
+  type Registry,
+} from '@heapwise/metrics';
 import { LOG_CLOSE_DEADLINE_MS, MAX_SERIES_PER_METRIC, type ServiceConfig } from './config.js';
 import type { AppLogger, HttpMetrics, MemoryMonitorPort } from './deps.js';
 
@@ -84,6 +91,8 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
     buckets: DURATION_BUCKETS_S,
   });
 
+  const metricsHandler = createMetricsHandler(registry);
+
   const monitor = createMemoryMonitor({
     registry,
     onStatusChange: (status, previous) => logger.warn({ status, previous }, `memory status ${previous} -> ${status}`),
@@ -97,9 +106,7 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
       monitor.registerCleanup(name, action);
     },
     metrics: {
-      async scrape() {
-        return { contentType: registry.contentType, body: await registry.metrics() };
-      },
+      handle: (req, res, next) => metricsHandler(req, res, next),
       observeRequest(route, method, status, durationMs) {
         requests.inc({ route, method, status: String(status) });
         durations.observe({ route, method }, durationMs / 1000);
