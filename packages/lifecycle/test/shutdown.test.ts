@@ -195,7 +195,11 @@ describe('installShutdown in process', () => {
     const logs: string[] = [];
     await expectNoOpenHandles(async () => {
       const scope = createScope('service');
+      let requestsSeen = 0;
+      let secondArrived!: () => void;
+      const secondRequestArrived = new Promise<void>((resolve) => (secondArrived = resolve));
       const server = createServer((_request, response) => {
+        if (++requestsSeen === 2) secondArrived();
         scope.setTimeout(() => response.end('ok'), 100, 'reply');
       });
       scope.adopt(server, () => undefined, 'server');
@@ -208,7 +212,9 @@ describe('installShutdown in process', () => {
       const agent = new Agent({ keepAlive: true });
       const idle = await request(address.port, '/', agent); // leaves one idle keep-alive socket
       const inFlight = request(address.port, '/', agent);
-      await sleep(20);
+      // Shut down only once the server holds the request: before that, closing the idle socket
+      // it travels on is the keep-alive race every client must retry, not what this test is about.
+      await secondRequestArrived;
 
       const code = await handle.shutdown('test');
       const answer = await inFlight;
