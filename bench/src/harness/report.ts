@@ -39,7 +39,13 @@ export interface SuiteReport {
 }
 
 export function versionsLine(packages: string[]): string {
-  return packages.map((name) => `${name} ${packageVersion(name)}`).join(', ');
+  // `a/node_modules/b` is the copy of b that a resolves (peers pin their own Elasticsearch client).
+  return packages
+    .map((name) => {
+      const [owner, nested] = name.split('/node_modules/');
+      return nested === undefined ? `${name} ${packageVersion(name)}` : `${nested} ${packageVersion(name)} (${owner}'s)`;
+    })
+    .join(', ');
 }
 
 export function renderSuite(report: SuiteReport): string {
