@@ -71,6 +71,10 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
   // Adopted first, so closed last; close() flushes what is buffered within the deadline.
   if (shipper) scope.adopt(shipper, (s) => s.close(LOG_CLOSE_DEADLINE_MS), 'elasticsearch log shipper');
   const logger = createLogger({ level: config.logLevel, ...(shipper ? { destination: shipper } : {}) });
+  if (!shipper) {
+    // stdout: pino's writer may hold lines while the pipe is busy; write them out before exit.
+    scope.adopt(logger, (l) => new Promise<void>((resolve) => l.flush(() => resolve())), 'stdout logger');
+  }
   const logRequest = createHttpLogging({ logger });
 
   const registry = createRegistry({ defaultMaxSeries: MAX_SERIES_PER_METRIC });

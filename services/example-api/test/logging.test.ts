@@ -16,12 +16,16 @@ describe('logging', () => {
     try {
       await requestJson(`${service.url}/api/items?n=2`);
       await expect.poll(() => parseJsonLines(service.stdout()).some((r) => r.msg === 'items built'), { timeout: 5000 }).toBe(true);
+      // Answered just before SIGTERM: its line must be written out before the process exits.
+      await requestJson(`${service.url}/api/items?n=3`);
     } finally {
       expect((await service.stop()).code).toBe(0);
     }
     // The access-log line of @heapwise/logger's HTTP logging, one per request.
     const records = parseJsonLines(service.stdout());
     expect(records.some((r) => r.url === '/api/items?n=2' && r.statusCode === 200 && r.method === 'GET')).toBe(true);
+    expect(records.some((r) => r.url === '/api/items?n=3')).toBe(true);
+    expect(records.some((r) => String(r.msg).startsWith('shutdown: SIGTERM'))).toBe(true);
   }, 30_000);
 
   it('ships logs to Elasticsearch _bulk when ELASTICSEARCH_URL is set, flushes them on SIGTERM, and shows shipper stats on /metrics', async () => {
