@@ -7,6 +7,6 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Real processes on a shared 2-core machine, and npm installs in the Node matrix.
     testTimeout: 60_000,
-    hookTimeout: 180_000,
+    hookTimeout: 360_000,
   },
 });

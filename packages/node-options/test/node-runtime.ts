@@ -8,7 +8,7 @@ import { cleanEnv, repoRoot } from './helpers.js';
 
 export const NODE_CACHE_DIR = join(repoRoot, 'node_modules', '.cache', 'heapwise-node');
 /** One `npm install node@<major>`: a ~30 MB download plus unpacking. */
-export const NODE_INSTALL_TIMEOUT_MS = 150_000;
+export const NODE_INSTALL_TIMEOUT_MS = 300_000;
 
 export interface Runtime {
   label: string;
