@@ -44,7 +44,10 @@ const SAMPLE_TIMEOUT_MS = 10_000;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const serviceDir = join(repoRoot, 'services', 'example-api');
 
+/** Bad command-line input: the message and the usage text. */
 class UsageError extends Error {}
+/** The service could not be started or measured: the message only. */
+class SetupError extends Error {}
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -88,7 +91,7 @@ Fails (exit 1) when heapUsed grows by more than ${THRESHOLD_BYTES_PER_REQUEST} b
 /** Starts the built service through `heapwise run dev` and resolves once it prints its URL. */
 function startService({ leak }) {
   const mainJs = join(serviceDir, 'dist', 'main.js');
-  if (!existsSync(mainJs)) throw new UsageError(`${mainJs} does not exist: run \`npm run build\` first`);
+  if (!existsSync(mainJs)) throw new SetupError(`${mainJs} does not exist: run \`npm run build\` first`);
   const require = createRequire(import.meta.url);
   const heapwiseBin = join(dirname(require.resolve('@heapwise/node-options/package.json')), 'bin', 'heapwise.js');
   const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HEAPWISE_DEMO_LEAK: leak ? '1' : '0' };
@@ -130,7 +133,7 @@ function startService({ leak }) {
 async function sample(baseUrl) {
   const response = await fetch(`${baseUrl}/api/monitoring/memory?gc=1`, { signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS) });
   const body = await response.json();
-  if (!response.ok) throw new UsageError(`memory probe failed (${response.status}): ${body.error ?? JSON.stringify(body)}`);
+  if (!response.ok) throw new SetupError(`memory probe failed (${response.status}): ${body.error ?? JSON.stringify(body)}`);
   return body;
 }
 
@@ -243,7 +246,7 @@ async function main() {
     load.stop();
     const loadResult = await load;
     const last = await sample(baseUrl);
-    if (samples.length < 3) throw new UsageError(`only ${samples.length} samples under load; use a longer --duration`);
+    if (samples.length < 3) throw new SetupError(`only ${samples.length} samples under load; use a longer --duration`);
 
     const fit = fitLine(samples.map((s) => ({ x: s.requests, y: s.heapUsed })));
     const requests = samples[samples.length - 1].requests;
@@ -313,7 +316,11 @@ async function main() {
     );
     return verdict === 'pass' ? 0 : 1;
   } catch (error) {
+    const exited = service.child.exitCode ?? service.child.signalCode;
     cleanup();
+    if (exited !== null && error instanceof Error) {
+      throw new SetupError(`${error.message} (the service has exited: ${exited})`);
+    }
     throw error;
   }
 }
@@ -321,8 +328,9 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    console.error(`soak: ${error instanceof UsageError || error?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? '' : 'error: '}${error.message}`);
-    if (error instanceof UsageError || String(error?.code).startsWith('ERR_PARSE_ARGS')) console.error(USAGE);
+    const usage = error instanceof UsageError || String(error?.code).startsWith('ERR_PARSE_ARGS');
+    console.error(`soak: ${usage || error instanceof SetupError ? '' : 'error: '}${error.message}`);
+    if (usage) console.error(USAGE);
     process.exit(2);
   },
 );

@@ -47,6 +47,19 @@ interface SoakReport {
   service: { exitCode: number | null };
 }
 
+describe('soak command line', () => {
+  it.each([
+    [['--duration', 'soon'], /--duration must be an integer/],
+    [['--warmup', '-5'], /--warmup/],
+    [['--bogus'], /Unknown option '--bogus'/],
+  ])('refuses %j with exit 2 and the usage', async (args, message) => {
+    const { code, output } = await runSoak(args);
+    expect(code).toBe(2);
+    expect(output).toMatch(message);
+    expect(output).toContain('usage: npm run soak');
+  });
+});
+
 // Sequential on purpose: two soaks at once would each measure the other's load.
 describe.sequential('soak', () => {
   it(`passes the fixed service (${FIXED_SOAK_SECONDS} s)`, async () => {
