@@ -223,6 +223,13 @@ describe('the process', () => {
     expect(spawned.stderr()).toContain('PORT must be an integer');
   }, 15_000);
 
+  it('exits 1 with the reason when its port is taken', async () => {
+    const spawned = spawnService({ PORT: new URL(service.url).port });
+    const status = await spawned.exited;
+    expect(status.code).toBe(1);
+    expect(spawned.stderr()).toMatch(/failed to start: .*EADDRINUSE/);
+  }, 15_000);
+
   it('answers 501 to ?gc=1 when gc is not exposed', async () => {
     const bare = await startService({ NODE_OPTIONS: '' });
     try {
