@@ -212,6 +212,7 @@ async function main(): Promise<void> {
         medianWithRange(m, 'duplicates'),
         medianWithRange(m, 'lostRetryable'),
         medianWithRange(m, 'acceptedPermanent400'),
+        ratio(recovery, 'recovery', s, 'deliveredFraction', true),
       ];
     });
     sections.push({
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
         `Mix: ${formatCount(SIZES.mixRecords)} records at ${formatCount(SIZES.mixRatePerSec)}/s; requests alternate between two answers: 429 for records with seq%10 ∈ {1,2} (once each) and seq%10 = 0, and 400 for seq%10 = 0. ` +
         `So 10 % can never be accepted and 20 % need one retry. Duplicates = accepted deliveries of a record beyond its first; lost retryable = records with seq%10 ≠ 0 never accepted. ` +
         `Counting cells: ${idle.runs} runs each, several side by side, no warm-up.`,
-      table: markdownTable(['logger', 'delivered within deadline', 'time to all after return', 'duplicates (recovery)', 'duplicates (mix)', 'lost retryable (mix)', '400s accepted (mix, must be 0)'], rows),
+      table: markdownTable(['logger', 'delivered within deadline', 'time to all after return', 'duplicates (recovery)', 'duplicates (mix)', 'lost retryable (mix)', '400s accepted (mix, must be 0)', 'heapwise (defaults) / this (delivered)'], rows),
       notes: heapwise
         ? (['heapwise', 'heapwise-roomy'] as const).flatMap((s) => {
             const rec = find(recovery, `${s}/recovery`)?.median.deliveredFraction;

@@ -117,6 +117,8 @@ runChild(async () => {
       for (let i = 0; i < args.size; i++) await cycle();
       await sleep(100);
       const after = memoryAfterGc();
+      // Same quiet time as before the baseline, so the forced GC's tail is not counted as idle CPU.
+      await sleep(SETTLE_MS);
       const cpuAfter = await idleCpuMsPerSec(idleMs);
       result.heapGrowthBytes = after.heapUsedBytes - before.heapUsedBytes;
       result.activeHandlesGrowth = process.getActiveResourcesInfo().length - handlesBefore;
