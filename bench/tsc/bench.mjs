@@ -20,9 +20,8 @@ import { measure, sampleIntervalMs } from './process-tree.mjs';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(repoRoot, 'package.json'));
 
-/** Markers between which --readme writes the results table. */
-export const readmeStartMarker = '<!-- bench:tsc:start -->';
-export const readmeEndMarker = '<!-- bench:tsc:end -->';
+/** Markers between which --readme writes the results table (`--section` names them). */
+const readmeMarkers = (section) => [`<!-- bench:${section}:start -->`, `<!-- bench:${section}:end -->`];
 
 const { values: options } = parseArgs({
   options: {
@@ -35,6 +34,7 @@ const { values: options } = parseArgs({
     cells: { type: 'string' },
     out: { type: 'string', default: join(tmpdir(), 'heapwise-bench-tsc') },
     readme: { type: 'string' },
+    section: { type: 'string', default: 'tsc' },
     list: { type: 'boolean', default: false },
   },
 });
@@ -221,6 +221,7 @@ async function main() {
   if (options.readme) {
     // npm runs workspace scripts in bench/; a relative path means the caller's directory.
     const readmePath = resolve(process.env.INIT_CWD ?? process.cwd(), options.readme);
+    const [readmeStartMarker, readmeEndMarker] = readmeMarkers(options.section);
     const text = readFileSync(readmePath, 'utf8');
     const start = text.indexOf(readmeStartMarker);
     const end = text.indexOf(readmeEndMarker);
