@@ -31,6 +31,7 @@ const { values: options } = parseArgs({
     packages: { type: 'string' },
     files: { type: 'string' },
     heaps: { type: 'string' },
+    'go-mem-limits': { type: 'string' },
     cells: { type: 'string' },
     out: { type: 'string', default: join(tmpdir(), 'heapwise-bench-tsc') },
     readme: { type: 'string' },
@@ -52,6 +53,9 @@ const parameters = {
 const heapSizesMb = (options.heaps ?? (options.quick ? '256,384,512,1024' : '512,768,1024,1536,2048'))
   .split(',')
   .map(Number);
+
+/** GOMEMLIMIT values tried for 7 besides the fitted budget: a limit acts only below the peak. */
+const goMemLimits = (options['go-mem-limits'] ?? (options.quick ? '256MiB,1GiB' : '1GiB')).split(',');
 
 const compilers = {
   '7': { bin: join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc') },
@@ -88,7 +92,7 @@ const cells = [
   { id: '7 rebuild', ts: '7', project: 'refs', kind: 'rebuild', note: 'incremental tsc -b after an API change' },
   { id: '7 rebuild assumeChanges', ts: '7', project: 'refs', kind: 'rebuild', variant: { assumeChangesOnlyAffectDirectDependencies: true } },
   ...(goMemLimit ? [{ id: `7 refs GOMEMLIMIT=${goMemLimit}`, ts: '7', project: 'refs', env: { GOMEMLIMIT: goMemLimit }, note: 'fitted build budget' }] : []),
-  { id: '7 refs GOMEMLIMIT=1GiB', ts: '7', project: 'refs', env: { GOMEMLIMIT: '1GiB' } },
+  ...goMemLimits.map((limit) => ({ id: `7 refs GOMEMLIMIT=${limit}`, ts: '7', project: 'refs', env: { GOMEMLIMIT: limit } })),
   { id: '7 refs --checkers 1', ts: '7', project: 'refs', tscArgs: ['--checkers', '1'] },
   { id: '7 refs --builders 1', ts: '7', project: 'refs', tscArgs: ['--builders', '1'] },
   { id: '7 refs --singleThreaded', ts: '7', project: 'refs', tscArgs: ['--singleThreaded'] },
@@ -229,7 +233,7 @@ async function main() {
       console.error(`bench:tsc: ${readmePath} has no ${readmeStartMarker} … ${readmeEndMarker} section`);
       process.exit(2);
     }
-    const flags = ['runs', 'warmup', 'packages', 'files', 'heaps', 'cells']
+    const flags = ['runs', 'warmup', 'packages', 'files', 'heaps', 'go-mem-limits', 'cells']
       .filter((name) => options[name] !== undefined)
       .map((name) => `--${name} '${options[name]}'`);
     const command = ['npm run bench:tsc --', ...(options.quick ? ['--quick'] : []), ...flags].join(' ');
