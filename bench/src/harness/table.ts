@@ -31,7 +31,10 @@ export function formatPercent(fraction: number | undefined, digits = 1): string 
  */
 export function ratioCell(heapwise: number | undefined, peer: number | undefined, higherIsBetter: boolean): string {
   if (heapwise === undefined || peer === undefined || !Number.isFinite(heapwise) || !Number.isFinite(peer)) return 'n/a';
-  if (peer === 0) return heapwise === 0 ? '1.00× (tie)' : 'n/a (peer 0)';
+  if (peer === 0) {
+    if (heapwise === 0) return '1.00× (tie)';
+    return higherIsBetter === heapwise > 0 ? '∞ (heapwise better; peer 0)' : '∞ (**heapwise loses**; peer 0)';
+  }
   const ratio = heapwise / peer;
   const digits = ratio >= 100 ? 0 : 2;
   const withinNoise = Math.abs(ratio - 1) < 0.03;
