@@ -55,7 +55,8 @@ export function renderSuite(report: SuiteReport): string {
   lines.push('');
   lines.push(
     `Node ${env.node} · ${env.cpus} CPUs (${env.cpuModel}) · ${env.date} · ` +
-      `median of ${report.plan.runs} fresh processes per cell after ${report.plan.warmups} warm-up · ${report.contention.text}`,
+      `median of ${report.plan.runs} fresh processes per cell after ${report.plan.warmups} warm-up · ` +
+      `suite took ${((Date.now() - Date.parse(env.date)) / 60_000).toFixed(1)} min · ${report.contention.text}`,
   );
   lines.push('');
   lines.push(`Versions: ${versionsLine(report.packages)}`);
