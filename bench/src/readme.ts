@@ -60,7 +60,7 @@ function readSuites(): SuiteText[] {
 /** The root README's lines: each suite's goal lines and "loses" rows, each with a link to its table. */
 function summary(suites: SuiteText[]): string {
   const lines: string[] = [
-    'Every number below was printed by the command next to it and copied here by `npm run bench:readme`; each line links to the table it comes from in [bench/README.md](bench/README.md), which also states the method, Node and package versions, CPUs, date and whether the machine was busy. Rerun everything with `npm run bench` (each suite's header says how long it took), then `npm run bench:readme`.',
+    'Every number below was printed by the command next to it and copied here by `npm run bench:readme`; each line links to the table it comes from in [bench/README.md](bench/README.md), which also states the method, Node and package versions, CPUs, date and whether the machine was busy. Rerun everything with `npm run bench` (each suite header says how long it took), then `npm run bench:readme`.',
     '',
   ];
   for (const s of suites) {
