@@ -79,12 +79,14 @@ describe('public packages installed from their npm pack tarballs, outside the wo
     );
   }, INSTALL_TIMEOUT_MS);
 
-  it('packs only what a user needs: built JavaScript with types, no tests, sources or build info', () => {
+  it('packs only what a user needs: built JavaScript with types and the sources their maps point to; no tests or build info', () => {
     for (const name of PUBLIC_PACKAGES.filter((n) => n !== 'tsconfig')) {
       const paths = packed.get(name)?.files.map((file) => file.path) ?? [];
       expect(paths, name).toContain('dist/index.js');
       expect(paths, name).toContain('dist/index.d.ts');
-      expect(paths.filter((path) => /^(src|test)\/|tsbuildinfo$|\.test\./.test(path)), name).toEqual([]);
+      // declarationMap and sourceMap point into src/: ship it so go-to-definition and stack traces resolve.
+      expect(paths, name).toContain('src/index.ts');
+      expect(paths.filter((path) => /^test\/|tsbuildinfo$|\.test\./.test(path)), name).toEqual([]);
     }
     expect(packed.get('tsconfig')?.files.map((file) => file.path)).toEqual(expect.arrayContaining(['library.json', 'service.json', 'base.json']));
   });
