@@ -57,6 +57,21 @@ async function changeApiAndRebuild(compiler: Compiler, projectDir: string): Prom
   };
 }
 
+/**
+ * The layout the README recommends: tsconfig.json extends library.json, tsconfig.watch.json
+ * layers watch.json over it (references repeated, since `extends` does not carry them).
+ */
+function writeWithWatchConfigs(root: FixtureRoot, dir: string): string {
+  const projectDir = writeTwoPackages(root, dir, buildPreset);
+  root.write({
+    [`${dir}/a/tsconfig.watch.json`]: tsconfigExtending(['./tsconfig.json', '@heapwise/tsconfig/watch.json']),
+    [`${dir}/b/tsconfig.watch.json`]: tsconfigExtending(['./tsconfig.json', '@heapwise/tsconfig/watch.json'], {
+      references: [{ path: '../a/tsconfig.watch.json' }],
+    }),
+  });
+  return projectDir;
+}
+
 let root: FixtureRoot;
 beforeAll(() => {
   root = createFixtureRoot('stale-output');
@@ -84,6 +99,19 @@ describe.each(compilers)('TypeScript $label incremental tsc -b after an API chan
       await build(compiler, projectDir, ['--force']);
       expect(readFileSync(join(projectDir, 'b/dist/index.d.ts'), 'utf8')).toMatch(/name: string/);
       expect(readFileSync(join(projectDir, 'a/dist/user.d.ts'), 'utf8')).toMatch(/name: string/);
+    });
+
+    it('a later library.json build in the same tree repairs what the watch build left stale', { timeout: testTimeoutMs }, async () => {
+      const projectDir = writeWithWatchConfigs(root, `repair-${compiler.label}`);
+      await build(compiler, projectDir, ['tsconfig.watch.json']);
+      writeFileSync(join(projectDir, 'a/src/model.ts'), modelAfter);
+      await build(compiler, projectDir, ['tsconfig.watch.json']);
+      expect(readFileSync(join(projectDir, 'b/dist/index.d.ts'), 'utf8')).not.toMatch(/name: string/);
+      // watch.json keeps its own .tsbuildinfo: had it shared library.json's, this build
+      // would report both projects up to date and keep the stale declarations.
+      await build(compiler, projectDir);
+      expect(readFileSync(join(projectDir, 'a/dist/user.d.ts'), 'utf8')).toMatch(/name: string/);
+      expect(readFileSync(join(projectDir, 'b/dist/index.d.ts'), 'utf8')).toMatch(/name: string/);
     });
   });
 });
