@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const timed = defaultPlan(1);
   // Memory and delivery counts do not depend on CPU speed: those cells may share the two cores.
   const counted: RunPlan = { ...defaultPlan(2), warmups: 0 };
-  const idle: RunPlan = { ...defaultPlan(quick ? 4 : 10), warmups: 0 };
+  const idle: RunPlan = { ...defaultPlan(quick ? 8 : 20), warmups: 0 };
 
   log('logger 1/5: log-call throughput');
   const throughputSubjects = keep(['heapwise', 'pino-devnull', 'pino-elasticsearch', 'winston-elasticsearch', 'floor']);
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   };
   const drops = (result: CellResult | undefined): string => {
     if (result === undefined || result.samples.length === 0) return 'n/a';
-    return result.median.droppedByLibrary === undefined ? 'not reported' : `${formatCount(result.median.droppedByLibrary)}${result.notes.detail ? ` (${result.notes.detail})` : ''}`;
+    return result.median.droppedByLibrary === undefined ? 'not reported' : `${formatCount(result.median.droppedByLibrary)}${result.notes.detail ? ` (last run: ${result.notes.detail})` : ''}`;
   };
   const mib = (v: number): string => formatMiB(v);
 
