@@ -99,7 +99,13 @@ async function main(): Promise<void> {
         medianWithRange(r, 'exitAfterSigtermMs', (v) => formatFixed(v / 1000, 2, ' s')),
         r === undefined || r.samples.length === 0 ? 'n/a' : `${r.samples.filter((s) => s.killed === 1).length}/${r.samples.length}`,
         t === 'example-api' ? '—' : exampleApiBuilt ? ratioCell(hw?.median.answered, r?.median.answered, true) : na,
-        t === 'example-api' ? '—' : exampleApiBuilt ? ratioCell(hw?.median.exitAfterSigtermMs, r?.median.exitAfterSigtermMs, false) : na,
+        t === 'example-api'
+          ? '—'
+          : !exampleApiBuilt
+            ? na
+            : (r?.median.answered ?? 0) < SIZES.inFlight
+              ? 'not comparable (it cut the requests off)'
+              : ratioCell(hw?.median.exitAfterSigtermMs, r?.median.exitAfterSigtermMs, false),
       ];
     });
     sections.push({
