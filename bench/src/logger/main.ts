@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       table: markdownTable(['logger', 'calls/s median (min–max)', 'delivered', 'dropped (library says)', 'heapwise (defaults) / this', 'heapwise (raised buffer) / this'], rows),
       notes: [
         goal,
-        'With its default 1000-item buffer heapwise drops most of a 20k-record burst (see "delivered"), so it also ships less during the timed calls; the raised-buffer row ships everything and is the like-for-like comparison with the Elasticsearch peers.',
+        `With its default ${itemCap ?? '?'}-item buffer heapwise drops most of a ${formatCount(SIZES.throughputRecords)}-record burst (see "delivered"), so it also ships less during the timed calls; the raised-buffer row ships everything and is the like-for-like comparison with the Elasticsearch peers.`,
       ],
     });
   }
