@@ -9,6 +9,7 @@ import { resultsDir } from './harness/report.js';
 
 const benchDir = fileURLToPath(new URL('../', import.meta.url));
 const repoDir = fileURLToPath(new URL('../../', import.meta.url));
+const tsconfigReadme = `${repoDir}packages/tsconfig/README.md`;
 
 /** Suites in README order, with the command that reruns each one. */
 const SUITES = [
@@ -114,6 +115,9 @@ function main(): void {
         s.markdown = current;
         continue;
       }
+      // … or into the @heapwise/tsconfig README, whose flag table it feeds: copy it from there.
+      const elsewhere = s.suite === 'tsc' && existsSync(tsconfigReadme) ? between(readFileSync(tsconfigReadme, 'utf8'), s.suite) : undefined;
+      if (elsewhere !== undefined && elsewhere !== '') s.markdown = `${elsewhere}\n\n(copied from [packages/tsconfig/README.md](../packages/tsconfig/README.md))`;
     }
     const body = s.markdown ?? `Not run yet: \`${s.command}\` prints this table and writes bench/results/${s.suite}.md.`;
     text = replaceBetween(text, s.suite, body, 'bench/README.md');
