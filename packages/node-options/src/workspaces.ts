@@ -1,6 +1,8 @@
-// The monorepo around a directory: its root package.json and the workspace folders it lists.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+// The monorepo around a directory: its root and the workspace folders it lists (npm's
+// `workspaces` or pnpm-workspace.yaml, expanded by the same code `heapwise init` uses).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { expandPatterns, parsePnpmPackages } from './init/workspace.js';
 
 export interface Workspace {
   /** Path relative to the root, with `/` separators (`services/example-api`). */
@@ -8,9 +10,12 @@ export interface Workspace {
   dir: string;
 }
 
-function readWorkspacePatterns(packageJson: string): string[] | undefined {
+/** The workspace globs declared at `root`, or undefined when `root` is not a workspace root. */
+function readWorkspacePatterns(root: string): string[] | undefined {
   try {
-    const manifest = JSON.parse(readFileSync(packageJson, 'utf8')) as { workspaces?: unknown };
+    const pnpm = join(root, 'pnpm-workspace.yaml');
+    if (existsSync(pnpm)) return parsePnpmPackages('pnpm-workspace.yaml', readFileSync(pnpm, 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces?: unknown };
     const field = manifest.workspaces;
     const patterns = Array.isArray(field) ? field : (field as { packages?: unknown } | undefined)?.packages;
     return Array.isArray(patterns) ? patterns.filter((entry): entry is string => typeof entry === 'string') : undefined;
@@ -19,37 +24,17 @@ function readWorkspacePatterns(packageJson: string): string[] | undefined {
   }
 }
 
-/** The nearest directory at or above `startDir` whose package.json declares workspaces. */
+/** The nearest directory at or above `startDir` that declares workspaces. */
 export function findWorkspaceRoot(startDir: string): string | undefined {
   for (let dir = startDir; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && readWorkspacePatterns(manifest)) return dir;
+    if (readWorkspacePatterns(dir)) return dir;
     if (dirname(dir) === dir) return undefined;
   }
 }
 
-/** Workspace folders (with a package.json) matching the root's patterns: literal paths and `dir/*`. */
+/** Workspace folders (with a package.json) matching the root's patterns, `!` exclusions applied. */
 export function listWorkspaces(root: string): Workspace[] {
-  const found = new Map<string, Workspace>();
-  for (const pattern of readWorkspacePatterns(join(root, 'package.json')) ?? []) {
-    const clean = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
-    const dirs = clean.endsWith('/*')
-      ? (() => {
-          const parent = join(root, clean.slice(0, -2));
-          try {
-            return readdirSync(parent).map((name) => join(parent, name));
-          } catch {
-            return [];
-          }
-        })()
-      : [join(root, clean)];
-    for (const dir of dirs) {
-      if (!existsSync(join(dir, 'package.json')) || !statSync(dir).isDirectory()) continue;
-      const path = relative(root, dir).split('\\').join('/');
-      found.set(path, { path, dir });
-    }
-  }
-  return [...found.values()].sort((a, b) => a.path.localeCompare(b.path));
+  return expandPatterns(root, readWorkspacePatterns(root) ?? []).map((path) => ({ path, dir: join(root, path) }));
 }
 
 /** Service workspaces: those under `services/`, each of which gets a copy of `.node-options`. */

@@ -52,6 +52,23 @@ describe('heapwise sync', () => {
   });
 });
 
+describe('heapwise sync in a pnpm workspace', () => {
+  it('finds services through pnpm-workspace.yaml, exclusions applied', async () => {
+    const root = fixtureDir({
+      'package.json': JSON.stringify({ name: 'fixture', private: true }),
+      'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n  - 'services/*'\n  - '!services/legacy'\n",
+      '.node-options': PROFILE,
+      'services/api/package.json': '{}',
+      'services/legacy/package.json': '{}',
+    });
+    const sync = await runCli(['sync'], { cwd: join(root, 'services', 'api') });
+    expect(sync.code).toBe(0);
+    expect(readFileSync(join(root, 'services', 'api', '.node-options'), 'utf8')).toBe(PROFILE);
+    expect(sync.stdout).not.toContain('services/legacy');
+    expect((await runCli(['sync', '--check'], { cwd: root })).code).toBe(0);
+  });
+});
+
 describe('heapwise doctor', () => {
   it('passes on a healthy monorepo and prints the plan', async () => {
     const root = monorepo();
