@@ -8,8 +8,15 @@ const CLEANUPS_SHOWN = 5;
 const mb = (bytes) => (typeof bytes === 'number' ? `${(bytes / MB).toFixed(1)} MB` : 'n/a');
 
 function assertReport(report) {
-  if (typeof report !== 'object' || report === null || typeof report.status !== 'string' || typeof report.memory !== 'object') {
-    throw new Error(`the service answered something that is not a memory report: ${JSON.stringify(report).slice(0, 200)}`);
+  if (
+    typeof report !== 'object' ||
+    report === null ||
+    typeof report.status !== 'string' ||
+    typeof report.memory !== 'object'
+  ) {
+    throw new Error(
+      `the service answered something that is not a memory report: ${JSON.stringify(report).slice(0, 200)}`,
+    );
   }
 }
 
@@ -31,9 +38,12 @@ export function formatReport(report, serviceUrl) {
   if (cleanups.length === 0) {
     lines.push('cleanups      none yet');
   } else {
-    lines.push(`cleanups      ${cleanups.length} recent${report.evictedCleanups ? ` (${report.evictedCleanups} older forgotten)` : ''}, newest first:`);
+    lines.push(
+      `cleanups      ${cleanups.length} recent${report.evictedCleanups ? ` (${report.evictedCleanups} older forgotten)` : ''}, newest first:`,
+    );
     for (const cleanup of cleanups.slice(-CLEANUPS_SHOWN).reverse()) {
-      const actions = (cleanup.actions ?? []).map((a) => `${a.name}${a.ok ? '' : ` FAILED: ${a.error}`}`).join(', ') || 'no actions';
+      const actions =
+        (cleanup.actions ?? []).map((a) => `${a.name}${a.ok ? '' : ` FAILED: ${a.error}`}`).join(', ') || 'no actions';
       lines.push(
         `  ${new Date(cleanup.atMs).toISOString()}  ${cleanup.level} (${cleanup.trigger})  freed ${mb(cleanup.freedBytes)}` +
           `  in ${Number(cleanup.durationMs).toFixed(1)} ms${cleanup.gcForced ? ', gc forced' : ''}  [${actions}]`,

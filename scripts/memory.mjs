@@ -72,7 +72,10 @@ async function call(method, body) {
     throw new CommandError(`${base}${MEMORY_PATH} answered ${response.status} with non-JSON: ${text.slice(0, 200)}`, 1);
   }
   if (!response.ok) {
-    throw new CommandError(`${base}${MEMORY_PATH} answered ${response.status}: ${json?.error ?? text.slice(0, 200)}`, 1);
+    throw new CommandError(
+      `${base}${MEMORY_PATH} answered ${response.status}: ${json?.error ?? text.slice(0, 200)}`,
+      1,
+    );
   }
   return json;
 }
@@ -80,11 +83,13 @@ async function call(method, body) {
 /** "1500,2500" → { warning: 1500, critical: 2500 }; anything else is a usage error. */
 export function parseThresholds(raw) {
   const match = /^\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*$/.exec(raw ?? '');
-  if (!match) throw new CommandError(`thresholds must be "<warningMb>,<criticalMb>", e.g. 1500,2500; got "${raw ?? ''}"`, 2);
+  if (!match)
+    throw new CommandError(`thresholds must be "<warningMb>,<criticalMb>", e.g. 1500,2500; got "${raw ?? ''}"`, 2);
   const warning = Number(match[1]);
   const critical = Number(match[2]);
   if (warning <= 0 || critical <= 0) throw new CommandError('thresholds must be positive numbers of MB', 2);
-  if (warning >= critical) throw new CommandError(`the warning threshold (${warning}) must be below the critical one (${critical})`, 2);
+  if (warning >= critical)
+    throw new CommandError(`the warning threshold (${warning}) must be below the critical one (${critical})`, 2);
   return { warning, critical };
 }
 
@@ -92,7 +97,10 @@ function parseInterval(raw) {
   if (raw === undefined) return DEFAULT_MONITOR_INTERVAL_S;
   const seconds = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || seconds <= 0 || seconds > MAX_MONITOR_INTERVAL_S) {
-    throw new CommandError(`monitor interval must be a number of seconds in (0, ${MAX_MONITOR_INTERVAL_S}], got "${raw}"`, 2);
+    throw new CommandError(
+      `monitor interval must be a number of seconds in (0, ${MAX_MONITOR_INTERVAL_S}], got "${raw}"`,
+      2,
+    );
   }
   return seconds;
 }
@@ -131,7 +139,11 @@ async function main(argv) {
       }
       const answer = await call('POST', { action: 'cleanup', level });
       const c = answer.cleanup;
-      console.log(c ? `cleanup (${c.level}) done in ${Number(c.durationMs).toFixed(1)} ms, freed ${(c.freedBytes / 1024 / 1024).toFixed(1)} MB` : 'cleanup done');
+      console.log(
+        c
+          ? `cleanup (${c.level}) done in ${Number(c.durationMs).toFixed(1)} ms, freed ${(c.freedBytes / 1024 / 1024).toFixed(1)} MB`
+          : 'cleanup done',
+      );
       console.log(formatReport(answer.report ?? answer, serviceUrl()));
       return;
     }

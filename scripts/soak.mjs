@@ -106,7 +106,10 @@ function startService({ leak }) {
   const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
   const listening = new Promise((resolveUrl, reject) => {
     let pending = '';
-    const timer = setTimeout(() => reject(new Error(`service did not print "listening on" within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`service did not print "listening on" within ${STARTUP_TIMEOUT_MS} ms`)),
+      STARTUP_TIMEOUT_MS,
+    );
     const onData = (chunk) => {
       pending += chunk.toString('utf8');
       const match = /listening on (http:\/\/\S+)/.exec(pending);
@@ -131,9 +134,12 @@ function startService({ leak }) {
 }
 
 async function sample(baseUrl) {
-  const response = await fetch(`${baseUrl}/api/monitoring/memory?gc=1`, { signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS) });
+  const response = await fetch(`${baseUrl}/api/monitoring/memory?gc=1`, {
+    signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS),
+  });
   const body = await response.json();
-  if (!response.ok) throw new SetupError(`memory probe failed (${response.status}): ${body.error ?? JSON.stringify(body)}`);
+  if (!response.ok)
+    throw new SetupError(`memory probe failed (${response.status}): ${body.error ?? JSON.stringify(body)}`);
   return body;
 }
 
@@ -288,7 +294,8 @@ async function main() {
         note: 'forced-GC samples with no load, before and after the measured load (not in the fit)',
         before: { heapUsed: idleBefore.heapUsed, rss: idleBefore.rss, requestsCompleted: idleBefore.requestsCompleted },
         after: { heapUsed: last.heapUsed, rss: last.rss, requestsCompleted: last.requestsCompleted },
-        bytesPerRequest: (last.heapUsed - idleBefore.heapUsed) / Math.max(1, last.requestsCompleted - idleBefore.requestsCompleted),
+        bytesPerRequest:
+          (last.heapUsed - idleBefore.heapUsed) / Math.max(1, last.requestsCompleted - idleBefore.requestsCompleted),
       },
       service: { exitCode: stopped.code, signal: stopped.signal },
       node: process.version,

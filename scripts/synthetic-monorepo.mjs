@@ -79,7 +79,8 @@ function sourceFile({ pkg, fileIndex, files, deps, random }) {
   lines.push('  readonly createdAtMs: number;');
   lines.push('  readonly tags: readonly string[];');
   lines.push(`  readonly attributes: Readonly<Record<string, string | number | boolean>>;`);
-  for (const sibling of uniqueSiblings) lines.push(`  readonly ${fileName(sibling)}?: ${typeName(pkg, fileName(sibling))}Record;`);
+  for (const sibling of uniqueSiblings)
+    lines.push(`  readonly ${fileName(sibling)}?: ${typeName(pkg, fileName(sibling))}Record;`);
   if (D) lines.push(`  readonly upstream?: ${D}Record;`);
   lines.push('}');
   lines.push('');
@@ -87,12 +88,16 @@ function sourceFile({ pkg, fileIndex, files, deps, random }) {
   lines.push(`export const ${T.toLowerCase()}Defaults = {`);
   lines.push(`  status: 'pending-${fileIndex}' as ${T}Status,`);
   lines.push(`  retries: ${Math.floor(random() * 10)},`);
-  lines.push(`  limits: { maxItems: ${100 + Math.floor(random() * 900)}, maxBytes: ${1024 * (1 + Math.floor(random() * 64))} },`);
+  lines.push(
+    `  limits: { maxItems: ${100 + Math.floor(random() * 900)}, maxBytes: ${1024 * (1 + Math.floor(random() * 64))} },`,
+  );
   if (D) lines.push(`  upstream: { ...${D.toLowerCase()}Defaults },`);
   lines.push('};');
   lines.push('');
   lines.push(`export function make${T}(id: string, overrides: Partial<${T}Record> = {}): ${T}Record {`);
-  lines.push(`  return { id, status: ${T.toLowerCase()}Defaults.status, createdAtMs: 0, tags: [], attributes: {}, ...overrides };`);
+  lines.push(
+    `  return { id, status: ${T.toLowerCase()}Defaults.status, createdAtMs: 0, tags: [], attributes: {}, ...overrides };`,
+  );
   lines.push('}');
   lines.push('');
   lines.push(`export class ${T}Store<TMeta extends Record<string, unknown> = Record<string, unknown>> {`);
@@ -107,24 +112,33 @@ function sourceFile({ pkg, fileIndex, files, deps, random }) {
   lines.push('    return this;');
   lines.push('  }');
   lines.push(`  byStatus(status: ${T}Status): ${T}Record[] {`);
-  lines.push('    return [...this.#items.values()].map((entry) => entry.record).filter((record) => record.status === status);');
+  lines.push(
+    '    return [...this.#items.values()].map((entry) => entry.record).filter((record) => record.status === status);',
+  );
   lines.push('  }');
   lines.push(`  summarize() {`);
   lines.push('    const counts: Partial<Record<string, number>> = {};');
-  lines.push('    for (const { record } of this.#items.values()) counts[record.status] = (counts[record.status] ?? 0) + 1;');
+  lines.push(
+    '    for (const { record } of this.#items.values()) counts[record.status] = (counts[record.status] ?? 0) + 1;',
+  );
   lines.push(`    return { size: this.#items.size, counts, newest: [...this.#items.values()].at(-1)?.record };`);
   lines.push('  }');
   lines.push('}');
   lines.push('');
   lines.push(`export function join${T}(store: ${T}Store, ids: readonly string[]) {`);
-  lines.push('  const found = ids.map((id) => ({ id, records: store.byStatus(\'active\').filter((record) => record.id === id) }));');
+  lines.push(
+    "  const found = ids.map((id) => ({ id, records: store.byStatus('active').filter((record) => record.id === id) }));",
+  );
   const extras = [];
   for (const sibling of uniqueSiblings) {
     const S = typeName(pkg, fileName(sibling));
     extras.push(`${fileName(sibling)}: new ${S}Store().put(make${S}('x'), {}).summarize()`);
   }
-  if (D) extras.push(`upstream: new ${D}Store<{ source: string }>().put(make${D}('y'), { source: '${pkg}' }).summarize()`);
-  lines.push(`  return { found, total: found.reduce((sum, entry) => sum + entry.records.length, 0)${extras.map((e) => `, ${e}`).join('')} };`);
+  if (D)
+    extras.push(`upstream: new ${D}Store<{ source: string }>().put(make${D}('y'), { source: '${pkg}' }).summarize()`);
+  lines.push(
+    `  return { found, total: found.reduce((sum, entry) => sum + entry.records.length, 0)${extras.map((e) => `, ${e}`).join('')} };`,
+  );
   lines.push('}');
   lines.push('');
   return lines.join('\n');
@@ -207,7 +221,15 @@ export function generate({ out, packages, files, deps, seed }) {
       include: ['packages/*/src'],
     }),
   );
-  return { packages, filesPerPackage: files, depsPerPackage: deps, seed, sourceFiles: fileCount, sourceLines: lineCount, referenceEdges: edgeCount };
+  return {
+    packages,
+    filesPerPackage: files,
+    depsPerPackage: deps,
+    seed,
+    sourceFiles: fileCount,
+    sourceLines: lineCount,
+    referenceEdges: edgeCount,
+  };
 }
 
 /** The file an "API change" edits: a value every package reaches through barrels. */

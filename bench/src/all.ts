@@ -18,7 +18,8 @@ function run(script: string): Promise<number> {
 const started = Date.now();
 const outcomes: string[] = [];
 let failed = 0;
-const defined = (JSON.parse(readFileSync(`${repoDir}package.json`, 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+const defined =
+  (JSON.parse(readFileSync(`${repoDir}package.json`, 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
 for (const script of SUITES) {
   if (defined[script] === undefined) {
     outcomes.push(`${script}: not defined in the root package.json, skipped`);

@@ -91,7 +91,8 @@ function summary(suites: SuiteText[]): string {
     let any = false;
     for (const [title, entry] of tables) {
       const parts = [...entry.goals];
-      if (entry.loses.length > 0) parts.push(`**heapwise loses** (to at least one peer) in: ${entry.loses.map((r) => `"${r}"`).join(', ')}`);
+      if (entry.loses.length > 0)
+        parts.push(`**heapwise loses** (to at least one peer) in: ${entry.loses.map((r) => `"${r}"`).join(', ')}`);
       if (entry.wins.length > 0) parts.push(`heapwise better in: ${entry.wins.map((r) => `"${r}"`).join(', ')}`);
       if (parts.length === 0) continue;
       lines.push(`- [${title}](bench/README.md#${slug(title)}): ${parts.join(' · ')}`);
@@ -116,10 +117,15 @@ function main(): void {
         continue;
       }
       // … or into the @heapwise/tsconfig README, whose flag table it feeds: copy it from there.
-      const elsewhere = s.suite === 'tsc' && existsSync(tsconfigReadme) ? between(readFileSync(tsconfigReadme, 'utf8'), s.suite) : undefined;
-      if (elsewhere !== undefined && elsewhere !== '') s.markdown = `${elsewhere}\n\n(copied from [packages/tsconfig/README.md](../packages/tsconfig/README.md))`;
+      const elsewhere =
+        s.suite === 'tsc' && existsSync(tsconfigReadme)
+          ? between(readFileSync(tsconfigReadme, 'utf8'), s.suite)
+          : undefined;
+      if (elsewhere !== undefined && elsewhere !== '')
+        s.markdown = `${elsewhere}\n\n(copied from [packages/tsconfig/README.md](../packages/tsconfig/README.md))`;
     }
-    const body = s.markdown ?? `Not run yet: \`${s.command}\` prints this table and writes bench/results/${s.suite}.md.`;
+    const body =
+      s.markdown ?? `Not run yet: \`${s.command}\` prints this table and writes bench/results/${s.suite}.md.`;
     text = replaceBetween(text, s.suite, body, 'bench/README.md');
   }
   const rootReadme = `${repoDir}README.md`;
@@ -131,7 +137,9 @@ function main(): void {
   writeFileSync(benchReadme, text);
   writeFileSync(rootReadme, rootText);
   const missing = suites.filter((s) => s.markdown === undefined).map((s) => s.suite);
-  process.stdout.write(`updated bench/README.md and README.md (Results)${missing.length ? `; not run yet: ${missing.join(', ')}` : ''}\n`);
+  process.stdout.write(
+    `updated bench/README.md and README.md (Results)${missing.length ? `; not run yet: ${missing.join(', ')}` : ''}\n`,
+  );
 }
 
 main();

@@ -58,18 +58,22 @@ const heapSizesMb = (options.heaps ?? (options.quick ? '256,384,512,1024' : '512
 const goMemLimits = (options['go-mem-limits'] ?? (options.quick ? '256MiB,1GiB' : '1GiB')).split(',');
 
 const compilers = {
-  '7': { bin: join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc') },
-  '5.9': { bin: join(dirname(require.resolve('typescript-5.9/package.json')), 'bin', 'tsc') },
+  7: { bin: join(dirname(require.resolve('typescript/package.json')), 'bin', 'tsc') },
+  5.9: { bin: join(dirname(require.resolve('typescript-5.9/package.json')), 'bin', 'tsc') },
 };
 const versionOf = (name) => JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
 
 /** The fitted build budget heapwise would export as GOMEMLIMIT on this machine. */
 function fittedGoMemLimit() {
   try {
-    const json = execFileSync(process.execPath, [join(repoRoot, 'packages/node-options/bin/heapwise.js'), 'print', 'build', '--format', 'json'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
+    const json = execFileSync(
+      process.execPath,
+      [join(repoRoot, 'packages/node-options/bin/heapwise.js'), 'print', 'build', '--format', 'json'],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    );
     return JSON.parse(json).goMemLimit;
   } catch {
     return undefined;
@@ -77,7 +81,11 @@ function fittedGoMemLimit() {
 }
 const goMemLimit = fittedGoMemLimit();
 
-const editorFlagsOff = { disableReferencedProjectLoad: false, disableSourceOfProjectReferenceRedirect: false, disableSolutionSearching: false };
+const editorFlagsOff = {
+  disableReferencedProjectLoad: false,
+  disableSourceOfProjectReferenceRedirect: false,
+  disableSolutionSearching: false,
+};
 
 /**
  * A cell: compiler, project (single program or references), kind (full build, or an
@@ -90,9 +98,30 @@ const cells = [
   { id: '7 refs types=[]', ts: '7', project: 'refs', variant: { types: [] } },
   { id: '7 refs disable*=false', ts: '7', project: 'refs', variant: editorFlagsOff },
   { id: '7 rebuild', ts: '7', project: 'refs', kind: 'rebuild', note: 'incremental tsc -b after an API change' },
-  { id: '7 rebuild assumeChanges', ts: '7', project: 'refs', kind: 'rebuild', variant: { assumeChangesOnlyAffectDirectDependencies: true } },
-  ...(goMemLimit ? [{ id: `7 refs GOMEMLIMIT=${goMemLimit}`, ts: '7', project: 'refs', env: { GOMEMLIMIT: goMemLimit }, note: 'fitted build budget' }] : []),
-  ...goMemLimits.map((limit) => ({ id: `7 refs GOMEMLIMIT=${limit}`, ts: '7', project: 'refs', env: { GOMEMLIMIT: limit } })),
+  {
+    id: '7 rebuild assumeChanges',
+    ts: '7',
+    project: 'refs',
+    kind: 'rebuild',
+    variant: { assumeChangesOnlyAffectDirectDependencies: true },
+  },
+  ...(goMemLimit
+    ? [
+        {
+          id: `7 refs GOMEMLIMIT=${goMemLimit}`,
+          ts: '7',
+          project: 'refs',
+          env: { GOMEMLIMIT: goMemLimit },
+          note: 'fitted build budget',
+        },
+      ]
+    : []),
+  ...goMemLimits.map((limit) => ({
+    id: `7 refs GOMEMLIMIT=${limit}`,
+    ts: '7',
+    project: 'refs',
+    env: { GOMEMLIMIT: limit },
+  })),
   { id: '7 refs --checkers 1', ts: '7', project: 'refs', tscArgs: ['--checkers', '1'] },
   { id: '7 refs --builders 1', ts: '7', project: 'refs', tscArgs: ['--builders', '1'] },
   { id: '7 refs --singleThreaded', ts: '7', project: 'refs', tscArgs: ['--singleThreaded'] },
@@ -103,8 +132,19 @@ const cells = [
   { id: '5.9 refs types unset', ts: '5.9', project: 'refs', variant: { types: null }, note: 'every @types package' },
   { id: '5.9 refs disable*=false', ts: '5.9', project: 'refs', variant: editorFlagsOff },
   { id: '5.9 rebuild', ts: '5.9', project: 'refs', kind: 'rebuild', note: 'incremental tsc -b after an API change' },
-  { id: '5.9 rebuild assumeChanges', ts: '5.9', project: 'refs', kind: 'rebuild', variant: { assumeChangesOnlyAffectDirectDependencies: true } },
-  ...heapSizesMb.map((mb) => ({ id: `5.9 refs heap=${mb}`, ts: '5.9', project: 'refs', nodeArgs: [`--max-old-space-size=${mb}`] })),
+  {
+    id: '5.9 rebuild assumeChanges',
+    ts: '5.9',
+    project: 'refs',
+    kind: 'rebuild',
+    variant: { assumeChangesOnlyAffectDirectDependencies: true },
+  },
+  ...heapSizesMb.map((mb) => ({
+    id: `5.9 refs heap=${mb}`,
+    ts: '5.9',
+    project: 'refs',
+    nodeArgs: [`--max-old-space-size=${mb}`],
+  })),
   { id: '5.9 refs --optimize-for-size', ts: '5.9', project: 'refs', nodeArgs: ['--optimize-for-size'] },
 ].filter((cell) => !options.cells || new RegExp(options.cells).test(cell.id));
 
@@ -130,7 +170,8 @@ function envOf(cell) {
 
 function clean() {
   rmSync(join(out, 'single-dist'), { recursive: true, force: true });
-  for (const pkg of readdirSync(join(out, 'packages'))) rmSync(join(out, 'packages', pkg, 'dist'), { recursive: true, force: true });
+  for (const pkg of readdirSync(join(out, 'packages')))
+    rmSync(join(out, 'packages', pkg, 'dist'), { recursive: true, force: true });
 }
 
 function writeVariant(cell) {
@@ -176,7 +217,8 @@ async function main() {
     `fitted GOMEMLIMIT (heapwise print build): ${goMemLimit ?? 'unavailable'}; load average at start ${loadBefore.map((l) => l.toFixed(1)).join(' ')}`,
   ];
   for (const line of header) console.log(line);
-  if (runs < 5 || warmupRuns < 1) console.log('NOTE: fewer than 5 runs or no warm-up: below the bench rules, a smoke figure only.');
+  if (runs < 5 || warmupRuns < 1)
+    console.log('NOTE: fewer than 5 runs or no warm-up: below the bench rules, a smoke figure only.');
 
   const results = new Map(cells.map((cell) => [cell.id, []]));
   for (let warm = 0; warm < warmupRuns; warm += 1) for (const cell of cells) await runOnce(cell);
@@ -185,8 +227,13 @@ async function main() {
     for (const cell of cells) {
       const result = await runOnce(cell);
       results.get(cell.id).push(result);
-      const status = result.exitCode === 0 ? '' : ` exit ${result.exitCode ?? result.signal}: ${result.output.trim().split('\n').slice(-2).join(' | ')}`;
-      console.error(`  run ${run + 1}/${runs} ${cell.id}: ${mb(result.peakRssBytes).toFixed(0)} MB, ${result.cpuSeconds.toFixed(1)} s CPU, ${result.wallSeconds.toFixed(1)} s wall${status}`);
+      const status =
+        result.exitCode === 0
+          ? ''
+          : ` exit ${result.exitCode ?? result.signal}: ${result.output.trim().split('\n').slice(-2).join(' | ')}`;
+      console.error(
+        `  run ${run + 1}/${runs} ${cell.id}: ${mb(result.peakRssBytes).toFixed(0)} MB, ${result.cpuSeconds.toFixed(1)} s CPU, ${result.wallSeconds.toFixed(1)} s wall${status}`,
+      );
     }
   }
 
@@ -211,14 +258,20 @@ async function main() {
     const s = summary.get(cell.id);
     const plain = summary.get(`${cell.ts} single`);
     const refs = summary.get(`${cell.ts} refs`);
-    const env = Object.entries(cell.env ?? {}).map(([k, v]) => `${k}=${v} `).join('');
+    const env = Object.entries(cell.env ?? {})
+      .map(([k, v]) => `${k}=${v} `)
+      .join('');
     const variant = cell.variant ? ` (${variantFileName}: ${JSON.stringify(cell.variant)})` : '';
     const command = `${env}${cell.nodeArgs?.length ? `node ${cell.nodeArgs.join(' ')} ` : ''}tsc${cell.ts === '5.9' ? '@5.9' : '@7'} ${cell.project === 'single' ? '-p tsconfig.single.json' : '-b'}${cell.tscArgs ? ` ${cell.tscArgs.join(' ')}` : ''}${variant}`;
     rows.push(
       `| ${cell.id} | \`${command}\` | ${s.rssMb.toFixed(0)} (${s.minRssMb.toFixed(0)}–${s.maxRssMb.toFixed(0)}) | ${s.cpuSeconds.toFixed(1)} | ${s.wallSeconds.toFixed(1)} | ${ratio(s.rssMb, plain?.rssMb)} | ${ratio(s.cpuSeconds, plain?.cpuSeconds)} | ${ratio(s.rssMb, refs?.rssMb)} | ${s.failures}/${runs} | ${cell.note ?? (cell.kind === 'rebuild' ? 'incremental rebuild after an API change' : '')} |`,
     );
   }
-  const footer = `finished ${new Date().toISOString()}; load average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')} (CPU is shared with other work: wall and CPU times are noisy, peak RSS is the robust figure). Rebuild cells measure only the second, incremental build.`;
+  const footer = `finished ${new Date().toISOString()}; load average at end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(
+      ' ',
+    )} (CPU is shared with other work: wall and CPU times are noisy, peak RSS is the robust figure). Rebuild cells measure only the second, incremental build.`;
   const table = [...header.map((line) => `${line}  `), '', ...rows, '', footer].join('\n');
   console.log(`\n${rows.join('\n')}\n\n${footer}`);
 

@@ -101,7 +101,14 @@ export function measure(command, args, { cwd, env }) {
       clearInterval(timer);
       const wallSeconds = (performance.now() - startedAt) / 1000;
       // 'exit' fires after the child was reaped, so cutime/cstime already include it.
-      resolve({ exitCode, signal, peakRssBytes, cpuSeconds: reapedChildrenCpuSeconds() - cpuBefore, wallSeconds, output });
+      resolve({
+        exitCode,
+        signal,
+        peakRssBytes,
+        cpuSeconds: reapedChildrenCpuSeconds() - cpuBefore,
+        wallSeconds,
+        output,
+      });
     });
   });
 }

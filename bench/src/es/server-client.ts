@@ -15,7 +15,10 @@ export interface LoopbackElasticsearch {
   close(): Promise<void>;
 }
 
-export async function startLoopbackElasticsearch(options: { storeSources: boolean; port?: number }): Promise<LoopbackElasticsearch> {
+export async function startLoopbackElasticsearch(options: {
+  storeSources: boolean;
+  port?: number;
+}): Promise<LoopbackElasticsearch> {
   const child = fork(fileURLToPath(new URL('./server-process.js', import.meta.url)), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, NODE_OPTIONS: '' },
@@ -35,7 +38,11 @@ export async function startLoopbackElasticsearch(options: { storeSources: boolea
       child.send({ ...request, id } as ServerRequest);
     });
   }
-  const started = await call({ cmd: 'start', storeSources: options.storeSources, ...(options.port === undefined ? {} : { port: options.port }) });
+  const started = await call({
+    cmd: 'start',
+    storeSources: options.storeSources,
+    ...(options.port === undefined ? {} : { port: options.port }),
+  });
   return {
     url: started.url!,
     port: started.port!,

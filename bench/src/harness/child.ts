@@ -62,7 +62,11 @@ export function yieldToLoop(): Promise<void> {
 }
 
 /** Polls `done` every `intervalMs` until it is true or `deadlineMs` passes; returns whether it became true. */
-export async function waitUntil(done: () => boolean | Promise<boolean>, deadlineMs: number, intervalMs = 20): Promise<boolean> {
+export async function waitUntil(
+  done: () => boolean | Promise<boolean>,
+  deadlineMs: number,
+  intervalMs = 20,
+): Promise<boolean> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     if (await done()) return true;

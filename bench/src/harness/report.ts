@@ -43,7 +43,9 @@ export function versionsLine(packages: string[]): string {
   return packages
     .map((name) => {
       const [owner, nested] = name.split('/node_modules/');
-      return nested === undefined ? `${name} ${packageVersion(name)}` : `${nested} ${packageVersion(name)} (${owner}'s)`;
+      return nested === undefined
+        ? `${name} ${packageVersion(name)}`
+        : `${nested} ${packageVersion(name)} (${owner}'s)`;
     })
     .join(', ');
 }
@@ -51,7 +53,9 @@ export function versionsLine(packages: string[]): string {
 export function renderSuite(report: SuiteReport): string {
   const env = report.environment;
   const lines: string[] = [];
-  lines.push(`Command: \`${report.command}\`${isQuick() ? ' (**quick mode: fewer runs, smaller sizes; not for publication**)' : ''}`);
+  lines.push(
+    `Command: \`${report.command}\`${isQuick() ? ' (**quick mode: fewer runs, smaller sizes; not for publication**)' : ''}`,
+  );
   lines.push('');
   lines.push(
     `Node ${env.node} · ${env.cpus} CPUs (${env.cpuModel}) · ${env.date} · ` +

@@ -130,7 +130,8 @@ export async function runMatrix(cells: CellSpec[], plan: RunPlan, log: (line: st
           log(`  ! ${(error as Error).message}`);
         }
         done++;
-        if (done % results.length === 0 || done === total) log(`  ${warm ? 'warm-up' : 'measured'} processes: ${done}/${total}`);
+        if (done % results.length === 0 || done === total)
+          log(`  ${warm ? 'warm-up' : 'measured'} processes: ${done}/${total}`);
       }),
     ).flat();
     await pool(tasks, plan.concurrency);

@@ -11,7 +11,9 @@ export function medianOfSamples(samples: readonly Record<string, number>[]): Rec
   const keys = new Set(samples.flatMap((sample) => Object.keys(sample)));
   const result: Record<string, number> = {};
   for (const key of keys) {
-    const values = samples.map((sample) => sample[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const values = samples
+      .map((sample) => sample[key])
+      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     result[key] = median(values);
   }
   return result;
@@ -19,6 +21,8 @@ export function medianOfSamples(samples: readonly Record<string, number>[]): Rec
 
 /** Smallest and largest value of one metric across samples, for the spread column. */
 export function rangeOf(samples: readonly Record<string, number>[], key: string): { min: number; max: number } {
-  const values = samples.map((sample) => sample[key]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const values = samples
+    .map((sample) => sample[key])
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   return { min: Math.min(...values), max: Math.max(...values) };
 }

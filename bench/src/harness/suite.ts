@@ -8,7 +8,11 @@ export function log(line: string): void {
 }
 
 /** "median (min–max)" of one metric of a cell, with a formatter. */
-export function medianWithRange(result: CellResult | undefined, key: string, format: (value: number) => string = formatCount): string {
+export function medianWithRange(
+  result: CellResult | undefined,
+  key: string,
+  format: (value: number) => string = formatCount,
+): string {
   if (result === undefined || result.samples.length === 0) return failedCell(result);
   const median = result.median[key];
   if (median === undefined || !Number.isFinite(median)) return 'n/a';

@@ -30,7 +30,8 @@ export function formatPercent(fraction: number | undefined, digits = 1): string 
  * this metric (throughput: higher; memory, time: lower).
  */
 export function ratioCell(heapwise: number | undefined, peer: number | undefined, higherIsBetter: boolean): string {
-  if (heapwise === undefined || peer === undefined || !Number.isFinite(heapwise) || !Number.isFinite(peer)) return 'n/a';
+  if (heapwise === undefined || peer === undefined || !Number.isFinite(heapwise) || !Number.isFinite(peer))
+    return 'n/a';
   if (peer === 0) {
     if (heapwise === 0) return '1.00× (tie)';
     return higherIsBetter === heapwise > 0 ? '∞ (heapwise better; peer 0)' : '∞ (**heapwise loses**; peer 0)';

@@ -3,7 +3,8 @@ import { memoryAfterGc, readCellArgs, runChild, sleep, waitUntil, yieldToLoop } 
 import { startLoopbackElasticsearch, type LoopbackElasticsearch } from '../es/server-client.js';
 import { createSubject, type LoggerSubject, type SubjectName } from './subjects.js';
 
-export type Scenario = 'throughput' | 'memory-refused' | 'memory-hung' | 'shipping' | 'offered-rate' | 'recovery' | 'mix';
+export type Scenario =
+  'throughput' | 'memory-refused' | 'memory-hung' | 'shipping' | 'offered-rate' | 'recovery' | 'mix';
 
 export interface LoggerCellArgs {
   subject: SubjectName;
@@ -39,7 +40,13 @@ async function logBurst(subject: LoggerSubject, from: number, count: number): Pr
 }
 
 /** Logs `rate` records per second for `durationMs`, in ticks; returns how many were logged. */
-async function logPaced(subject: LoggerSubject, from: number, ratePerSec: number, durationMs: number, limit = Infinity): Promise<number> {
+async function logPaced(
+  subject: LoggerSubject,
+  from: number,
+  ratePerSec: number,
+  durationMs: number,
+  limit = Infinity,
+): Promise<number> {
   const start = performance.now();
   let written = 0;
   for (;;) {
@@ -165,14 +172,18 @@ runChild(async () => {
       const back = performance.now();
       let distinct = 0;
       let quietSince = performance.now();
-      const all = await waitUntil(async () => {
-        const now = (await server!.seqs()).distinct;
-        if (now !== distinct) quietSince = performance.now();
-        distinct = now;
-        // A library that holds nothing more cannot deliver more: stop waiting (heapwise reports it).
-        if (subject.stats().buffered === 0 && performance.now() - quietSince > 1000) return true;
-        return distinct >= produced;
-      }, args.recoveryDeadlineMs!, 250);
+      const all = await waitUntil(
+        async () => {
+          const now = (await server!.seqs()).distinct;
+          if (now !== distinct) quietSince = performance.now();
+          distinct = now;
+          // A library that holds nothing more cannot deliver more: stop waiting (heapwise reports it).
+          if (subject.stats().buffered === 0 && performance.now() - quietSince > 1000) return true;
+          return distinct >= produced;
+        },
+        args.recoveryDeadlineMs!,
+        250,
+      );
       result.produced = produced;
       result.deliveredFraction = distinct / produced;
       result.timeToAllMs = all && distinct >= produced ? performance.now() - back : -1;

@@ -20,7 +20,11 @@ export function makeRecord(seq: number): BenchRecord {
       method: 'GET',
       url: '/api/orders/12345?expand=items',
       remoteAddress: '127.0.0.1',
-      headers: { host: 'api.example.test', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) heapwise-bench', accept: 'application/json' },
+      headers: {
+        host: 'api.example.test',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) heapwise-bench',
+        accept: 'application/json',
+      },
     },
     res: { statusCode: 200 },
     responseTimeMs: 12.5,

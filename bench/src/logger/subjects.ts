@@ -11,7 +11,8 @@ const requireHere = createRequire(import.meta.url);
 // CommonJS `module.exports = fn` whose types say `export default`: load it as Node does.
 const pinoElasticsearch = requireHere('pino-elasticsearch') as (options: Record<string, unknown>) => Transform;
 
-export type SubjectName = 'heapwise' | 'heapwise-roomy' | 'pino-devnull' | 'pino-elasticsearch' | 'winston-elasticsearch' | 'floor';
+export type SubjectName =
+  'heapwise' | 'heapwise-roomy' | 'pino-devnull' | 'pino-elasticsearch' | 'winston-elasticsearch' | 'floor';
 
 /** Records per `_bulk` request asked of every shipper that lets us choose (the issue's 100). */
 export const BATCH_RECORDS = 100;
@@ -61,13 +62,25 @@ function withDeadline(promise: Promise<unknown>, deadlineMs: number): Promise<vo
 /** The subset of @heapwise/logger this bench relies on (DESIGN.md "Contracts"). */
 interface HeapwiseShipper {
   write(line: string): unknown;
-  stats(): { produced: number; shipped: number; buffered: number; dropped: Record<string, number>; retries: number; failedRequests: number };
+  stats(): {
+    produced: number;
+    shipped: number;
+    buffered: number;
+    dropped: Record<string, number>;
+    retries: number;
+    failedRequests: number;
+  };
   flush(deadlineMs: number): Promise<unknown>;
   close(deadlineMs: number): Promise<unknown>;
 }
 interface HeapwiseLoggerModule {
   createLogger(options: { destination: HeapwiseShipper; level?: string }): { info(obj: object, msg: string): void };
-  createElasticsearchShipper(options: { node: string; index: string; maxBatchSize?: number; [key: string]: unknown }): HeapwiseShipper;
+  createElasticsearchShipper(options: {
+    node: string;
+    index: string;
+    maxBatchSize?: number;
+    [key: string]: unknown;
+  }): HeapwiseShipper;
 }
 
 export async function createSubject(name: SubjectName, url: string): Promise<LoggerSubject> {
@@ -112,7 +125,10 @@ export async function createSubject(name: SubjectName, url: string): Promise<Log
         stats() {
           const s = shipper.stats();
           const dropped = Object.values(s.dropped).reduce((a, b) => a + b, 0);
-          const reasons = Object.entries(s.dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+          const reasons = Object.entries(s.dropped)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ');
           return { dropped, buffered: s.buffered, detail: reasons === '' ? 'no drops' : `drops: ${reasons}` };
         },
         flush: (deadlineMs) => withDeadline(shipper.flush(deadlineMs), deadlineMs + 500),
@@ -120,7 +136,13 @@ export async function createSubject(name: SubjectName, url: string): Promise<Log
       };
     }
     case 'pino-elasticsearch': {
-      const stream = pinoElasticsearch({ node: url, index: INDEX, esVersion: 8, flushBytes: PINO_ES_FLUSH_BYTES, flushInterval: 1000 });
+      const stream = pinoElasticsearch({
+        node: url,
+        index: INDEX,
+        esVersion: 8,
+        flushBytes: PINO_ES_FLUSH_BYTES,
+        flushInterval: 1000,
+      });
       const subject: LoggerSubject = {
         errors: 0,
         log: (seq) => logger.info(makeRecord(seq), RECORD_MESSAGE),
@@ -153,7 +175,14 @@ export async function createSubject(name: SubjectName, url: string): Promise<Log
         log: (seq) => logger.info(RECORD_MESSAGE, makeRecord(seq)),
         stats: () => ({}),
         flush: (deadlineMs) => withDeadline(transport.flush(), deadlineMs),
-        close: (deadlineMs) => withDeadline(new Promise((resolve) => { logger.on('finish', resolve); logger.end(); }), deadlineMs),
+        close: (deadlineMs) =>
+          withDeadline(
+            new Promise((resolve) => {
+              logger.on('finish', resolve);
+              logger.end();
+            }),
+            deadlineMs,
+          ),
       };
       const transport = new ElasticsearchTransport({
         client: client as never,

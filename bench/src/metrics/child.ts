@@ -2,7 +2,8 @@
 import { memoryAfterGc, readCellArgs, runChild, sleep } from '../harness/child.js';
 import { createMetrics, type LabelSet, type MetricsSubjectName } from './subjects.js';
 
-export type MetricsScenario = 'counter-inc' | 'counter-inc-labels' | 'histogram-observe' | 'gauge-set' | 'scrape' | 'cardinality' | 'lifecycle';
+export type MetricsScenario =
+  'counter-inc' | 'counter-inc-labels' | 'histogram-observe' | 'gauge-set' | 'scrape' | 'cardinality' | 'lifecycle';
 
 export interface MetricsCellArgs {
   subject: MetricsSubjectName;
@@ -19,7 +20,9 @@ const SERIES_PER_METRIC = 500;
 /** Quiet time before the idle-CPU baseline of the lifecycle scenario. */
 const SETTLE_MS = 1000;
 /** Distinct label sets the labelled ns/op cells cycle through (a few routes × methods, as in a service). */
-const LABEL_SETS: LabelSet[] = ['GET', 'POST'].flatMap((method) => ['/api/orders', '/api/users', '/api/slow', '/health'].map((route) => ({ method, route })));
+const LABEL_SETS: LabelSet[] = ['GET', 'POST'].flatMap((method) =>
+  ['/api/orders', '/api/users', '/api/slow', '/health'].map((route) => ({ method, route })),
+);
 
 function idleCpuMsPerSec(ms: number): Promise<number> {
   const before = process.cpuUsage();
@@ -94,7 +97,9 @@ runChild(async () => {
       result.heapGrowthBytes = after.heapUsedBytes - before.heapUsedBytes;
       result.heapUsedAfterBytes = after.heapUsedBytes;
       // What a scrape exposes afterwards: how many series the library kept.
-      result.series = (await m.scrape()).split('\n').filter((line) => line.startsWith('bench_requests_by_user_total')).length;
+      result.series = (await m.scrape())
+        .split('\n')
+        .filter((line) => line.startsWith('bench_requests_by_user_total')).length;
       await m.destroy();
       break;
     }

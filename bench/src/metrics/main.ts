@@ -25,38 +25,76 @@ const LABEL: Record<MetricsSubjectName, string> = {
   opentelemetry: '@opentelemetry/sdk-metrics + exporter-prometheus',
 };
 
-function cell(subject: MetricsSubjectName, scenario: MetricsScenario, size: number, extra: Partial<MetricsCellArgs> = {}): CellSpec {
+function cell(
+  subject: MetricsSubjectName,
+  scenario: MetricsScenario,
+  size: number,
+  extra: Partial<MetricsCellArgs> = {},
+): CellSpec {
   const args: MetricsCellArgs = { subject, scenario, size, ...extra };
-  return { id: `${subject}/${scenario}/${size}`, script: 'metrics/child.js', args: { ...args }, nodeFlags: ['--expose-gc'], timeoutMs: 180_000 };
+  return {
+    id: `${subject}/${scenario}/${size}`,
+    script: 'metrics/child.js',
+    args: { ...args },
+    nodeFlags: ['--expose-gc'],
+    timeoutMs: 180_000,
+  };
 }
 
 async function main(): Promise<void> {
   const environment = describeEnvironment();
   const contention = startContentionMonitor();
   const heapwise = await heapwiseAvailable('@heapwise/metrics', 'createRegistry');
-  const subjects: MetricsSubjectName[] = heapwise ? ['heapwise', 'prom-client', 'opentelemetry'] : ['prom-client', 'opentelemetry'];
+  const subjects: MetricsSubjectName[] = heapwise
+    ? ['heapwise', 'prom-client', 'opentelemetry']
+    : ['prom-client', 'opentelemetry'];
   const timed = defaultPlan(1);
   const counted: RunPlan = { ...defaultPlan(2), warmups: 0 };
   const ops: MetricsScenario[] = ['counter-inc', 'counter-inc-labels', 'histogram-observe', 'gauge-set'];
 
   log('metrics 1/4: ns/op');
-  const opResults = await runMatrix(subjects.flatMap((s) => ops.map((op) => cell(s, op, SIZES.ops, { warmup: SIZES.opsWarmup }))), timed, log);
+  const opResults = await runMatrix(
+    subjects.flatMap((s) => ops.map((op) => cell(s, op, SIZES.ops, { warmup: SIZES.opsWarmup }))),
+    timed,
+    log,
+  );
   log('metrics 2/4: scrape time');
-  const scrapeResults = await runMatrix(subjects.flatMap((s) => SIZES.scrapeSeries.map((n) => cell(s, 'scrape', n, { scrapes: SIZES.scrapes }))), timed, log);
+  const scrapeResults = await runMatrix(
+    subjects.flatMap((s) => SIZES.scrapeSeries.map((n) => cell(s, 'scrape', n, { scrapes: SIZES.scrapes }))),
+    timed,
+    log,
+  );
   log('metrics 3/4: heap by label cardinality (memory cells run two at a time)');
-  const cardinalitySubjects: MetricsSubjectName[] = heapwise ? ['heapwise', 'heapwise-uncapped', 'prom-client', 'opentelemetry'] : ['prom-client', 'opentelemetry'];
-  const cardinality = await runMatrix(cardinalitySubjects.flatMap((s) => SIZES.cardinality.map((n) => cell(s, 'cardinality', n))), counted, log);
+  const cardinalitySubjects: MetricsSubjectName[] = heapwise
+    ? ['heapwise', 'heapwise-uncapped', 'prom-client', 'opentelemetry']
+    : ['prom-client', 'opentelemetry'];
+  const cardinality = await runMatrix(
+    cardinalitySubjects.flatMap((s) => SIZES.cardinality.map((n) => cell(s, 'cardinality', n))),
+    counted,
+    log,
+  );
   log('metrics 4/4: create/destroy cycles');
-  const lifecycle = await runMatrix(subjects.map((s) => cell(s, 'lifecycle', SIZES.cycles, { idleMs: SIZES.idleMs })), counted, log);
+  const lifecycle = await runMatrix(
+    subjects.map((s) => cell(s, 'lifecycle', SIZES.cycles, { idleMs: SIZES.idleMs })),
+    counted,
+    log,
+  );
 
   const find = (results: CellResult[], id: string): CellResult | undefined => results.find((r) => r.spec.id === id);
   const vs = (results: CellResult[], hwId: string, peerId: string, key: string, higherIsBetter: boolean): string =>
-    heapwise ? ratioCell(find(results, hwId)?.median[key], find(results, peerId)?.median[key], higherIsBetter) : NOT_AVAILABLE;
+    heapwise
+      ? ratioCell(find(results, hwId)?.median[key], find(results, peerId)?.median[key], higherIsBetter)
+      : NOT_AVAILABLE;
   const ns = (v: number): string => formatFixed(v, 1);
   const sections: Section[] = [];
 
   {
-    const header = ['operation', ...subjects.map((s) => `${LABEL[s]} ns/op`), 'heapwise / prom-client', 'heapwise / OpenTelemetry'];
+    const header = [
+      'operation',
+      ...subjects.map((s) => `${LABEL[s]} ns/op`),
+      'heapwise / prom-client',
+      'heapwise / OpenTelemetry',
+    ];
     const names: Record<string, string> = {
       'counter-inc': 'counter inc, no labels',
       'counter-inc-labels': 'counter inc, 2 labels (8 label sets)',
@@ -76,10 +114,17 @@ async function main(): Promise<void> {
     });
   }
   {
-    const header = ['series', ...subjects.map((s) => `${LABEL[s]} ms/scrape`), 'heapwise / prom-client', 'heapwise / OpenTelemetry'];
+    const header = [
+      'series',
+      ...subjects.map((s) => `${LABEL[s]} ms/scrape`),
+      'heapwise / prom-client',
+      'heapwise / OpenTelemetry',
+    ];
     const rows = SIZES.scrapeSeries.map((n) => [
       formatCount(n),
-      ...subjects.map((s) => medianWithRange(find(scrapeResults, `${s}/scrape/${n}`), 'scrapeMs', (v) => formatFixed(v, 2))),
+      ...subjects.map((s) =>
+        medianWithRange(find(scrapeResults, `${s}/scrape/${n}`), 'scrapeMs', (v) => formatFixed(v, 2)),
+      ),
       vs(scrapeResults, `heapwise/scrape/${n}`, `prom-client/scrape/${n}`, 'scrapeMs', false),
       vs(scrapeResults, `heapwise/scrape/${n}`, `opentelemetry/scrape/${n}`, 'scrapeMs', false),
     ]);
@@ -90,7 +135,12 @@ async function main(): Promise<void> {
     });
   }
   {
-    const header = ['distinct label values', ...cardinalitySubjects.map((s) => `${LABEL[s]}: heap growth (series kept)`), 'heapwise (default) / prom-client', 'heapwise (`maxSeries` = N) / prom-client'];
+    const header = [
+      'distinct label values',
+      ...cardinalitySubjects.map((s) => `${LABEL[s]}: heap growth (series kept)`),
+      'heapwise (default) / prom-client',
+      'heapwise (`maxSeries` = N) / prom-client',
+    ];
     const rows = SIZES.cardinality.map((n) => [
       formatCount(n),
       ...cardinalitySubjects.map((s) => {
@@ -115,7 +165,15 @@ async function main(): Promise<void> {
         medianWithRange(r, 'activeHandlesGrowth'),
         medianWithRange(r, 'idleCpuMsPerSecBefore', (v) => formatFixed(v, 2)),
         medianWithRange(r, 'idleCpuMsPerSecAfter', (v) => formatFixed(v, 2)),
-        s === 'heapwise' ? '—' : heapwise ? ratioCell(find(lifecycle, `heapwise/lifecycle/${SIZES.cycles}`)?.median.heapGrowthBytes, r?.median.heapGrowthBytes, false) : NOT_AVAILABLE,
+        s === 'heapwise'
+          ? '—'
+          : heapwise
+            ? ratioCell(
+                find(lifecycle, `heapwise/lifecycle/${SIZES.cycles}`)?.median.heapGrowthBytes,
+                r?.median.heapGrowthBytes,
+                false,
+              )
+            : NOT_AVAILABLE,
       ];
     });
     sections.push({
@@ -124,16 +182,37 @@ async function main(): Promise<void> {
         `${SIZES.cycles} cycles of: create a registry with the library's runtime metrics (heapwise \`collectRuntimeMetrics\`, prom-client \`collectDefaultMetrics\`; OpenTelemetry's SDK has none, its runtime instrumentation is another package), one counter, one scrape, then teardown ` +
         `(heapwise \`destroy()\`, prom-client \`clear()\` — it has no destroy, OpenTelemetry \`provider.shutdown()\`). Heap growth after GC against the state after one cycle; active handles (\`process.getActiveResourcesInfo()\`) against the fresh process; ` +
         `idle CPU = CPU ms used per second of ${SIZES.idleMs} ms idle, in the fresh process and after the cycles.`,
-      table: markdownTable(['library', 'heap growth', 'active handles growth', 'idle CPU before (ms/s)', 'idle CPU after (ms/s)', 'heapwise / this (heap)'], rows),
+      table: markdownTable(
+        [
+          'library',
+          'heap growth',
+          'active handles growth',
+          'idle CPU before (ms/s)',
+          'idle CPU after (ms/s)',
+          'heapwise / this (heap)',
+        ],
+        rows,
+      ),
     });
   }
-  if (!heapwise) sections.push({ title: 'Metrics: notes', method: `- ${NOT_AVAILABLE}: @heapwise/metrics did not load; peers only.`, table: '' });
+  if (!heapwise)
+    sections.push({
+      title: 'Metrics: notes',
+      method: `- ${NOT_AVAILABLE}: @heapwise/metrics did not load; peers only.`,
+      table: '',
+    });
 
   writeSuite({
     suite: 'metrics',
     command: 'npm run bench:metrics',
     environment,
-    packages: ['@heapwise/metrics', 'prom-client', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus', '@opentelemetry/api'],
+    packages: [
+      '@heapwise/metrics',
+      'prom-client',
+      '@opentelemetry/sdk-metrics',
+      '@opentelemetry/exporter-prometheus',
+      '@opentelemetry/api',
+    ],
     plan: timed,
     contention: contention.stop(),
     sections,

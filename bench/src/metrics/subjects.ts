@@ -23,9 +23,15 @@ export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 /** The subset of @heapwise/metrics this bench relies on (DESIGN.md "Contracts"). */
 interface HeapwiseMetricsModule {
   createRegistry(): {
-    counter(config: { name: string; help: string; labelNames?: string[]; maxSeries?: number }): { inc(labels?: LabelSet | number, value?: number): void };
-    gauge(config: { name: string; help: string; labelNames?: string[] }): { set(labels: LabelSet | number, value?: number): void };
-    histogram(config: { name: string; help: string; labelNames?: string[]; buckets?: number[] }): { observe(labels: LabelSet | number, value?: number): void };
+    counter(config: { name: string; help: string; labelNames?: string[]; maxSeries?: number }): {
+      inc(labels?: LabelSet | number, value?: number): void;
+    };
+    gauge(config: { name: string; help: string; labelNames?: string[] }): {
+      set(labels: LabelSet | number, value?: number): void;
+    };
+    histogram(config: { name: string; help: string; labelNames?: string[]; buckets?: number[] }): {
+      observe(labels: LabelSet | number, value?: number): void;
+    };
     metrics(): Promise<string>;
     destroy(): Promise<void>;
   };
@@ -50,7 +56,12 @@ export async function createMetrics(name: MetricsSubjectName, runtime = false): 
       const runtimeHandle = runtime ? module.collectRuntimeMetrics(registry) : undefined;
       return {
         counter(metric, labelNames, maxSeries) {
-          const c = registry.counter({ name: metric, help: metric, labelNames, ...(name === 'heapwise-uncapped' && maxSeries !== undefined ? { maxSeries } : {}) });
+          const c = registry.counter({
+            name: metric,
+            help: metric,
+            labelNames,
+            ...(name === 'heapwise-uncapped' && maxSeries !== undefined ? { maxSeries } : {}),
+          });
           return { inc: (labels) => (labels === undefined ? c.inc() : c.inc(labels)) };
         },
         gauge(metric, labelNames) {
@@ -81,7 +92,13 @@ export async function createMetrics(name: MetricsSubjectName, runtime = false): 
           return { set: (value, labels) => (labels === undefined ? g.set(value) : g.set(labels, value)) };
         },
         histogram(metric, labelNames) {
-          const h = new client.Histogram({ name: metric, help: metric, labelNames, buckets: BUCKETS, registers: [registry] });
+          const h = new client.Histogram({
+            name: metric,
+            help: metric,
+            labelNames,
+            buckets: BUCKETS,
+            registers: [registry],
+          });
           return { observe: (value, labels) => (labels === undefined ? h.observe(value) : h.observe(labels, value)) };
         },
         scrape: () => registry.metrics(),
@@ -104,7 +121,10 @@ export async function createMetrics(name: MetricsSubjectName, runtime = false): 
           return { set: (value, labels) => g.record(value, labels) };
         },
         histogram(metric) {
-          const h = meter.createHistogram(metric, { description: metric, advice: { explicitBucketBoundaries: BUCKETS } });
+          const h = meter.createHistogram(metric, {
+            description: metric,
+            advice: { explicitBucketBoundaries: BUCKETS },
+          });
           return { observe: (value, labels) => h.record(value, labels) };
         },
         async scrape() {

@@ -30,11 +30,21 @@ function start(target: ServiceTarget): Promise<{ child: ChildProcess; port: numb
   // Same flags for every target (none), so idle RSS compares the code, not the heap settings.
   const child = spawn(process.execPath, [script], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', BARE_SIGTERM: target === 'bare-http-close' ? 'close' : '', ELASTICSEARCH_URL: '' },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      BARE_SIGTERM: target === 'bare-http-close' ? 'close' : '',
+      ELASTICSEARCH_URL: '',
+    },
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${target} did not print "listening on" within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${target} did not print "listening on" within ${STARTUP_TIMEOUT_MS} ms`)),
+      STARTUP_TIMEOUT_MS,
+    );
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       if (out.length < 10_000) out += chunk;
       const match = /listening on http:\/\/[^:]+:(\d+)/.exec(out);

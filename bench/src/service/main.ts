@@ -26,7 +26,13 @@ const LABEL: Record<ServiceTarget, string> = {
 };
 
 function cell(target: ServiceTarget, scenario: ServiceScenario): CellSpec {
-  const args: ServiceCellArgs = { target, scenario, idleMs: SIZES.idleMs, inFlight: SIZES.inFlight, requestMs: SIZES.requestMs };
+  const args: ServiceCellArgs = {
+    target,
+    scenario,
+    idleMs: SIZES.idleMs,
+    inFlight: SIZES.inFlight,
+    requestMs: SIZES.requestMs,
+  };
   return { id: `${target}/${scenario}`, script: 'service/child.js', args: { ...args }, timeoutMs: 90_000 };
 }
 
@@ -44,16 +50,27 @@ interface SoakReport {
 async function soak(): Promise<{ report?: SoakReport; source: string; exitCode?: number }> {
   const reuse = process.env.BENCH_SOAK_REPORT;
   if (reuse) {
-    return { report: JSON.parse(readFileSync(reuse, 'utf8')) as SoakReport, source: `reused ${reuse} (BENCH_SOAK_REPORT)` };
+    return {
+      report: JSON.parse(readFileSync(reuse, 'utf8')) as SoakReport,
+      source: `reused ${reuse} (BENCH_SOAK_REPORT)`,
+    };
   }
   const out = `${resultsDir}soak-report.json`;
   const command = ['run', 'soak', '--', '--duration', String(SIZES.soakSeconds), '--out', out];
   const exitCode = await new Promise<number>((resolve) => {
-    const child = spawn('npm', command, { cwd: repoDir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn('npm', command, {
+      cwd: repoDir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     child.on('exit', (code) => resolve(code ?? 1));
   });
   if (!existsSync(out)) return { source: `\`npm ${command.join(' ')}\` wrote no report (exit ${exitCode})`, exitCode };
-  return { report: JSON.parse(readFileSync(out, 'utf8')) as SoakReport, source: `\`npm ${command.join(' ').replace(out, 'bench/results/soak-report.json')}\``, exitCode };
+  return {
+    report: JSON.parse(readFileSync(out, 'utf8')) as SoakReport,
+    source: `\`npm ${command.join(' ').replace(out, 'bench/results/soak-report.json')}\``,
+    exitCode,
+  };
 }
 
 async function main(): Promise<void> {
@@ -63,12 +80,22 @@ async function main(): Promise<void> {
   // Idle RSS does not depend on CPU speed; the shutdown cells time 2 s requests, not CPU work.
   const counted: RunPlan = { ...defaultPlan(1), warmups: quick ? 0 : 1 };
   const targets: ServiceTarget[] = exampleApiBuilt ? ['example-api', 'bare-http'] : ['bare-http'];
-  const shutdownTargets: ServiceTarget[] = exampleApiBuilt ? ['example-api', 'bare-http', 'bare-http-close'] : ['bare-http', 'bare-http-close'];
+  const shutdownTargets: ServiceTarget[] = exampleApiBuilt
+    ? ['example-api', 'bare-http', 'bare-http-close']
+    : ['bare-http', 'bare-http-close'];
 
   log('service 1/3: idle RSS');
-  const idle = await runMatrix(targets.map((t) => cell(t, 'idle-rss')), counted, log);
+  const idle = await runMatrix(
+    targets.map((t) => cell(t, 'idle-rss')),
+    counted,
+    log,
+  );
   log('service 2/3: SIGTERM with in-flight requests');
-  const sigterm = await runMatrix(shutdownTargets.map((t) => cell(t, 'sigterm')), counted, log);
+  const sigterm = await runMatrix(
+    shutdownTargets.map((t) => cell(t, 'sigterm')),
+    counted,
+    log,
+  );
   log(`service 3/3: soak (${SIZES.soakSeconds} s)`);
   const soakResult = exampleApiBuilt ? await soak() : { source: 'example-api is not built' };
 
@@ -79,13 +106,23 @@ async function main(): Promise<void> {
     const hw = find(idle, 'example-api/idle-rss');
     const rows = targets.map((t) => {
       const r = find(idle, `${t}/idle-rss`);
-      return [LABEL[t], medianWithRange(r, 'idleRssBytes', (v) => formatMiB(v)), t === 'example-api' ? '—' : exampleApiBuilt ? ratioCell(hw?.median.idleRssBytes, r?.median.idleRssBytes, false) : na];
+      return [
+        LABEL[t],
+        medianWithRange(r, 'idleRssBytes', (v) => formatMiB(v)),
+        t === 'example-api'
+          ? '—'
+          : exampleApiBuilt
+            ? ratioCell(hw?.median.idleRssBytes, r?.median.idleRssBytes, false)
+            : na,
+      ];
     });
     sections.push({
       title: 'Service 1: idle RSS',
       method: `Each server started with plain \`node <script>\` (no flags for either, \`PORT=0\`, logs to stdout), RSS read from \`/proc/<pid>/status\` ${SIZES.idleMs / 1000} s after it printed \`listening on\`, before any request.`,
       table: markdownTable(['server', 'idle RSS median (min–max)', 'example-api / this'], rows),
-      notes: ['example-api loads pino, the Elasticsearch client, the metrics registry with runtime metrics and the memory monitor; the bare server loads nothing. The difference is the price of those features at rest.'],
+      notes: [
+        'example-api loads pino, the Elasticsearch client, the metrics registry with runtime metrics and the memory monitor; the bare server loads nothing. The difference is the price of those features at rest.',
+      ],
     });
   }
   {
@@ -97,7 +134,9 @@ async function main(): Promise<void> {
         medianWithRange(r, 'answered'),
         medianWithRange(r, 'failed'),
         medianWithRange(r, 'exitAfterSigtermMs', (v) => formatFixed(v / 1000, 2, ' s')),
-        r === undefined || r.samples.length === 0 ? 'n/a' : `${r.samples.filter((s) => s.killed === 1).length}/${r.samples.length}`,
+        r === undefined || r.samples.length === 0
+          ? 'n/a'
+          : `${r.samples.filter((s) => s.killed === 1).length}/${r.samples.length}`,
         t === 'example-api' ? '—' : exampleApiBuilt ? ratioCell(hw?.median.answered, r?.median.answered, true) : na,
         t === 'example-api'
           ? '—'
@@ -111,7 +150,18 @@ async function main(): Promise<void> {
     sections.push({
       title: 'Service 2: SIGTERM with 50 in-flight requests',
       method: `${SIZES.inFlight} requests to \`/api/slow?ms=${SIZES.requestMs}\` on separate connections; SIGTERM ${300} ms later; time from the signal to the process's exit, and how many requests got a complete 200.`,
-      table: markdownTable(['server', 'answered', 'failed', 'SIGTERM → exit', 'killed after 15 s', 'example-api / this (answered)', 'example-api / this (exit time)'], rows),
+      table: markdownTable(
+        [
+          'server',
+          'answered',
+          'failed',
+          'SIGTERM → exit',
+          'killed after 15 s',
+          'example-api / this (answered)',
+          'example-api / this (exit time)',
+        ],
+        rows,
+      ),
       notes: [
         exampleApiBuilt
           ? `Goal (all ${SIZES.inFlight} answered): ${hw === undefined || hw.samples.length === 0 ? 'n/a' : hw.samples.every((s) => s.answered === SIZES.inFlight) ? '**met** in every run' : '**not met**'}.`
@@ -123,18 +173,26 @@ async function main(): Promise<void> {
   {
     const r = soakResult.report;
     const samples = r === undefined ? undefined : Array.isArray(r.samples) ? r.samples.length : r.samples;
-    const rows = r === undefined ? [['example-api', 'n/a', 'n/a', 'n/a', 'n/a', soakResult.source]] : [[
-      'example-api',
-      formatCount(r.requests),
-      formatCount(samples),
-      `${formatFixed(r.slopeBytesPerRequest, 3)} ± ${formatFixed(r.stdErrorBytesPerRequest, 3)}`,
-      r.verdict ?? 'n/a',
-      r.reason ?? '',
-    ]];
+    const rows =
+      r === undefined
+        ? [['example-api', 'n/a', 'n/a', 'n/a', 'n/a', soakResult.source]]
+        : [
+            [
+              'example-api',
+              formatCount(r.requests),
+              formatCount(samples),
+              `${formatFixed(r.slopeBytesPerRequest, 3)} ± ${formatFixed(r.stdErrorBytesPerRequest, 3)}`,
+              r.verdict ?? 'n/a',
+              r.reason ?? '',
+            ],
+          ];
     sections.push({
       title: `Service 3: ${SIZES.soakSeconds} s soak`,
       method: `${soakResult.source}: the soak runner's own method (warm-up, then heapUsed after a forced GC sampled every second against completed requests; least-squares slope ± standard error). One run: the slope's standard error is its uncertainty, so it is not repeated five times.`,
-      table: markdownTable(['service', 'requests measured', 'samples', 'heap slope (bytes/request)', 'verdict', 'reason'], rows),
+      table: markdownTable(
+        ['service', 'requests measured', 'samples', 'heap slope (bytes/request)', 'verdict', 'reason'],
+        rows,
+      ),
     });
   }
 

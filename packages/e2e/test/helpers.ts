@@ -54,7 +54,11 @@ export function run(
 ): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const stdout = capture(child, 'stdout');
     const stderr = capture(child, 'stderr');
     const timer = setTimeout(() => {
@@ -76,7 +80,9 @@ export function run(
 export async function runOk(...params: Parameters<typeof run>): Promise<RunResult> {
   const result = await run(...params);
   if (result.code !== 0) {
-    throw new Error(`${params[0]} ${params[1].join(' ')} exited ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+    throw new Error(
+      `${params[0]} ${params[1].join(' ')} exited ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+    );
   }
   return result;
 }

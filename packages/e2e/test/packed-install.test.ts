@@ -13,7 +13,8 @@ const PUBLIC_PACKAGES = ['tsconfig', 'node-options', 'lifecycle', 'logger', 'met
 const INSTALL_TIMEOUT_MS = 150_000;
 
 const versionOf = (name: string) =>
-  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 
 interface PackResult {
   filename: string;
@@ -43,12 +44,18 @@ const tarball = (name: string) => join(tarballs, packed.get(name)?.filename ?? `
 beforeAll(async () => {
   mkdirSync(tarballs, { recursive: true });
   // A no-op when turbo already built them (test depends on ^build); needed when run alone.
-  await runOk(join(rootBin, 'tsc'), ['-b', ...PUBLIC_PACKAGES.filter((name) => name !== 'tsconfig').map((name) => `packages/${name}`)], {
-    cwd: repoRoot,
-    timeoutMs: 120_000,
-  });
+  await runOk(
+    join(rootBin, 'tsc'),
+    ['-b', ...PUBLIC_PACKAGES.filter((name) => name !== 'tsconfig').map((name) => `packages/${name}`)],
+    {
+      cwd: repoRoot,
+      timeoutMs: 120_000,
+    },
+  );
   for (const name of PUBLIC_PACKAGES) {
-    const result = await runOk('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(repoRoot, 'packages', name) });
+    const result = await runOk('npm', ['pack', '--json', '--pack-destination', tarballs], {
+      cwd: join(repoRoot, 'packages', name),
+    });
     const [info] = JSON.parse(result.stdout) as PackResult[];
     if (!info) throw new Error(`npm pack printed nothing for ${name}`);
     packed.set(name, info);
@@ -62,7 +69,10 @@ describe('public packages installed from their npm pack tarballs, outside the wo
 
   beforeAll(async () => {
     mkdirSync(join(project, 'src'), { recursive: true });
-    writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'packed-consumer', private: true, type: 'module' }, null, 2)}\n`);
+    writeFileSync(
+      join(project, 'package.json'),
+      `${JSON.stringify({ name: 'packed-consumer', private: true, type: 'module' }, null, 2)}\n`,
+    );
     await runOk(
       'npm',
       [
@@ -86,9 +96,14 @@ describe('public packages installed from their npm pack tarballs, outside the wo
       expect(paths, name).toContain('dist/index.d.ts');
       // declarationMap and sourceMap point into src/: ship it so go-to-definition and stack traces resolve.
       expect(paths, name).toContain('src/index.ts');
-      expect(paths.filter((path) => /^test\/|tsbuildinfo$|\.test\./.test(path)), name).toEqual([]);
+      expect(
+        paths.filter((path) => /^test\/|tsbuildinfo$|\.test\./.test(path)),
+        name,
+      ).toEqual([]);
     }
-    expect(packed.get('tsconfig')?.files.map((file) => file.path)).toEqual(expect.arrayContaining(['library.json', 'service.json', 'base.json']));
+    expect(packed.get('tsconfig')?.files.map((file) => file.path)).toEqual(
+      expect.arrayContaining(['library.json', 'service.json', 'base.json']),
+    );
   });
 
   it('installs every package from its tarball, not from the workspace', () => {
@@ -101,7 +116,10 @@ describe('public packages installed from their npm pack tarballs, outside the wo
   it('a tsconfig extending @heapwise/tsconfig/library.json compiles a program using the logger and metrics, which runs', async () => {
     writeFileSync(join(project, 'tsconfig.json'), '{\n  "extends": "@heapwise/tsconfig/library.json"\n}\n');
     writeFileSync(join(project, 'src', 'index.ts'), PROGRAM);
-    await runOk(join(project, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: project, timeoutMs: 60_000 });
+    await runOk(join(project, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
+      cwd: project,
+      timeoutMs: 60_000,
+    });
     const result = await runOk(process.execPath, ['dist/index.js'], { cwd: project, env: cleanEnv() });
     const [logPart = '', metricsPart = ''] = result.stdout.split(/^--- metrics .*$/m);
     const record = JSON.parse(logPart.trim().split('\n')[0] ?? '{}') as Record<string, unknown>;
@@ -115,11 +133,20 @@ describe('public packages installed from their npm pack tarballs, outside the wo
 
   it('npx heapwise print build reads the project .node-options', async () => {
     writeFileSync(join(project, '.node-options'), '[build]\n--max-old-space-size=1536\n');
-    const result = await runOk('npx', ['--no-install', 'heapwise', 'print', 'build', '--format', 'json', '--memory', '64g'], {
-      cwd: project,
-      env: cleanEnv(),
-    });
-    const printed = JSON.parse(result.stdout) as { task: string; requestedHeapMb: number; heapMb: number; nodeOptions: string };
+    const result = await runOk(
+      'npx',
+      ['--no-install', 'heapwise', 'print', 'build', '--format', 'json', '--memory', '64g'],
+      {
+        cwd: project,
+        env: cleanEnv(),
+      },
+    );
+    const printed = JSON.parse(result.stdout) as {
+      task: string;
+      requestedHeapMb: number;
+      heapMb: number;
+      nodeOptions: string;
+    };
     expect(printed).toMatchObject({ task: 'build', requestedHeapMb: 1536, heapMb: 1536 });
     expect(printed.nodeOptions).toContain('--max-old-space-size=1536');
   }, 60_000);
@@ -149,9 +176,17 @@ writeFileSync('dist/seen.json', JSON.stringify({
         scripts: { build: 'turbo run build' },
       }),
       // As turbo's examples ship it: strict env mode, nothing passed through yet.
-      'turbo.json': json({ $schema: 'https://turborepo.com/schema.json', tasks: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } } }),
+      'turbo.json': json({
+        $schema: 'https://turborepo.com/schema.json',
+        tasks: { build: { dependsOn: ['^build'], outputs: ['dist/**'] } },
+      }),
       '.gitignore': 'node_modules\n.turbo\ndist\n',
-      'packages/lib/package.json': json({ name: 'lib', version: '1.0.0', type: 'module', scripts: { build: 'node --max-old-space-size=1800 build.mjs' } }),
+      'packages/lib/package.json': json({
+        name: 'lib',
+        version: '1.0.0',
+        type: 'module',
+        scripts: { build: 'node --max-old-space-size=1800 build.mjs' },
+      }),
       'packages/lib/build.mjs': BUILD_SCRIPT,
       'packages/lib/tsconfig.json': '{\n  // ours\n  "compilerOptions": { "strict": true, },\n}\n',
     };
@@ -162,7 +197,16 @@ writeFileSync('dist/seen.json', JSON.stringify({
     // What a team has before adopting: turbo, and heapwise installed to run init.
     await runOk(
       'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', '-D', tarball('node-options'), tarball('tsconfig'), `turbo@${versionOf('turbo')}`],
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '-D',
+        tarball('node-options'),
+        tarball('tsconfig'),
+        `turbo@${versionOf('turbo')}`,
+      ],
       { cwd: repo, timeoutMs: INSTALL_TIMEOUT_MS },
     );
   }, INSTALL_TIMEOUT_MS);
@@ -172,13 +216,20 @@ writeFileSync('dist/seen.json', JSON.stringify({
     expect(init.stdout).toContain('-    "build": "node --max-old-space-size=1800 build.mjs"');
     expect(init.stdout).toContain('+    "build": "heapwise run build -- node build.mjs"');
     expect(readFileSync(join(repo, '.node-options'), 'utf8')).toMatch(/\[build\]\n--max-old-space-size=4096\n/);
-    expect(JSON.parse(readFileSync(join(repo, 'turbo.json'), 'utf8'))).toMatchObject({ globalPassThroughEnv: ['NODE_OPTIONS', 'GOMEMLIMIT', 'HEAPWISE_*'] });
+    expect(JSON.parse(readFileSync(join(repo, 'turbo.json'), 'utf8'))).toMatchObject({
+      globalPassThroughEnv: ['NODE_OPTIONS', 'GOMEMLIMIT', 'HEAPWISE_*'],
+    });
     expect(readFileSync(join(repo, 'packages/lib/tsconfig.json'), 'utf8')).toBe(
       '{\n  "extends": "@heapwise/tsconfig/library.json",\n  // ours\n  "compilerOptions": { "strict": true, },\n}\n',
     );
     // The new dev dependencies resolve to the installed tarballs, not the registry.
-    await runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: repo, timeoutMs: INSTALL_TIMEOUT_MS });
-    const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> };
+    await runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: repo,
+      timeoutMs: INSTALL_TIMEOUT_MS,
+    });
+    const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { resolved?: string }>;
+    };
     for (const name of ['node-options', 'tsconfig']) {
       expect(lock.packages[`node_modules/@heapwise/${name}`]?.resolved, name).toMatch(/^file:.*\.tgz$/);
       expect(lock.packages[`packages/lib/node_modules/@heapwise/${name}`], name).toBeUndefined();

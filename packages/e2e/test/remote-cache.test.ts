@@ -42,7 +42,11 @@ function writeFixture(root: string): void {
   writeFileSync(join(root, '.gitignore'), 'node_modules\n.turbo\ndist\n');
   const build = (text: string) =>
     `node -e "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/out.txt','${text}')"`;
-  writeJson(join(root, 'packages/a/package.json'), { name: 'a', version: '1.0.0', scripts: { build: build('built a') } });
+  writeJson(join(root, 'packages/a/package.json'), {
+    name: 'a',
+    version: '1.0.0',
+    scripts: { build: build('built a') },
+  });
   writeJson(join(root, 'packages/b/package.json'), {
     name: 'b',
     version: '1.0.0',
@@ -68,7 +72,10 @@ function startCacheServer(storagePath: string): Promise<{ child: ChildProcess; u
   });
   return new Promise((resolvePromise, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`cache server did not start:\n${output}`)), SERVER_START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`cache server did not start:\n${output}`)),
+      SERVER_START_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer) => {
       if (output.length < 64 * 1024) output += chunk.toString('utf8');
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
@@ -165,7 +172,10 @@ describe('turbo with a self-hosted remote cache (turborepo-remote-cache, local s
 
   it('misses when the token is wrong: the hits above came from the authenticated server', async () => {
     wipeLocalCache(fixture);
-    await runOk(turbo, ['run', 'build', '--summarize'], { cwd: fixture, env: turboEnv({ TURBO_TOKEN: 'wrong-token' }) });
+    await runOk(turbo, ['run', 'build', '--summarize'], {
+      cwd: fixture,
+      env: turboEnv({ TURBO_TOKEN: 'wrong-token' }),
+    });
     expect(readSummary(fixture).map((task) => task.cache.status)).toEqual(['MISS', 'MISS']);
     expect(existsSync(join(fixture, 'packages/a/dist/out.txt'))).toBe(true);
   }, 120_000);

@@ -79,7 +79,9 @@ for (const [label, plain] of [
     `| ${label} | ${runs.map((run) => `${run.answered}/${IN_FLIGHT}`).join(', ')} | ${runs.map((run) => run.exitCode).join(', ')} | ${Math.round(median(runs.map((run) => run.exitMs)))} | ${Math.round(median(runs.map((run) => run.afterLastAnswerMs)))} |`,
   );
 }
-console.log(`node ${process.version}, ${RUNS} runs each, ${IN_FLIGHT} in-flight ${REQUEST_MS} ms requests + ${IDLE_SOCKETS} idle keep-alive sockets`);
+console.log(
+  `node ${process.version}, ${RUNS} runs each, ${IN_FLIGHT} in-flight ${REQUEST_MS} ms requests + ${IDLE_SOCKETS} idle keep-alive sockets`,
+);
 console.log('| variant | answered | exit codes | median ms SIGTERM → exit | median ms last answer → exit |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(row);

@@ -212,7 +212,9 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
         void scopeClosing.finally(() => finish(1));
         return;
       }
-      log(`shutdown: deadline of ${timeoutMs} ms passed; still open: ${describeOpen()}; active resources: ${summarizeActiveResources()}`);
+      log(
+        `shutdown: deadline of ${timeoutMs} ms passed; still open: ${describeOpen()}; active resources: ${summarizeActiveResources()}`,
+      );
       finish(1);
     }, timeoutMs);
     run(reason).then(

@@ -7,10 +7,14 @@ describe('Scope', () => {
   it('closes what it owns in reverse order of creation, children included', async () => {
     const order: string[] = [];
     const scope = createScope('app');
-    scope.adopt('db', async () => {
-      await sleep(5);
-      order.push('db');
-    }, 'db');
+    scope.adopt(
+      'db',
+      async () => {
+        await sleep(5);
+        order.push('db');
+      },
+      'db',
+    );
     const child = scope.child('http');
     child.adopt('server', () => order.push('server'), 'server');
     child.adopt('socket', () => order.push('socket'), 'socket');
@@ -42,9 +46,13 @@ describe('Scope', () => {
     const scope = createScope('slow');
     const closed: string[] = [];
     scope.adopt({}, () => closed.push('first'), 'first');
-    scope.adopt({}, () => {
-      throw new Error('boom');
-    }, 'throws');
+    scope.adopt(
+      {},
+      () => {
+        throw new Error('boom');
+      },
+      'throws',
+    );
     const child = scope.child('workers');
     child.adopt({}, () => new Promise(() => {}), 'stuck-pool');
     scope.adopt({}, () => new Promise(() => {}), 'stuck-socket');
@@ -229,7 +237,9 @@ describe('Scope', () => {
       process.removeListener('warning', onWarning);
     }
     expect(unhandled).toEqual([]);
-    expect(warnings.some((message) => message.includes('periodic task "flaky"') && message.includes('nobody listens'))).toBe(true);
+    expect(
+      warnings.some((message) => message.includes('periodic task "flaky"') && message.includes('nobody listens')),
+    ).toBe(true);
   });
 
   it('stats() names what is live, and liveScopeTotals() counts open scopes', async () => {
@@ -248,7 +258,15 @@ describe('Scope', () => {
       listeners: 1,
       resources: 1,
       children: [
-        { name: 'jobs', closed: false, timers: 1, listeners: 0, resources: 0, children: [], live: [{ kind: 'periodic', name: 'cleanup' }] },
+        {
+          name: 'jobs',
+          closed: false,
+          timers: 1,
+          listeners: 0,
+          resources: 0,
+          children: [],
+          live: [{ kind: 'periodic', name: 'cleanup' }],
+        },
       ],
       live: [
         { kind: 'interval', name: 'flush' },

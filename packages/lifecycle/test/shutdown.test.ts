@@ -32,7 +32,11 @@ async function startFixture(env: Record<string, string> = {}): Promise<Fixture> 
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, atMs: performance.now() }));
-  const port = await waitFor(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1], 30_000, () => stderr);
+  const port = await waitFor(
+    () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1],
+    30_000,
+    () => stderr,
+  );
   return {
     child,
     port: Number(port),
@@ -208,7 +212,12 @@ describe('installShutdown in process', () => {
       const address = server.address();
       if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
       // Installed at startup, before requests arrive: it tracks in-flight requests from then on.
-      const handle = installShutdown({ servers: [server], scope, exit: (code) => exits.push(code), log: (line) => logs.push(line) });
+      const handle = installShutdown({
+        servers: [server],
+        scope,
+        exit: (code) => exits.push(code),
+        log: (line) => logs.push(line),
+      });
       const agent = new Agent({ keepAlive: true });
       const idle = await request(address.port, '/', agent); // leaves one idle keep-alive socket
       const inFlight = request(address.port, '/', agent);

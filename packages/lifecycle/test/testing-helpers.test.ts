@@ -91,7 +91,7 @@ describe('expectCollectable', () => {
     longLivedBus.removeAllListeners();
   });
 
-  it('fails on an uncleared (even unref\'d) interval holding its object and passes when a scope clears it', async () => {
+  it("fails on an uncleared (even unref'd) interval holding its object and passes when a scope clears it", async () => {
     const leakedTimers: NodeJS.Timeout[] = [];
     const leaky = (): object => {
       const state = { samples: [1, 2, 3] };
@@ -107,7 +107,9 @@ describe('expectCollectable', () => {
       return state;
     };
     try {
-      await expect(expectCollectable(leaky, { count: 3, timeoutMs: 300 })).rejects.toThrow(/3 of 3 objects still alive/);
+      await expect(expectCollectable(leaky, { count: 3, timeoutMs: 300 })).rejects.toThrow(
+        /3 of 3 objects still alive/,
+      );
     } finally {
       for (const timer of leakedTimers) clearInterval(timer);
     }

@@ -36,11 +36,15 @@ type WriteCallback = (error?: Error | null) => void;
  * the connection closes. Use as `(req, res, next)` middleware, or call it first thing in a
  * `node:http` handler (`next` is optional).
  */
-export function createHttpLogging(options: HttpLoggingOptions): (req: IncomingMessage, res: ServerResponse, next?: Next) => void {
+export function createHttpLogging(
+  options: HttpLoggingOptions,
+): (req: IncomingMessage, res: ServerResponse, next?: Next) => void {
   const { logger } = options;
   const capture = options.captureResponseBody === true;
   const maxResponseBufferBytes = options.maxResponseBufferBytes ?? HTTP_LOGGING_DEFAULTS.maxResponseBufferBytes;
-  const secrets = new Set((options.secretQueryParams ?? HTTP_LOGGING_DEFAULTS.secretQueryParams).map((name) => name.toLowerCase()));
+  const secrets = new Set(
+    (options.secretQueryParams ?? HTTP_LOGGING_DEFAULTS.secretQueryParams).map((name) => name.toLowerCase()),
+  );
 
   return (req, res, next) => {
     try {
@@ -67,9 +71,12 @@ export function createHttpLogging(options: HttpLoggingOptions): (req: IncomingMe
 
     const count = (chunk: unknown, encoding: unknown): void => {
       if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
-      const buffer = typeof chunk === 'string'
-        ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-        : chunk instanceof Uint8Array ? chunk : undefined;
+      const buffer =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+          : chunk instanceof Uint8Array
+            ? chunk
+            : undefined;
       if (buffer === undefined) return;
       responseBytes += buffer.byteLength;
       if (!capture || truncated) return;
@@ -118,7 +125,10 @@ export function createHttpLogging(options: HttpLoggingOptions): (req: IncomingMe
           url: redactUrl((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', secrets),
           statusCode: res.statusCode,
           durationMs: Math.round(durationMs * 1000) / 1000,
-          requestBytes: Number.isFinite(contentLength) && contentLength >= 0 ? contentLength : Math.max(0, (req.socket?.bytesRead ?? 0) - socketBytesAtStart),
+          requestBytes:
+            Number.isFinite(contentLength) && contentLength >= 0
+              ? contentLength
+              : Math.max(0, (req.socket?.bytesRead ?? 0) - socketBytesAtStart),
           responseBytes,
         };
         if (aborted) fields.aborted = true;

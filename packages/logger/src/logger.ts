@@ -73,7 +73,11 @@ function redactChildBindings(logger: Logger, redactor: Redactor): void {
     } catch {
       // A throwing getter in the bindings: let pino report it as it would without redaction.
     }
-    return (originalChild as unknown as (this: Logger, b: unknown, o?: unknown) => Logger).call(this, safeBindings, options);
+    return (originalChild as unknown as (this: Logger, b: unknown, o?: unknown) => Logger).call(
+      this,
+      safeBindings,
+      options,
+    );
   };
   (logger as unknown as { child: typeof child }).child = child;
 }

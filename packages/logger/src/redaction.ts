@@ -88,5 +88,8 @@ function isWalkable(value: object): boolean {
 
 /** A copy with the same prototype and property descriptors (getters are copied, not called). */
 function shallowCopy(value: object): Record<string, unknown> {
-  return Object.create(Object.getPrototypeOf(value) as object | null, Object.getOwnPropertyDescriptors(value)) as Record<string, unknown>;
+  return Object.create(
+    Object.getPrototypeOf(value) as object | null,
+    Object.getOwnPropertyDescriptors(value),
+  ) as Record<string, unknown>;
 }

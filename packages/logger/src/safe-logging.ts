@@ -44,7 +44,8 @@ function describe(error: unknown): string {
 
 function fallbackMessage(args: readonly unknown[]): string {
   for (const arg of args) {
-    if (typeof arg === 'string') return arg.length > FALLBACK_MESSAGE_MAX_CHARS ? `${arg.slice(0, FALLBACK_MESSAGE_MAX_CHARS)}…` : arg;
+    if (typeof arg === 'string')
+      return arg.length > FALLBACK_MESSAGE_MAX_CHARS ? `${arg.slice(0, FALLBACK_MESSAGE_MAX_CHARS)}…` : arg;
   }
   return 'log record could not be serialized';
 }

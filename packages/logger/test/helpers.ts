@@ -47,10 +47,15 @@ export function watchAccounting(shipper: ElasticsearchShipper, maxBufferedItems:
 }
 
 /** Resolves when `condition()` holds (checked every 5 ms), rejects with `describe()` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, timeoutMs: number, describe: () => unknown = () => ''): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean,
+  timeoutMs: number,
+  describe: () => unknown = () => '',
+): Promise<void> {
   const startedAt = Date.now();
   while (!condition()) {
-    if (Date.now() - startedAt > timeoutMs) throw new Error(`waitUntil: not reached within ${timeoutMs} ms: ${JSON.stringify(describe())}`);
+    if (Date.now() - startedAt > timeoutMs)
+      throw new Error(`waitUntil: not reached within ${timeoutMs} ms: ${JSON.stringify(describe())}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

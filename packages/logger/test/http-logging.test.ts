@@ -36,7 +36,9 @@ function call(url: string, method = 'GET', body?: string): Promise<{ status: num
 
 function setup(options: Partial<Parameters<typeof createHttpLogging>[0]> = {}) {
   const lines: Record<string, any>[] = [];
-  const logger = createLogger({ destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, any>) } });
+  const logger = createLogger({
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, any>) },
+  });
   const httpLogging = createHttpLogging({ logger, ...options });
   return { lines, httpLogging };
 }
@@ -88,7 +90,10 @@ describe('HTTP logging middleware', () => {
     await call(`${url}/broken`);
     await waitForLines(lines, 2);
     expect(nextCalls).toBe(2);
-    expect(lines.map((line) => [line['level'], line['statusCode']])).toEqual([[40, 404], [50, 500]]);
+    expect(lines.map((line) => [line['level'], line['statusCode']])).toEqual([
+      [40, 404],
+      [50, 500],
+    ]);
   });
 
   it('captures the response body up to maxResponseBufferBytes, then stops and says so', async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { startBulkServer } from '@heapwise/testkit';
-import { countLiveInstances, expectCollectable, expectNoOpenHandles, forceGc, measureHeapSlope } from '@heapwise/lifecycle/testing';
+import {
+  countLiveInstances,
+  expectCollectable,
+  expectNoOpenHandles,
+  forceGc,
+  measureHeapSlope,
+} from '@heapwise/lifecycle/testing';
 import { ElasticsearchShipper, createElasticsearchShipper, createLogger } from '../src/index.js';
 import { FAST, identityHolds } from './helpers.js';
 
@@ -22,7 +28,9 @@ describe('create/close cycles leave nothing behind', () => {
         server.reset();
       };
       // 100 warm-up cycles first: JIT code and the client's lazily built state settle by then.
-      const slope = await expectNoOpenHandles(() => measureHeapSlope(cycle, { warmup: 100, iterations: 200, samples: 5 }));
+      const slope = await expectNoOpenHandles(() =>
+        measureHeapSlope(cycle, { warmup: 100, iterations: 200, samples: 5 }),
+      );
       await forceGc();
       console.log(
         `leaks: 200 logger+shipper cycles: ${slope.bytesPerIteration.toFixed(0)} ± ${slope.stdError.toFixed(0)} bytes/cycle of heap after GC; ` +

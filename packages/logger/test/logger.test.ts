@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startBulkServer } from '@heapwise/testkit';
-import { createElasticsearchShipper, createLogger, createRedactor, formatIndexName, REDACTION_DEFAULTS } from '../src/index.js';
+import {
+  createElasticsearchShipper,
+  createLogger,
+  createRedactor,
+  formatIndexName,
+  REDACTION_DEFAULTS,
+} from '../src/index.js';
 import { FAST, expectNoDuplicates, waitUntil } from './helpers.js';
 
 function capture() {
@@ -30,7 +36,11 @@ class UpstreamError extends Error {
 describe('createLogger', () => {
   it('is a pino logger: levels, child loggers, serializers, err', () => {
     const out = capture();
-    const logger = createLogger({ destination: out.destination, level: 'debug', serializers: { user: (user: { id: number }) => ({ id: user.id }) } });
+    const logger = createLogger({
+      destination: out.destination,
+      level: 'debug',
+      serializers: { user: (user: { id: number }) => ({ id: user.id }) },
+    });
     logger.trace('hidden');
     expect(out.lines).toHaveLength(0);
     logger.debug({ user: { id: 7, email: 'a@b.c' } }, 'shown');
@@ -58,7 +68,12 @@ describe('createLogger', () => {
     const written = out.last();
     expect(written.password).toBe('[Redacted]');
     expect(written.Authorization).toBe('[Redacted]');
-    expect(written.req.headers).toEqual({ authorization: '[Redacted]', cookie: '[Redacted]', 'set-cookie': '[Redacted]', host: 'h' });
+    expect(written.req.headers).toEqual({
+      authorization: '[Redacted]',
+      cookie: '[Redacted]',
+      'set-cookie': '[Redacted]',
+      host: 'h',
+    });
     expect(written.deep.a.b.c.d).toEqual({ apiKey: '[Redacted]', keep: 1 });
     expect(written.list).toEqual([{ token: '[Redacted]' }, { fine: true }]);
     expect(out.lines.at(-1)).not.toMatch(/Bearer t|sid=1|"k"/);
@@ -66,7 +81,10 @@ describe('createLogger', () => {
     expect(request.req.headers.authorization).toBe('Bearer t');
     expect(request.deep.a.b.c.d.apiKey).toBe('k');
 
-    logger.child({ token: 'child-secret', svc: 'api' }).child({ nested: { password: 'x' } }).info('c');
+    logger
+      .child({ token: 'child-secret', svc: 'api' })
+      .child({ nested: { password: 'x' } })
+      .info('c');
     expect(out.last()).toMatchObject({ token: '[Redacted]', svc: 'api', nested: { password: '[Redacted]' } });
 
     logger.error({ err: new UpstreamError('bad gateway') }, 'upstream');
@@ -76,9 +94,16 @@ describe('createLogger', () => {
 
   it('redaction is configurable: other keys, another censor, exact paths, or off', () => {
     const out = capture();
-    createLogger({ destination: out.destination, redact: { keys: ['ssn'], censor: '***' } }).info({ ssn: 1, password: 'visible' });
+    createLogger({ destination: out.destination, redact: { keys: ['ssn'], censor: '***' } }).info({
+      ssn: 1,
+      password: 'visible',
+    });
     expect(out.last()).toMatchObject({ ssn: '***', password: 'visible' });
-    createLogger({ destination: out.destination, redact: { additionalKeys: ['ssn'], paths: ['user.name'] } }).info({ ssn: 1, password: 'p', user: { name: 'n' } });
+    createLogger({ destination: out.destination, redact: { additionalKeys: ['ssn'], paths: ['user.name'] } }).info({
+      ssn: 1,
+      password: 'p',
+      user: { name: 'n' },
+    });
     expect(out.last()).toMatchObject({ ssn: '[Redacted]', password: '[Redacted]', user: { name: '[Redacted]' } });
     createLogger({ destination: out.destination, redact: false }).info({ password: 'plain' });
     expect(out.last().password).toBe('plain');
@@ -104,8 +129,19 @@ describe('createLogger', () => {
     const logger = createLogger({ destination: out.destination });
     const circular: Record<string, unknown> = { name: 'loop' };
     circular['self'] = circular;
-    const throwingGetter = { get boom(): string { throw new Error('getter exploded'); } };
-    const hostileProxy = new Proxy({}, { ownKeys() { throw new Error('proxy exploded'); } });
+    const throwingGetter = {
+      get boom(): string {
+        throw new Error('getter exploded');
+      },
+    };
+    const hostileProxy = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('proxy exploded');
+        },
+      },
+    );
     const inputs: [string, () => void][] = [
       ['circular', () => logger.info(circular, 'circular')],
       ['bigint', () => logger.info({ big: 12345678901234567890n }, 'bigint')],
@@ -128,9 +164,20 @@ describe('createLogger', () => {
     const getterLine = JSON.parse(out.lines[7] as string) as Record<string, unknown>;
     expect(getterLine['logError']).toMatch(/getter exploded/);
     const errorLine = JSON.parse(out.lines[6] as string) as { err: Record<string, unknown> };
-    expect(errorLine.err).toMatchObject({ type: 'UpstreamError', message: 'with fields', code: 'E_UPSTREAM', status: 502 });
+    expect(errorLine.err).toMatchObject({
+      type: 'UpstreamError',
+      message: 'with fields',
+      code: 'E_UPSTREAM',
+      status: 502,
+    });
     // A destination that throws is not the caller's problem either.
-    const failing = createLogger({ destination: { write: () => { throw new Error('disk full'); } } });
+    const failing = createLogger({
+      destination: {
+        write: () => {
+          throw new Error('disk full');
+        },
+      },
+    });
     expect(() => failing.info('x')).not.toThrow();
   });
 
@@ -155,7 +202,11 @@ describe('createLogger', () => {
     try {
       const logger = createLogger({ destination: shipper, ecs: true });
       for (let seq = 0; seq < 250; seq++) logger.info({ seq }, 'shipped');
-      await waitUntil(() => shipper.stats().shipped === 250, 10_000, () => shipper.stats());
+      await waitUntil(
+        () => shipper.stats().shipped === 250,
+        10_000,
+        () => shipper.stats(),
+      );
       expect(server.docs.size).toBe(250);
       const expectedIndex = formatIndexName('app-%{+yyyy.MM.dd}', new Date());
       for (const doc of server.docs.values()) expect(doc.index).toBe(expectedIndex);
@@ -176,11 +227,17 @@ describe('createLogger', () => {
     const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
     const code = `import { createLogger } from ${JSON.stringify(entry)}; const l = createLogger(); l.info({ password: 'x' }, 'to stdout'); l.child({ a: 1 }).warn('child');`;
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 20_000 }, (error, out) =>
-        error ? reject(error) : resolve(out),
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', code],
+        { timeout: 20_000 },
+        (error, out) => (error ? reject(error) : resolve(out)),
       );
     });
-    const lines = stdout.trim().split('\n').map((text) => JSON.parse(text) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ level: 30, msg: 'to stdout', password: '[Redacted]' });
     expect(lines[1]).toMatchObject({ level: 40, msg: 'child', a: 1 });

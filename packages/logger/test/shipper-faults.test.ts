@@ -1,14 +1,31 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBulkServer, type BulkServer } from '@heapwise/testkit';
-import { createElasticsearchShipper, createLogger, type DropEvent, type ElasticsearchShipper, type ElasticsearchShipperOptions } from '../src/index.js';
-import { FAST, expectNoDuplicates, identityHolds, line, storedSequences, waitUntil, watchAccounting } from './helpers.js';
+import {
+  createElasticsearchShipper,
+  createLogger,
+  type DropEvent,
+  type ElasticsearchShipper,
+  type ElasticsearchShipperOptions,
+} from '../src/index.js';
+import {
+  FAST,
+  expectNoDuplicates,
+  identityHolds,
+  line,
+  storedSequences,
+  waitUntil,
+  watchAccounting,
+} from './helpers.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(serverOptions: Parameters<typeof startBulkServer>[0] = {}, shipperOptions: ElasticsearchShipperOptions = {}) {
+async function setup(
+  serverOptions: Parameters<typeof startBulkServer>[0] = {},
+  shipperOptions: ElasticsearchShipperOptions = {},
+) {
   const server = await startBulkServer(serverOptions);
   const errors: unknown[] = [];
   const drops: DropEvent[] = [];
@@ -37,14 +54,22 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     const before = watch.check();
     expect(before.dropped.overflow).toBeGreaterThan(0);
     expect(before.buffered).toBeLessThanOrEqual(1_000);
-    await waitUntil(() => shipper.stats().failedRequests >= 3, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().failedRequests >= 3,
+      10_000,
+      () => shipper.stats(),
+    );
     expect(shipper.stats().shipped).toBe(0);
     const stillBuffered = shipper.stats().buffered;
     expect(errors.length).toBeGreaterThanOrEqual(3);
     expect((errors[0] as Error).name).toBe('ConnectionError');
 
     await server.setMode('ok');
-    await waitUntil(() => shipper.stats().buffered === 0, 15_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().buffered === 0,
+      15_000,
+      () => shipper.stats(),
+    );
     const after = shipper.stats();
     expect(after.shipped).toBe(stillBuffered);
     expect(server.docs.size).toBe(stillBuffered);
@@ -60,15 +85,31 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
   it('server down mid-stream (refused, then reset connections): resumes by itself, nothing lost or doubled', async () => {
     const { server, shipper, watch } = await setup();
     writeRecords(shipper, 0, 300);
-    await waitUntil(() => shipper.stats().shipped === 300, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().shipped === 300,
+      10_000,
+      () => shipper.stats(),
+    );
     await server.setMode('refuse');
     writeRecords(shipper, 300, 300);
-    await waitUntil(() => shipper.stats().failedRequests >= 2, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().failedRequests >= 2,
+      10_000,
+      () => shipper.stats(),
+    );
     await server.setMode('reset');
     writeRecords(shipper, 600, 100);
-    await waitUntil(() => shipper.stats().failedRequests >= 4, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().failedRequests >= 4,
+      10_000,
+      () => shipper.stats(),
+    );
     await server.setMode('ok');
-    await waitUntil(() => shipper.stats().shipped === 700, 15_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().shipped === 700,
+      15_000,
+      () => shipper.stats(),
+    );
     expect(server.docs.size).toBe(700);
     expect(storedSequences(server).unique).toBe(700);
     expectNoDuplicates(server);
@@ -78,11 +119,19 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
   it('hung server: requests time out, records stay buffered, and ship once it answers again', async () => {
     const { server, shipper, errors, watch } = await setup({ mode: 'stall' }, { requestTimeoutMs: 200 });
     writeRecords(shipper, 0, 150);
-    await waitUntil(() => shipper.stats().failedRequests >= 2, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().failedRequests >= 2,
+      10_000,
+      () => shipper.stats(),
+    );
     expect(errors.some((error) => (error as Error).name === 'TimeoutError')).toBe(true);
     expect(shipper.stats()).toMatchObject({ shipped: 0, buffered: 150 });
     await server.setMode('ok');
-    await waitUntil(() => shipper.stats().shipped === 150, 15_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().shipped === 150,
+      15_000,
+      () => shipper.stats(),
+    );
     expect(server.docs.size).toBe(150);
     expectNoDuplicates(server);
     watch.stop();
@@ -91,13 +140,29 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
   it('429 storm (whole requests, then half the items): retried with backoff, accepted items never sent again', async () => {
     const { server, shipper, watch } = await setup({ mode: { kind: 'status', status: 429 } });
     writeRecords(shipper, 0, 400);
-    await waitUntil(() => shipper.stats().failedRequests >= 3, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().failedRequests >= 3,
+      10_000,
+      () => shipper.stats(),
+    );
     await server.setMode({ kind: 'fail-items', status: 429, fraction: 0.5 });
-    await waitUntil(() => server.counters.accepted >= 100, 10_000, () => server.counters);
+    await waitUntil(
+      () => server.counters.accepted >= 100,
+      10_000,
+      () => server.counters,
+    );
     await server.setMode({ kind: 'fail-items', status: 503, fraction: 0.3 });
-    await waitUntil(() => server.counters.accepted >= 250, 10_000, () => server.counters);
+    await waitUntil(
+      () => server.counters.accepted >= 250,
+      10_000,
+      () => server.counters,
+    );
     await server.setMode('ok');
-    await waitUntil(() => shipper.stats().shipped === 400, 15_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().shipped === 400,
+      15_000,
+      () => shipper.stats(),
+    );
     const stats = shipper.stats();
     expect(stats.retries).toBeGreaterThan(0);
     expect(stats.dropped.rejected).toBe(0);
@@ -113,7 +178,11 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
       mode: { kind: 'fail-items', status: 400, predicate: (item) => item.source.includes('"bad":true') },
     });
     for (let seq = 0; seq < 200; seq++) shipper.write(line(seq, seq % 10 === 0 ? ',"bad":true' : ''));
-    await waitUntil(() => shipper.stats().buffered === 0, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().buffered === 0,
+      10_000,
+      () => shipper.stats(),
+    );
     const stats = shipper.stats();
     expect(stats).toMatchObject({ produced: 200, shipped: 180, retries: 0 });
     expect(stats.dropped.rejected).toBe(20);
@@ -132,7 +201,11 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     const padding = ',"pad":"' + 'p'.repeat(150) + '"';
     for (let seq = 0; seq < 300; seq++) shipper.write(line(seq, padding));
     shipper.write(line(300, ',"pad":"' + 'q'.repeat(5_000) + '"'));
-    await waitUntil(() => shipper.stats().buffered === 0, 15_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().buffered === 0,
+      15_000,
+      () => shipper.stats(),
+    );
     const stats = shipper.stats();
     expect(stats.failedRequests).toBeGreaterThan(0);
     expect(stats).toMatchObject({ produced: 301, shipped: 300 });
@@ -145,7 +218,11 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     // A server that answers 413 to everything: every record ends as too_large, none stays stuck.
     await server.setMode('too-large');
     writeRecords(shipper, 1_000, 40);
-    await waitUntil(() => shipper.stats().buffered === 0, 15_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().buffered === 0,
+      15_000,
+      () => shipper.stats(),
+    );
     expect(shipper.stats().dropped.too_large).toBe(41);
     watch.stop();
   }, 40_000);
@@ -153,11 +230,19 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
   it('garbage answers count as failed requests and are retried; nothing is lost', async () => {
     const { server, shipper, errors, watch } = await setup({ mode: 'garbage' });
     writeRecords(shipper, 0, 120);
-    await waitUntil(() => shipper.stats().failedRequests >= 3, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().failedRequests >= 3,
+      10_000,
+      () => shipper.stats(),
+    );
     expect(errors.some((error) => (error as Error).name === 'DeserializationError')).toBe(true);
     expect(shipper.stats().shipped).toBe(0);
     await server.setMode('ok');
-    await waitUntil(() => shipper.stats().shipped === 120, 15_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().shipped === 120,
+      15_000,
+      () => shipper.stats(),
+    );
     expect(server.docs.size).toBe(120);
     expectNoDuplicates(server);
     watch.stop();
@@ -169,7 +254,11 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     await new Promise((resolve) => setTimeout(resolve, 250));
     await server.setMode('ok');
     writeRecords(shipper, 30, 10);
-    await waitUntil(() => shipper.stats().buffered === 0, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().buffered === 0,
+      10_000,
+      () => shipper.stats(),
+    );
     expect(shipper.stats().dropped.expired).toBe(30);
     expect(shipper.stats().shipped).toBe(10);
     expect(storedSequences(server).seqs.sort((a, b) => a - b)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
@@ -309,7 +398,13 @@ describe('shipper limits, one by one', () => {
 
   it('the byte cap holds on its own: big records purge the oldest even under the item cap', async () => {
     const server = await startBulkServer({ mode: 'refuse' });
-    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, maxBufferedItems: 1_000, maxBufferedBytes: 10_000, onError: () => {} });
+    const shipper = createElasticsearchShipper({
+      node: server.url,
+      ...FAST,
+      maxBufferedItems: 1_000,
+      maxBufferedBytes: 10_000,
+      onError: () => {},
+    });
     try {
       const padding = ',"pad":"' + 'b'.repeat(950) + '"';
       for (let seq = 0; seq < 50; seq++) shipper.write(line(seq, padding));
@@ -326,11 +421,21 @@ describe('shipper limits, one by one', () => {
 
   it('a pass starts no request after maxProcessingMs; the rest waits for the next pass', async () => {
     const server = await startBulkServer({ mode: { kind: 'ok', delayMs: 300 } });
-    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, maxBatchSize: 10, maxProcessingMs: 100, flushIntervalMs: 60_000 });
+    const shipper = createElasticsearchShipper({
+      node: server.url,
+      ...FAST,
+      maxBatchSize: 10,
+      maxProcessingMs: 100,
+      flushIntervalMs: 60_000,
+    });
     try {
       // The 10th record fills a batch and starts a pass; it sends 10, then its 100 ms are over.
       writeRecords(shipper, 0, 15);
-      await waitUntil(() => shipper.stats().shipped === 10, 10_000, () => shipper.stats());
+      await waitUntil(
+        () => shipper.stats().shipped === 10,
+        10_000,
+        () => shipper.stats(),
+      );
       await new Promise((resolve) => setTimeout(resolve, 700));
       // Without the bound the same pass would have sent the last 5 by now.
       expect(shipper.stats()).toMatchObject({ shipped: 10, buffered: 5 });
@@ -344,7 +449,9 @@ describe('shipper limits, one by one', () => {
   }, 20_000);
 
   it('rejects invalid limits at construction', () => {
-    expect(() => createElasticsearchShipper({ node: 'http://127.0.0.1:9', maxBufferedItems: 0 })).toThrow(/maxBufferedItems/);
+    expect(() => createElasticsearchShipper({ node: 'http://127.0.0.1:9', maxBufferedItems: 0 })).toThrow(
+      /maxBufferedItems/,
+    );
     expect(() => createElasticsearchShipper({ node: 'http://127.0.0.1:9', purgeRatio: 1.5 })).toThrow(/purgeRatio/);
     expect(() => createElasticsearchShipper({})).toThrow(/node/);
   });
@@ -374,7 +481,12 @@ describe('shipper input', () => {
 describe('flush deadline', () => {
   it('flush(deadlineMs) returns by its deadline even while a timer pass waits on a hung server', async () => {
     const server = await startBulkServer({ mode: 'stall' });
-    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, requestTimeoutMs: 5_000, onError: () => {} });
+    const shipper = createElasticsearchShipper({
+      node: server.url,
+      ...FAST,
+      requestTimeoutMs: 5_000,
+      onError: () => {},
+    });
     try {
       writeRecords(shipper, 0, 10);
       // Let the timer pass start its (hung) request.
@@ -394,13 +506,23 @@ describe('backoff', () => {
   it('backoff doubles up to maxBackoffMs and no further: a long outage keeps probing at the cap', async () => {
     const server = await startBulkServer({ mode: 'refuse' });
     // Uncapped doubling from 10 ms would make about 9 attempts in 3 s; capped at 100 ms, about 35.
-    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, minBackoffMs: 10, maxBackoffMs: 100, onError: () => {} });
+    const shipper = createElasticsearchShipper({
+      node: server.url,
+      ...FAST,
+      minBackoffMs: 10,
+      maxBackoffMs: 100,
+      onError: () => {},
+    });
     try {
       shipper.write(line(0));
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       expect(shipper.stats().failedRequests).toBeGreaterThanOrEqual(15);
       await server.setMode('ok');
-      await waitUntil(() => shipper.stats().shipped === 1, 5_000, () => shipper.stats());
+      await waitUntil(
+        () => shipper.stats().shipped === 1,
+        5_000,
+        () => shipper.stats(),
+      );
     } finally {
       await shipper.close(500);
       await server.close();
@@ -416,9 +538,17 @@ describe('lost answers (stored, then the connection reset)', () => {
     cleanups.push(() => shipper.close(1_000));
     const watch = watchAccounting(shipper, 1_000);
     writeRecords(shipper, 0, 50);
-    await waitUntil(() => server.counters.bulkRequests >= 1 && shipper.stats().failedRequests >= 1, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => server.counters.bulkRequests >= 1 && shipper.stats().failedRequests >= 1,
+      10_000,
+      () => shipper.stats(),
+    );
     await server.setMode('ok');
-    await waitUntil(() => shipper.stats().buffered === 0, 10_000, () => shipper.stats());
+    await waitUntil(
+      () => shipper.stats().buffered === 0,
+      10_000,
+      () => shipper.stats(),
+    );
     watch.stop();
     return { server, stats: shipper.stats() };
   }

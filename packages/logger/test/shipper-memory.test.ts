@@ -30,7 +30,9 @@ describe('shipper memory stays bounded while Elasticsearch is down', () => {
       const stats = shipper.stats();
       expect(stats.buffered).toBe(20_000);
       const overheadPerRecord = (after - before - stats.bufferedBytes) / stats.buffered;
-      console.log(`memory: held record overhead beyond its UTF-8 bytes: ${overheadPerRecord.toFixed(0)} bytes/record (20k records of ${Math.round(stats.bufferedBytes / stats.buffered)} bytes)`);
+      console.log(
+        `memory: held record overhead beyond its UTF-8 bytes: ${overheadPerRecord.toFixed(0)} bytes/record (20k records of ${Math.round(stats.bufferedBytes / stats.buffered)} bytes)`,
+      );
       expect(overheadPerRecord).toBeLessThan(512);
     } finally {
       await shipper.close(10);
@@ -72,7 +74,11 @@ describe('shipper memory stays bounded while Elasticsearch is down', () => {
       // And it recovers: what is still buffered arrives once the server is back.
       const buffered = stats.buffered;
       await server.setMode('ok');
-      await waitUntil(() => shipper.stats().buffered === 0, 30_000, () => shipper.stats());
+      await waitUntil(
+        () => shipper.stats().buffered === 0,
+        30_000,
+        () => shipper.stats(),
+      );
       expect(server.docs.size).toBe(buffered);
       expectNoDuplicates(server);
       console.log(

@@ -33,7 +33,9 @@ function checkBuckets(name: string, buckets: readonly number[]): number[] {
       throw new RangeError(`histogram ${name}: bucket bounds must be finite numbers, got ${bound}`);
     }
     if (i > 0 && bound <= bounds[i - 1]!) {
-      throw new RangeError(`histogram ${name}: bucket bounds must be strictly increasing (${bounds[i - 1]} then ${bound})`);
+      throw new RangeError(
+        `histogram ${name}: bucket bounds must be strictly increasing (${bounds[i - 1]} then ${bound})`,
+      );
     }
   }
   return bounds;
@@ -108,7 +110,8 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     }
     const bounds = this.buckets;
     let i = 0;
-    if (value !== value) i = bounds.length; // NaN counts only in +Inf (and makes the sum NaN)
+    if (value !== value)
+      i = bounds.length; // NaN counts only in +Inf (and makes the sum NaN)
     else while (i < bounds.length && value > bounds[i]!) i++;
     series.counts[i]!++;
     series.sum += value;

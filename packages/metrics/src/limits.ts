@@ -27,9 +27,7 @@ export const OVERFLOW_LABEL_VALUE = '__overflow__';
 export const SCRAPE_SAMPLES_PER_YIELD = 1000;
 
 /** Default histogram buckets in seconds (those of the Prometheus client libraries). */
-export const DEFAULT_BUCKETS: readonly number[] = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
+export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** At most this many buckets per histogram: every bucket is one more line per series per scrape. */
 export const MAX_BUCKETS = 64;

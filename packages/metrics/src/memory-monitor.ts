@@ -166,13 +166,17 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
   const readMemory = options.readMemory ?? readProcessMemory;
   const now = options.now ?? Date.now;
   const exposedGc = (globalThis as { gc?: () => void }).gc;
-  const forceGc = options.gc === false ? undefined : (options.gc ?? (typeof exposedGc === 'function' ? exposedGc : undefined));
+  const forceGc =
+    options.gc === false ? undefined : (options.gc ?? (typeof exposedGc === 'function' ? exposedGc : undefined));
 
   const checkIntervalMs = options.checkIntervalMs ?? fromEnv(env, 'MEMORY_CHECK_INTERVAL') ?? DEFAULT_CHECK_INTERVAL_MS;
   if (!Number.isInteger(checkIntervalMs) || checkIntervalMs < MIN_CHECK_INTERVAL_MS) {
-    throw new RangeError(`memory check interval must be an integer ≥ ${MIN_CHECK_INTERVAL_MS} ms, got ${checkIntervalMs}`);
+    throw new RangeError(
+      `memory check interval must be an integer ≥ ${MIN_CHECK_INTERVAL_MS} ms, got ${checkIntervalMs}`,
+    );
   }
-  const cleanupCooldownMs = options.cleanupCooldownMs ?? fromEnv(env, 'CLEANUP_COOLDOWN') ?? DEFAULT_CLEANUP_COOLDOWN_MS;
+  const cleanupCooldownMs =
+    options.cleanupCooldownMs ?? fromEnv(env, 'CLEANUP_COOLDOWN') ?? DEFAULT_CLEANUP_COOLDOWN_MS;
   if (!Number.isFinite(cleanupCooldownMs) || cleanupCooldownMs < 0) {
     throw new RangeError(`cleanup cooldown must be a non-negative number of ms, got ${cleanupCooldownMs}`);
   }
@@ -186,8 +190,14 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
   let lastReading = readMemory();
   const limitMb = lastReading.heapSizeLimitBytes / BYTES_PER_MB;
   let thresholds: MemoryThresholds = {
-    warningMb: options.warningThresholdMb ?? fromEnv(env, 'MEMORY_WARNING_THRESHOLD') ?? Math.round(limitMb * DEFAULT_WARNING_FRACTION),
-    criticalMb: options.criticalThresholdMb ?? fromEnv(env, 'MEMORY_CRITICAL_THRESHOLD') ?? Math.round(limitMb * DEFAULT_CRITICAL_FRACTION),
+    warningMb:
+      options.warningThresholdMb ??
+      fromEnv(env, 'MEMORY_WARNING_THRESHOLD') ??
+      Math.round(limitMb * DEFAULT_WARNING_FRACTION),
+    criticalMb:
+      options.criticalThresholdMb ??
+      fromEnv(env, 'MEMORY_CRITICAL_THRESHOLD') ??
+      Math.round(limitMb * DEFAULT_CRITICAL_FRACTION),
   };
   validateThresholds(thresholds);
 
@@ -220,7 +230,11 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
     }
   };
 
-  const runAction = async (name: string, action: CleanupAction, level: CleanupLevel): Promise<CleanupRecord['actions'][number]> => {
+  const runAction = async (
+    name: string,
+    action: CleanupAction,
+    level: CleanupLevel,
+  ): Promise<CleanupRecord['actions'][number]> => {
     let timer: TimerHandle | undefined;
     try {
       const timedOut = new Promise<never>((_, reject) => {
@@ -356,7 +370,8 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
       thresholds = next;
     },
     registerCleanup: (name, action) => {
-      if (typeof name !== 'string' || name === '') throw new TypeError('cleanup action name must be a non-empty string');
+      if (typeof name !== 'string' || name === '')
+        throw new TypeError('cleanup action name must be a non-empty string');
       if (typeof action !== 'function') throw new TypeError(`cleanup action ${name} must be a function`);
       actions.set(name, action);
       return () => {

@@ -5,9 +5,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export function validateMetricName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
-    throw new TypeError(
-      `invalid metric name ${JSON.stringify(name)}: must match ${METRIC_NAME.source}`,
-    );
+    throw new TypeError(`invalid metric name ${JSON.stringify(name)}: must match ${METRIC_NAME.source}`);
   }
 }
 

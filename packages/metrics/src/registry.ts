@@ -61,7 +61,9 @@ class MetricsRegistry implements Registry {
   constructor(options: RegistryOptions = {}) {
     const defaultMaxSeries = options.defaultMaxSeries ?? DEFAULT_MAX_SERIES;
     if (!Number.isInteger(defaultMaxSeries) || defaultMaxSeries < 1 || defaultMaxSeries > MAX_SERIES_LIMIT) {
-      throw new RangeError(`defaultMaxSeries must be an integer from 1 to ${MAX_SERIES_LIMIT}, got ${defaultMaxSeries}`);
+      throw new RangeError(
+        `defaultMaxSeries must be an integer from 1 to ${MAX_SERIES_LIMIT}, got ${defaultMaxSeries}`,
+      );
     }
     this.state = { destroyed: false, defaultMaxSeries };
     for (const family of [SERIES_FAMILY, OVERFLOW_FAMILY, EXPIRED_FAMILY, COLLECT_ERRORS_FAMILY]) {
@@ -192,8 +194,18 @@ class MetricsRegistry implements Registry {
       return out;
     };
     return (
-      family(SERIES_FAMILY, 'gauge', 'Live series per labelled metric, excluding its overflow series.', (m) => m.seriesCount) +
-      family(OVERFLOW_FAMILY, 'counter', 'Observations routed to the overflow series because the series cap was reached.', (m) => m.overflowObservations) +
+      family(
+        SERIES_FAMILY,
+        'gauge',
+        'Live series per labelled metric, excluding its overflow series.',
+        (m) => m.seriesCount,
+      ) +
+      family(
+        OVERFLOW_FAMILY,
+        'counter',
+        'Observations routed to the overflow series because the series cap was reached.',
+        (m) => m.overflowObservations,
+      ) +
       family(EXPIRED_FAMILY, 'counter', 'Series removed by idle expiry.', (m) => m.expiredSeries) +
       `# HELP ${COLLECT_ERRORS_FAMILY} Collectors that threw or rejected during a scrape.\n` +
       `# TYPE ${COLLECT_ERRORS_FAMILY} counter\n${COLLECT_ERRORS_FAMILY} ${this.collectErrors}\n`

@@ -1,5 +1,11 @@
 // Process and V8 runtime metrics, read on scrape where possible; stop() undoes everything.
-import { PerformanceObserver, constants, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import {
+  PerformanceObserver,
+  constants,
+  monitorEventLoopDelay,
+  performance,
+  type EventLoopUtilization,
+} from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import { createScope, liveScopeTotals } from './lifecycle-adapter.js';
 import type { AnyMetric, Registry } from './registry.js';
@@ -55,20 +61,32 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
   const rss = gauge('process_resident_memory_bytes', 'Resident set size in bytes.');
   const heapUsed = gauge('nodejs_heap_used_bytes', 'V8 heap used in bytes (process.memoryUsage().heapUsed).');
   const heapTotal = gauge('nodejs_heap_total_bytes', 'V8 heap allocated in bytes (process.memoryUsage().heapTotal).');
-  const heapLimit = gauge('nodejs_heap_size_limit_bytes', 'V8 heap size limit in bytes (--max-old-space-size and V8 defaults).');
+  const heapLimit = gauge(
+    'nodejs_heap_size_limit_bytes',
+    'V8 heap size limit in bytes (--max-old-space-size and V8 defaults).',
+  );
   const heapAfterGc = gauge(
     'nodejs_heap_used_after_major_gc_bytes',
     'V8 heap used in bytes right after the last major (mark-compact) GC: the live set, the clearest leak signal. Absent until the first major GC.',
   );
-  const external = gauge('nodejs_external_memory_bytes', 'Memory of C++ objects bound to JavaScript objects, in bytes.');
-  const arrayBuffers = gauge('nodejs_array_buffers_bytes', 'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included), in bytes.');
+  const external = gauge(
+    'nodejs_external_memory_bytes',
+    'Memory of C++ objects bound to JavaScript objects, in bytes.',
+  );
+  const arrayBuffers = gauge(
+    'nodejs_array_buffers_bytes',
+    'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included), in bytes.',
+  );
   const delay = registry.gauge({
     name: `${prefix}nodejs_eventloop_delay_seconds`,
     help: 'Event-loop delay since the previous scrape, by statistic (min, mean, p50, p90, p99, max).',
     labelNames: ['stat'],
   });
   registered.push(delay);
-  const utilization = gauge('nodejs_eventloop_utilization_ratio', 'Event-loop utilization (0..1) since the previous scrape.');
+  const utilization = gauge(
+    'nodejs_eventloop_utilization_ratio',
+    'Event-loop utilization (0..1) since the previous scrape.',
+  );
   const gcDuration = registry.histogram({
     name: `${prefix}nodejs_gc_duration_seconds`,
     help: 'Garbage collection pauses by kind (minor, major, incremental, weakcb).',
@@ -77,11 +95,18 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
   });
   registered.push(gcDuration);
   const liveTimers = gauge('heapwise_lifecycle_live_timers', 'Timers owned by open @heapwise/lifecycle scopes.');
-  const liveListeners = gauge('heapwise_lifecycle_live_listeners', 'Listeners owned by open @heapwise/lifecycle scopes.');
+  const liveListeners = gauge(
+    'heapwise_lifecycle_live_listeners',
+    'Listeners owned by open @heapwise/lifecycle scopes.',
+  );
   const liveScopes = gauge('heapwise_lifecycle_open_scopes', 'Open @heapwise/lifecycle scopes.');
 
   const scope = createScope('heapwise-runtime-metrics');
-  const loopDelay = scope.adopt(monitorEventLoopDelay({ resolution: resolutionMs }), (h) => h.disable(), 'event-loop delay histogram');
+  const loopDelay = scope.adopt(
+    monitorEventLoopDelay({ resolution: resolutionMs }),
+    (h) => h.disable(),
+    'event-loop delay histogram',
+  );
   loopDelay.enable();
 
   const gcObserver = scope.adopt(

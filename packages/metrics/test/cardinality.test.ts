@@ -16,11 +16,15 @@ describe('series cap and overflow series', () => {
     expect(samples.length).toBe(DEFAULT_MAX_SERIES + 1);
     expect(samples.reduce((sum, s) => sum + goFloat(s.value), 0)).toBe(increments);
     const overflow = samples.filter((s) => s.labels?.user === OVERFLOW_LABEL_VALUE);
-    expect(overflow).toEqual([{ labels: { user: '__overflow__', route: '__overflow__' }, value: String(increments - 1000) }]);
+    expect(overflow).toEqual([
+      { labels: { user: '__overflow__', route: '__overflow__' }, value: String(increments - 1000) },
+    ]);
     expect(family(text, 'heapwise_metrics_overflow_total').metrics).toEqual([
       { labels: { metric: 'requests_total' }, value: String(increments - 1000) },
     ]);
-    expect(family(text, 'heapwise_metrics_series').metrics).toEqual([{ labels: { metric: 'requests_total' }, value: '1000' }]);
+    expect(family(text, 'heapwise_metrics_series').metrics).toEqual([
+      { labels: { metric: 'requests_total' }, value: '1000' },
+    ]);
     // existing series keep counting after the cap is reached
     counter.inc({ user: 'user-0', route: '/a' }, 5);
     expect(counter.get({ user: 'user-0', route: '/a' })).toBe(6);
@@ -29,7 +33,13 @@ describe('series cap and overflow series', () => {
 
   it('caps histograms per metric (maxSeries) with exact counts and sums', async () => {
     const registry = createRegistry();
-    const histogram = registry.histogram({ name: 'latency_seconds', help: 'x', labelNames: ['id'], buckets: [0.5, 1], maxSeries: 50 });
+    const histogram = registry.histogram({
+      name: 'latency_seconds',
+      help: 'x',
+      labelNames: ['id'],
+      buckets: [0.5, 1],
+      maxSeries: 50,
+    });
     const observations = 10_000;
     for (let i = 0; i < observations; i++) histogram.observe({ id: String(i) }, (i % 4) / 2);
     const samples = histogramSamples(await registry.metrics(), 'latency_seconds');
@@ -60,9 +70,15 @@ describe('series cap and overflow series', () => {
   it('stays flat in memory past the cap', async () => {
     const registry = createRegistry();
     const counter = registry.counter({ name: 'flat_total', help: 'x', labelNames: ['id'], maxSeries: 100 });
-    const slope = await measureHeapSlope((i) => counter.inc({ id: `id-${i}` }), { warmup: 200, iterations: 100_000, samples: 10 });
+    const slope = await measureHeapSlope((i) => counter.inc({ id: `id-${i}` }), {
+      warmup: 200,
+      iterations: 100_000,
+      samples: 10,
+    });
     // a stored series costs hundreds of bytes; past the cap nothing is stored
-    console.log(`past the cap: ${slope.bytesPerIteration.toFixed(2)} ± ${slope.stdError.toFixed(2)} bytes per new label value`);
+    console.log(
+      `past the cap: ${slope.bytesPerIteration.toFixed(2)} ± ${slope.stdError.toFixed(2)} bytes per new label value`,
+    );
     expect(slope.bytesPerIteration).toBeLessThan(8);
     expect(counter.seriesCount).toBe(100);
     await registry.destroy();
@@ -127,7 +143,13 @@ describe('pre-bound children', () => {
 describe('idle expiry', () => {
   it('drops series idle for a whole sweep period and frees room under the cap', async () => {
     const registry = createRegistry();
-    const counter = registry.counter({ name: 'idle_total', help: 'x', labelNames: ['id'], maxSeries: 2, idleExpiryMs: 60_000 });
+    const counter = registry.counter({
+      name: 'idle_total',
+      help: 'x',
+      labelNames: ['id'],
+      maxSeries: 2,
+      idleExpiryMs: 60_000,
+    });
     const child = counter.labels({ id: 'a' });
     child.inc();
     counter.inc({ id: 'b' });

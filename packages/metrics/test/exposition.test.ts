@@ -32,8 +32,14 @@ describe('Prometheus text exposition', () => {
 
   it('round-trips hostile label values through an independent parser', async () => {
     const registry = createRegistry();
-    const counter = registry.counter({ name: 'hostile_total', help: 'Hostile label values.', labelNames: ['path', 'other'] });
-    HOSTILE_VALUES.forEach((value, i) => counter.inc({ path: value, other: HOSTILE_VALUES[HOSTILE_VALUES.length - 1 - i]! }, i + 1));
+    const counter = registry.counter({
+      name: 'hostile_total',
+      help: 'Hostile label values.',
+      labelNames: ['path', 'other'],
+    });
+    HOSTILE_VALUES.forEach((value, i) =>
+      counter.inc({ path: value, other: HOSTILE_VALUES[HOSTILE_VALUES.length - 1 - i]! }, i + 1),
+    );
     const text = await registry.metrics();
     const parsed = family(text, 'hostile_total');
     expect(parsed.type).toBe('COUNTER');
@@ -76,7 +82,12 @@ describe('Prometheus text exposition', () => {
     for (const sample of family(text, 'values').metrics) {
       expect(Object.is(goFloat(sample.value), values[Number(sample.labels!.i)])).toBe(true);
     }
-    expect([formatValue(Infinity), formatValue(-Infinity), formatValue(NaN), formatValue(-0)]).toEqual(['+Inf', '-Inf', 'NaN', '0']);
+    expect([formatValue(Infinity), formatValue(-Infinity), formatValue(NaN), formatValue(-0)]).toEqual([
+      '+Inf',
+      '-Inf',
+      'NaN',
+      '0',
+    ]);
     await registry.destroy();
   });
 
@@ -105,7 +116,9 @@ describe('Prometheus text exposition', () => {
       expect(() => registry.counter({ name, help: 'x' }), name).toThrow(/invalid metric name/);
     }
     for (const label of ['', '1a', 'a-b', 'a:b', 'ü']) {
-      expect(() => registry.counter({ name: 'ok_total', help: 'x', labelNames: [label] }), label).toThrow(/invalid label name/);
+      expect(() => registry.counter({ name: 'ok_total', help: 'x', labelNames: [label] }), label).toThrow(
+        /invalid label name/,
+      );
     }
     expect(() => registry.counter({ name: 'ok_total', help: 'x', labelNames: ['__name'] })).toThrow(/reserved/);
     expect(() => registry.counter({ name: 'ok_total', help: 'x', labelNames: ['a', 'a'] })).toThrow(/duplicate/);
@@ -132,13 +145,17 @@ describe('Prometheus text exposition', () => {
     expect(() => counter.labels({ a: 'x' }).inc(-1)).toThrow(/non-negative/);
     const gauge = registry.gauge({ name: 'g', help: 'x', labelNames: ['a'] });
     expect(() => (gauge.set as unknown as (labels: object) => void)({ a: 'x' })).toThrow(/must be a number/);
-    expect(() => registry.histogram({ name: 'h0', help: 'x' }).observe('1' as unknown as number)).toThrow(/labels object or a number/);
+    expect(() => registry.histogram({ name: 'h0', help: 'x' }).observe('1' as unknown as number)).toThrow(
+      /labels object or a number/,
+    );
     expect(() => counter.inc('5' as unknown as number)).toThrow(/labels object or a number/);
     expect(() => gauge.set(null as unknown as number)).toThrow(/labels object or a number/);
     expect(() => registry.histogram({ name: 'h1', help: 'x', buckets: [1, 1] })).toThrow(/strictly increasing/);
     expect(() => registry.histogram({ name: 'h2', help: 'x', buckets: [2, 1] })).toThrow(/strictly increasing/);
     expect(() => registry.histogram({ name: 'h3', help: 'x', buckets: [NaN] })).toThrow(/finite/);
-    expect(() => registry.histogram({ name: 'h4', help: 'x', buckets: Array.from({ length: 65 }, (_, i) => i) })).toThrow(/at most 64/);
+    expect(() =>
+      registry.histogram({ name: 'h4', help: 'x', buckets: Array.from({ length: 65 }, (_, i) => i) }),
+    ).toThrow(/at most 64/);
     expect(() => registry.counter({ name: 'm_total', help: 'x', maxSeries: 0 })).toThrow(/maxSeries/);
     expect(() => registry.counter({ name: 'm_total', help: 'x', idleExpiryMs: 10 })).toThrow(/idleExpiryMs/);
   });

@@ -24,7 +24,10 @@ export function family(text: string, name: string) {
  * `_bucket`, `_sum`, `_count` parses as an untyped family of its own (the parser folds labelled
  * histogram series into one object otherwise).
  */
-export function histogramSamples(text: string, name: string): { name: string; labels: Record<string, string>; value: number }[] {
+export function histogramSamples(
+  text: string,
+  name: string,
+): { name: string; labels: Record<string, string>; value: number }[] {
   const untyped = text.replace(`# TYPE ${name} histogram\n`, '');
   const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
   for (const f of parse(untyped)) {

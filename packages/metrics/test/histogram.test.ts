@@ -34,7 +34,10 @@ describe('histogram exposition', () => {
       const sum = mine.find((s) => s.name === 'work_seconds_sum')!.value;
       expect(bucketSamples.at(-1)!.value).toBe(count);
       expect(count).toBe(values.length);
-      expect(sum).toBeCloseTo(values.reduce((a, b) => a + b, 0), 6);
+      expect(sum).toBeCloseTo(
+        values.reduce((a, b) => a + b, 0),
+        6,
+      );
       series++;
     }
     expect(series).toBe(14);
@@ -83,7 +86,9 @@ describe('histogram exposition', () => {
     registry.counter({ name: 'never_total', help: 'x' });
     registry.gauge({ name: 'never_set', help: 'x' });
     const text = await registry.metrics();
-    expect(text).toContain('# TYPE never histogram\nnever_bucket{le="1"} 0\nnever_bucket{le="+Inf"} 0\nnever_sum 0\nnever_count 0\n');
+    expect(text).toContain(
+      '# TYPE never histogram\nnever_bucket{le="1"} 0\nnever_bucket{le="+Inf"} 0\nnever_sum 0\nnever_count 0\n',
+    );
     expect(text).toContain('# TYPE never_total counter\nnever_total 0\n');
     // a gauge that was never set has no value to report: HELP and TYPE only
     expect(text).toContain('# TYPE never_set gauge\n# HELP');

@@ -16,7 +16,9 @@ function send(port: number, method: string, path: string, timeoutMs = 5000): Pro
     const req = request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
@@ -82,7 +84,10 @@ describe('/metrics handler', () => {
   });
 
   it('answers 500 without next() when the scrape fails', async () => {
-    const failing = createMetricsHandler({ contentType: 'text/plain', metrics: () => Promise.reject(new Error('x')) } as unknown as Registry);
+    const failing = createMetricsHandler({
+      contentType: 'text/plain',
+      metrics: () => Promise.reject(new Error('x')),
+    } as unknown as Registry);
     const port = await listen((req, res) => failing(req, res));
     expect((await send(port, 'GET', '/metrics')).status).toBe(500);
   });

@@ -1,7 +1,13 @@
 import { liveScopeTotals } from '@heapwise/lifecycle';
 import { expectCollectable, expectNoOpenHandles, measureHeapSlope } from '@heapwise/lifecycle/testing';
 import { describe, expect, it } from 'vitest';
-import { collectRuntimeMetrics, createMemoryMonitor, createMetricsHandler, createRegistry, type MemoryReading } from '../src/index.js';
+import {
+  collectRuntimeMetrics,
+  createMemoryMonitor,
+  createMetricsHandler,
+  createRegistry,
+  type MemoryReading,
+} from '../src/index.js';
 
 const MB = 1024 * 1024;
 const readMemory = (): MemoryReading => ({
@@ -56,7 +62,9 @@ describe('create/destroy cycles', () => {
     // Keeping each cycle's registry, collector and monitor reachable measured ~31.8 KB/cycle
     // (same loop, objects pushed to an array); 1 KB is far below any such leak and above the
     // noise plus Node's own per-create perf_hooks residue (tens of bytes).
-    console.log(`create/destroy heap slope: ${slope.bytesPerIteration.toFixed(1)} ± ${slope.stdError.toFixed(1)} bytes/cycle`);
+    console.log(
+      `create/destroy heap slope: ${slope.bytesPerIteration.toFixed(1)} ± ${slope.stdError.toFixed(1)} bytes/cycle`,
+    );
     expect(slope.bytesPerIteration).toBeLessThan(1024);
   }, 80_000);
 

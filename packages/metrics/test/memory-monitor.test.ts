@@ -50,7 +50,12 @@ describe('memory monitor', () => {
     const monitor = createMemoryMonitor({
       readMemory: memory.read,
       autoStart: false,
-      env: { MEMORY_CHECK_INTERVAL: '5000', MEMORY_WARNING_THRESHOLD: '300', MEMORY_CRITICAL_THRESHOLD: '400', CLEANUP_COOLDOWN: '1234' },
+      env: {
+        MEMORY_CHECK_INTERVAL: '5000',
+        MEMORY_WARNING_THRESHOLD: '300',
+        MEMORY_CRITICAL_THRESHOLD: '400',
+        CLEANUP_COOLDOWN: '1234',
+      },
     });
     const report = monitor.report();
     expect(report.thresholds).toEqual({ warningMb: 300, criticalMb: 400 });
@@ -61,17 +66,30 @@ describe('memory monitor', () => {
 
   it('rejects bad thresholds with a clear error, at creation and in updateThresholds()', async () => {
     const memory = fakeMemory();
-    const create = (extra: object) => () => createMemoryMonitor({ readMemory: memory.read, env: {}, autoStart: false, ...extra });
-    expect(create({ warningThresholdMb: 500, criticalThresholdMb: 400 })).toThrow(/warning threshold \(500 MB\) must be below the critical threshold \(400 MB\)/);
+    const create = (extra: object) => () =>
+      createMemoryMonitor({ readMemory: memory.read, env: {}, autoStart: false, ...extra });
+    expect(create({ warningThresholdMb: 500, criticalThresholdMb: 400 })).toThrow(
+      /warning threshold \(500 MB\) must be below the critical threshold \(400 MB\)/,
+    );
     expect(create({ warningThresholdMb: 400, criticalThresholdMb: 400 })).toThrow(/must be below/);
     expect(create({ warningThresholdMb: -1, criticalThresholdMb: 400 })).toThrow(/warningMb must be a positive number/);
     expect(create({ warningThresholdMb: 0, criticalThresholdMb: 400 })).toThrow(/positive/);
-    expect(create({ warningThresholdMb: 100, criticalThresholdMb: NaN })).toThrow(/criticalMb must be a positive number/);
-    expect(create({ env: { MEMORY_WARNING_THRESHOLD: 'lots' } })).toThrow(/MEMORY_WARNING_THRESHOLD must be a number, got "lots"/);
+    expect(create({ warningThresholdMb: 100, criticalThresholdMb: NaN })).toThrow(
+      /criticalMb must be a positive number/,
+    );
+    expect(create({ env: { MEMORY_WARNING_THRESHOLD: 'lots' } })).toThrow(
+      /MEMORY_WARNING_THRESHOLD must be a number, got "lots"/,
+    );
     expect(create({ checkIntervalMs: 5 })).toThrow(/interval/);
     expect(create({ cleanupCooldownMs: -1 })).toThrow(/cooldown/);
 
-    const monitor = createMemoryMonitor({ readMemory: memory.read, env: {}, autoStart: false, warningThresholdMb: 200, criticalThresholdMb: 300 });
+    const monitor = createMemoryMonitor({
+      readMemory: memory.read,
+      env: {},
+      autoStart: false,
+      warningThresholdMb: 200,
+      criticalThresholdMb: 300,
+    });
     expect(() => monitor.updateThresholds({ warningMb: 300 })).toThrow(/must be below/);
     expect(() => monitor.updateThresholds({ criticalMb: Infinity })).toThrow(/positive number/);
     expect(() => monitor.updateThresholds({ warningMb: '100' as unknown as number })).toThrow(/positive number/);
@@ -113,7 +131,13 @@ describe('memory monitor', () => {
     expect(await monitor.check()).toBe('warning');
     expect(calls).toEqual(['moderate']);
     const first = monitor.report().recentCleanups[0]!;
-    expect(first).toMatchObject({ level: 'moderate', trigger: 'warning', freedBytes: 50 * MB, gcForced: false, atMs: clock.nowMs });
+    expect(first).toMatchObject({
+      level: 'moderate',
+      trigger: 'warning',
+      freedBytes: 50 * MB,
+      gcForced: false,
+      atMs: clock.nowMs,
+    });
     expect(first.actions).toEqual([{ name: 'cache', ok: true }]);
 
     memory.state.heapUsedMb = 600;

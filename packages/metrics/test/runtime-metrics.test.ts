@@ -37,7 +37,9 @@ describe('collectRuntimeMetrics', () => {
     const afterGc = value('nodejs_heap_used_after_major_gc_bytes');
     expect(afterGc).toBeGreaterThan(0);
     expect(afterGc).toBeLessThan(value('nodejs_heap_size_limit_bytes'));
-    const gcCounts = histogramSamples(text, 'nodejs_gc_duration_seconds').filter((s) => s.name === 'nodejs_gc_duration_seconds_count');
+    const gcCounts = histogramSamples(text, 'nodejs_gc_duration_seconds').filter(
+      (s) => s.name === 'nodejs_gc_duration_seconds_count',
+    );
     expect(gcCounts.find((s) => s.labels.kind === 'major')?.value).toBeGreaterThanOrEqual(1);
     const delay = family(text, 'nodejs_eventloop_delay_seconds').metrics;
     expect(delay.map((m) => m.labels!.stat)).toEqual(['min', 'mean', 'p50', 'p90', 'p99', 'max']);

@@ -31,9 +31,11 @@ export async function main(argv: string[], context: CommandContext): Promise<num
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
   try {
-    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
+    if (!command)
+      throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
     // `run … -- cmd --help` is the command's --help, not ours; turbo passes its args through.
-    const ownArgs = command.name === 'run' ? args.slice(0, args.includes('--') ? args.indexOf('--') : args.length) : args;
+    const ownArgs =
+      command.name === 'run' ? args.slice(0, args.includes('--') ? args.indexOf('--') : args.length) : args;
     if (command.name !== 'turbo' && (ownArgs.includes('--help') || ownArgs.includes('-h'))) {
       context.out(command.help);
       return 0;

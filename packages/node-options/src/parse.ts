@@ -174,7 +174,11 @@ export function parseNodeOptions(text: string, options: ParseOptions): ParseResu
 
     let rest = content;
     let nodeOnly = false;
-    if (rest === NODE_ONLY_MARKER || rest.startsWith(`${NODE_ONLY_MARKER} `) || rest.startsWith(`${NODE_ONLY_MARKER}\t`)) {
+    if (
+      rest === NODE_ONLY_MARKER ||
+      rest.startsWith(`${NODE_ONLY_MARKER} `) ||
+      rest.startsWith(`${NODE_ONLY_MARKER}\t`)
+    ) {
       nodeOnly = true;
       rest = rest.slice(NODE_ONLY_MARKER.length).trim();
     }
@@ -208,12 +212,17 @@ export function parseNodeOptions(text: string, options: ParseOptions): ParseResu
 }
 
 /** Reads and parses a file; throws ConfigError (every problem) when it has any. */
-export function loadNodeOptions(file: string, options: Omit<ParseOptions, 'file'> & { displayPath?: string } = {}): NodeOptionsConfig {
+export function loadNodeOptions(
+  file: string,
+  options: Omit<ParseOptions, 'file'> & { displayPath?: string } = {},
+): NodeOptionsConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError([{ file: options.displayPath ?? file, line: 0, reason: `cannot read: ${(error as Error).message}` }]);
+    throw new ConfigError([
+      { file: options.displayPath ?? file, line: 0, reason: `cannot read: ${(error as Error).message}` },
+    ]);
   }
   const { config, problems } = parseNodeOptions(text, { ...options, file: options.displayPath ?? file });
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,6 +1,13 @@
 // Resolving a task: the file's flags for it, the caller's NODE_OPTIONS and GOMEMLIMIT, and the budget,
 // into exactly what `heapwise run` sets and `heapwise print` shows.
-import { HEAP_PERCENTAGE_FLAG, HEAP_SIZE_FLAG, formatFlag, normaliseFlagName, type FlagLine, type NodeOptionsConfig } from './parse.js';
+import {
+  HEAP_PERCENTAGE_FLAG,
+  HEAP_SIZE_FLAG,
+  formatFlag,
+  normaliseFlagName,
+  type FlagLine,
+  type NodeOptionsConfig,
+} from './parse.js';
 import { computeBudget, fitHeap, goMemLimitFor, MIN_HEAP_MB } from './budget.js';
 import type { MemoryLimit, MemorySource } from './memory.js';
 import { BYTES_PER_MIB, formatBytes } from './size.js';
@@ -100,7 +107,8 @@ export function callerEnvironment(env: NodeJS.ProcessEnv): { nodeOptions: string
   if (applied !== '' && (nodeOptions === applied || nodeOptions.endsWith(` ${applied}`))) {
     nodeOptions = nodeOptions.slice(0, nodeOptions.length - applied.length).trim();
   }
-  const goMemLimit = env.GOMEMLIMIT !== undefined && env.GOMEMLIMIT !== env[APPLIED_GOMEMLIMIT_ENV] ? env.GOMEMLIMIT : undefined;
+  const goMemLimit =
+    env.GOMEMLIMIT !== undefined && env.GOMEMLIMIT !== env[APPLIED_GOMEMLIMIT_ENV] ? env.GOMEMLIMIT : undefined;
   return { nodeOptions, goMemLimit };
 }
 
@@ -141,7 +149,9 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
   }
 
   const callerTokens = splitNodeOptions(options.callerNodeOptions ?? '');
-  const callerByName = new Map(callerTokens.filter((token) => token.startsWith('--')).map((token) => [tokenName(token), token]));
+  const callerByName = new Map(
+    callerTokens.filter((token) => token.startsWith('--')).map((token) => [tokenName(token), token]),
+  );
   const callerHeapToken = [...callerByName.entries()].reverse().find(([name]) => HEAP_FLAGS.has(name))?.[1];
 
   const flags = taskFlags(config, task);
@@ -161,7 +171,9 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
     const value = Number(callerHeapToken.slice(callerHeapToken.indexOf('=') + 1));
     heapMb = name === HEAP_SIZE_FLAG ? value : percentageToMb(value, memory.bytes);
     if (heapFlag && callerHeapToken !== formatFlag(heapFlag)) {
-      notes.push(`the caller's NODE_OPTIONS sets ${callerHeapToken}; it wins over ${formatFlag(heapFlag)} from ${config.file}:${heapFlag.line}`);
+      notes.push(
+        `the caller's NODE_OPTIONS sets ${callerHeapToken}; it wins over ${formatFlag(heapFlag)} from ${config.file}:${heapFlag.line}`,
+      );
     }
   } else {
     const fitted = fitHeap(requestedHeapMb, budget);
@@ -193,19 +205,24 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
     const callerToken = callerByName.get(flag.name);
     if (callerToken !== undefined) {
       if (callerToken !== formatFlag(flag)) {
-        notes.push(`the caller's NODE_OPTIONS sets ${callerToken}; it wins over ${formatFlag(flag)} from ${config.file}:${flag.line}`);
+        notes.push(
+          `the caller's NODE_OPTIONS sets ${callerToken}; it wins over ${formatFlag(flag)} from ${config.file}:${flag.line}`,
+        );
       }
       continue;
     }
     added.push(quoteNodeOption(formatFlag(flag)));
   }
   if (callerHeapToken === undefined && heapMb !== undefined) {
-    added.push(heapPercentage !== undefined ? `${HEAP_PERCENTAGE_FLAG}=${heapPercentage}` : `${HEAP_SIZE_FLAG}=${heapMb}`);
+    added.push(
+      heapPercentage !== undefined ? `${HEAP_PERCENTAGE_FLAG}=${heapPercentage}` : `${HEAP_SIZE_FLAG}=${heapMb}`,
+    );
   }
 
   let goMemLimit = goMemLimitFor(heapMb ?? budget.perTaskMb);
   if (options.callerGoMemLimit !== undefined && options.callerGoMemLimit !== '') {
-    if (options.callerGoMemLimit !== goMemLimit) notes.push(`the caller's GOMEMLIMIT=${options.callerGoMemLimit} wins over ${goMemLimit}`);
+    if (options.callerGoMemLimit !== goMemLimit)
+      notes.push(`the caller's GOMEMLIMIT=${options.callerGoMemLimit} wins over ${goMemLimit}`);
     goMemLimit = options.callerGoMemLimit;
   }
 
@@ -235,12 +252,17 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
 }
 
 /** The largest heap any of `tasks` requests (MB), for choosing turbo's concurrency. */
-export function largestRequestedHeapMb(config: NodeOptionsConfig, tasks: readonly string[], memory: MemoryLimit): number | undefined {
+export function largestRequestedHeapMb(
+  config: NodeOptionsConfig,
+  tasks: readonly string[],
+  memory: MemoryLimit,
+): number | undefined {
   let largest: number | undefined;
   for (const task of tasks) {
     const heapFlag = taskFlags(config, task).find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
     if (!heapFlag) continue;
-    const mb = heapFlag.name === HEAP_SIZE_FLAG ? Number(heapFlag.value) : percentageToMb(Number(heapFlag.value), memory.bytes);
+    const mb =
+      heapFlag.name === HEAP_SIZE_FLAG ? Number(heapFlag.value) : percentageToMb(Number(heapFlag.value), memory.bytes);
     largest = Math.max(largest ?? 0, mb);
   }
   return largest;

@@ -19,7 +19,9 @@ export function nodeMajor(version: string = process.version): number {
 }
 
 /** Whether this Node accepts `--max-old-space-size-percentage` (22.21+, 24.6+): detected, not assumed. */
-export function supportsHeapPercentage(allowedFlags: ReadonlySet<string> = process.allowedNodeEnvironmentFlags): boolean {
+export function supportsHeapPercentage(
+  allowedFlags: ReadonlySet<string> = process.allowedNodeEnvironmentFlags,
+): boolean {
   return allowedFlags.has(HEAP_PERCENTAGE_FLAG);
 }
 

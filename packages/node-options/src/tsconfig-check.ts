@@ -67,6 +67,8 @@ export function checkExtendsPresets(tsconfigFile: string): ExtendsCheck {
   return {
     ok,
     chain,
-    reason: ok ? `extends ${PRESET_PACKAGE}` : `does not extend ${PRESET_PACKAGE} (chain: ${chain.join(' → ') || 'none'})`,
+    reason: ok
+      ? `extends ${PRESET_PACKAGE}`
+      : `does not extend ${PRESET_PACKAGE} (chain: ${chain.join(' → ') || 'none'})`,
   };
 }

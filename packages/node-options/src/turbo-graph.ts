@@ -55,7 +55,8 @@ export function tasksWithDependencies(tasks: readonly string[], turboJsonFile: s
     found.add(task);
     const dependsOn = definitions[task]?.dependsOn;
     if (Array.isArray(dependsOn)) {
-      for (const entry of dependsOn) if (typeof entry === 'string' && !entry.startsWith('$')) queue.push(taskName(entry));
+      for (const entry of dependsOn)
+        if (typeof entry === 'string' && !entry.startsWith('$')) queue.push(taskName(entry));
     }
   }
   return [...found];

@@ -46,7 +46,9 @@ export function listServices(root: string): Workspace[] {
 export function countWorkspacesWithScript(root: string, script: string): number {
   return listWorkspaces(root).filter((workspace) => {
     try {
-      const manifest = JSON.parse(readFileSync(join(workspace.dir, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
+      const manifest = JSON.parse(readFileSync(join(workspace.dir, 'package.json'), 'utf8')) as {
+        scripts?: Record<string, unknown>;
+      };
       return typeof manifest.scripts?.[script] === 'string';
     } catch {
       return false;

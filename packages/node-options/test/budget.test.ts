@@ -54,7 +54,9 @@ describe('budget math', () => {
 describe('heapwise print', () => {
   it('--memory 7g --concurrency 4 --format json shows the fitted heap and the contract fields', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runCli(['print', 'build', '--memory', '7g', '--concurrency', '4', '--format', 'json'], { cwd });
+    const result = await runCli(['print', 'build', '--memory', '7g', '--concurrency', '4', '--format', 'json'], {
+      cwd,
+    });
     expect(result.code).toBe(0);
     const printed = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(printed).toMatchObject({
@@ -74,21 +76,28 @@ describe('heapwise print', () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
     const env = await runCli(['print', 'test', '--memory', '16g', '--concurrency', '2'], { cwd });
     expect(env.code).toBe(0);
-    expect(env.stdout).toBe('NODE_OPTIONS=--enable-source-maps --expose-gc --max-old-space-size=2048\nGOMEMLIMIT=2048MiB\n');
+    expect(env.stdout).toBe(
+      'NODE_OPTIONS=--enable-source-maps --expose-gc --max-old-space-size=2048\nGOMEMLIMIT=2048MiB\n',
+    );
     expect(env.stderr).toBe('');
     const shell = await runCli(['print', 'test', '--memory', '16g', '--format', 'shell'], { cwd });
-    expect(shell.stdout).toBe("export NODE_OPTIONS='--enable-source-maps --expose-gc --max-old-space-size=2048'\nexport GOMEMLIMIT='2048MiB'\n");
+    expect(shell.stdout).toBe(
+      "export NODE_OPTIONS='--enable-source-maps --expose-gc --max-old-space-size=2048'\nexport GOMEMLIMIT='2048MiB'\n",
+    );
   });
 
   it('divides by HEAPWISE_CONCURRENCY when no --concurrency is given', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runCli(['print', 'build', '--memory', '8g', '--format', 'json'], { cwd, env: cleanEnv({ HEAPWISE_CONCURRENCY: '3' }) });
+    const result = await runCli(['print', 'build', '--memory', '8g', '--format', 'json'], {
+      cwd,
+      env: cleanEnv({ HEAPWISE_CONCURRENCY: '3' }),
+    });
     const printed = JSON.parse(result.stdout) as { heapMb: number; concurrency: number };
     expect(printed).toMatchObject({ concurrency: 3, heapMb: 2048 }); // 8 GiB × 0.75 ÷ 3
   });
 
   it('uses the headroom from [heapwise]', async () => {
-    const cwd = fixtureDir({ ".node-options": `${TEST_PROFILE}[heapwise]\nheadroom = 0.5\n` });
+    const cwd = fixtureDir({ '.node-options': `${TEST_PROFILE}[heapwise]\nheadroom = 0.5\n` });
     const result = await runCli(['print', 'build', '--memory', '4g', '--format', 'json'], { cwd });
     expect(JSON.parse(result.stdout)).toMatchObject({ heapMb: 2048, requestedHeapMb: 4096, goMemLimit: '2048MiB' });
   });
@@ -115,21 +124,37 @@ describe('memory limit detection', () => {
 
   it('reads cgroup v1 memory/memory.limit_in_bytes and ignores its "unlimited" number', () => {
     const limited = fixtureDir({ 'memory/memory.limit_in_bytes': `${3 * GIB}\n` });
-    expect(detectMemoryLimit({ cgroupRoot: limited, totalMemBytes: physical })).toMatchObject({ bytes: 3 * GIB, source: 'cgroup-v1' });
+    expect(detectMemoryLimit({ cgroupRoot: limited, totalMemBytes: physical })).toMatchObject({
+      bytes: 3 * GIB,
+      source: 'cgroup-v1',
+    });
     const unlimited = fixtureDir({ 'memory/memory.limit_in_bytes': '9223372036854771712\n' });
-    expect(detectMemoryLimit({ cgroupRoot: unlimited, totalMemBytes: physical })).toMatchObject({ bytes: physical, source: 'physical' });
+    expect(detectMemoryLimit({ cgroupRoot: unlimited, totalMemBytes: physical })).toMatchObject({
+      bytes: physical,
+      source: 'physical',
+    });
   });
 
   it('follows the process cgroup and its ancestors: the tightest limit wins', () => {
-    const root = fixtureDir({ 'memory.max': 'max\n', 'kubepods/memory.max': `${4 * GIB}\n`, 'kubepods/pod1/memory.max': 'max\n', self: '0::/kubepods/pod1\n' });
-    expect(detectMemoryLimit({ cgroupRoot: root, selfCgroupFile: join(root, 'self'), totalMemBytes: physical })).toMatchObject({
+    const root = fixtureDir({
+      'memory.max': 'max\n',
+      'kubepods/memory.max': `${4 * GIB}\n`,
+      'kubepods/pod1/memory.max': 'max\n',
+      self: '0::/kubepods/pod1\n',
+    });
+    expect(
+      detectMemoryLimit({ cgroupRoot: root, selfCgroupFile: join(root, 'self'), totalMemBytes: physical }),
+    ).toMatchObject({
       bytes: 4 * GIB,
       source: 'cgroup-v2',
     });
   });
 
   it('never reports more than physical memory', () => {
-    expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root(128 * GIB), totalMemBytes: physical })).toMatchObject({ bytes: physical, source: 'physical' });
+    expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root(128 * GIB), totalMemBytes: physical })).toMatchObject({
+      bytes: physical,
+      source: 'physical',
+    });
   });
 
   it('the CLI reports the source: v2, v1 and "max" fixture roots via HEAPWISE_CGROUP_ROOT', async () => {
@@ -143,7 +168,10 @@ describe('memory limit detection', () => {
       [cgroupV2Root('max'), totalmem(), 'physical'],
     ];
     for (const [root, bytes, source] of cases) {
-      const result = await runCli(['print', 'build', '--format', 'json'], { cwd, env: cleanEnv({ HEAPWISE_CGROUP_ROOT: root }) });
+      const result = await runCli(['print', 'build', '--format', 'json'], {
+        cwd,
+        env: cleanEnv({ HEAPWISE_CGROUP_ROOT: root }),
+      });
       expect(result.code).toBe(0);
       const printed = JSON.parse(result.stdout) as { memoryLimitBytes: number; memorySource: string; heapMb: number };
       expect(printed.memoryLimitBytes).toBe(bytes);

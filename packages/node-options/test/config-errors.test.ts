@@ -7,7 +7,9 @@ const BAD_FILES: { name: string; text: string; expected: RegExp[] }[] = [
   {
     name: 'a flag NODE_OPTIONS refuses',
     text: '--enable-source-maps\n[build]\n--gc-interval=100\n',
-    expected: [/^\.node-options:3: --gc-interval is not allowed in NODE_OPTIONS on Node v\d+.*mark the line '@node --gc-interval'/],
+    expected: [
+      /^\.node-options:3: --gc-interval is not allowed in NODE_OPTIONS on Node v\d+.*mark the line '@node --gc-interval'/,
+    ],
   },
   {
     name: 'a malformed size',
@@ -37,7 +39,9 @@ const BAD_FILES: { name: string; text: string; expected: RegExp[] }[] = [
   {
     name: 'a line that is not a flag',
     text: 'max-old-space-size=4096\n',
-    expected: [/^\.node-options:1: expected a flag starting with --, a \[section\] or a comment, got 'max-old-space-size=4096'$/],
+    expected: [
+      /^\.node-options:1: expected a flag starting with --, a \[section\] or a comment, got 'max-old-space-size=4096'$/,
+    ],
   },
   {
     name: 'two flags on one line',
@@ -57,7 +61,11 @@ const BAD_FILES: { name: string; text: string; expected: RegExp[] }[] = [
   {
     name: 'several problems at once, each on its line',
     text: '--gc-interval=1\n[build]\n--max-old-space-size=big\n[build]\n',
-    expected: [/^\.node-options:1: --gc-interval/, /^\.node-options:3: --max-old-space-size expects/, /^\.node-options:4: duplicate section/],
+    expected: [
+      /^\.node-options:1: --gc-interval/,
+      /^\.node-options:3: --max-old-space-size expects/,
+      /^\.node-options:4: duplicate section/,
+    ],
   },
 ];
 
@@ -95,7 +103,10 @@ describe('usage errors', () => {
     [['frobnicate'], /^heapwise: unknown command 'frobnicate' \(commands: run, turbo, print, doctor, sync/],
     [['print'], /^heapwise: print: missing <task>/],
     [['print', 'build', '--format', 'yaml'], /^heapwise: print: --format must be one of env, shell, json, got 'yaml'$/],
-    [['print', 'build', '--memory', 'lots'], /^heapwise: --memory expects a size such as 7g, 512m or 8GiB, got 'lots'$/],
+    [
+      ['print', 'build', '--memory', 'lots'],
+      /^heapwise: --memory expects a size such as 7g, 512m or 8GiB, got 'lots'$/,
+    ],
     [['print', 'build', '--concurrency', '0'], /^heapwise: --concurrency expects a positive integer, got '0'$/],
     [['print', 'build', '--colour'], /^heapwise: Unknown option '--colour'/],
     [['run', 'build', 'node'], /^heapwise: run: missing -- before the command/],
@@ -123,18 +134,25 @@ describe('usage errors', () => {
 
 describe('parseNodeOptions', () => {
   it('applies the common lines to every task and keeps sections apart', () => {
-    const { config, problems } = parseNodeOptions('# c\n--enable-source-maps  # why\n[build]\n--max-old-space-size=4096\n[test]\n--expose-gc\n', {
-      file: 'x',
-    });
+    const { config, problems } = parseNodeOptions(
+      '# c\n--enable-source-maps  # why\n[build]\n--max-old-space-size=4096\n[test]\n--expose-gc\n',
+      {
+        file: 'x',
+      },
+    );
     expect(problems).toEqual([]);
     expect(config.common.map((flag) => flag.name)).toEqual(['--enable-source-maps']);
-    expect(config.sections.get('build')?.flags).toEqual([{ name: '--max-old-space-size', value: '4096', line: 4, nodeOnly: false }]);
+    expect(config.sections.get('build')?.flags).toEqual([
+      { name: '--max-old-space-size', value: '4096', line: 4, nodeOnly: false },
+    ]);
     expect(config.sections.get('test')?.flags.map((flag) => flag.line)).toEqual([6]);
     expect(config.headroom).toBe(0.75);
   });
 
   it('accepts @node lines for flags NODE_OPTIONS refuses, and underscores in names', () => {
-    const { config, problems } = parseNodeOptions('[build]\n@node --optimize-for-size\n--max_old_space_size=512\n', { file: 'x' });
+    const { config, problems } = parseNodeOptions('[build]\n@node --optimize-for-size\n--max_old_space_size=512\n', {
+      file: 'x',
+    });
     expect(problems).toEqual([]);
     expect(config.sections.get('build')?.flags).toEqual([
       { name: '--optimize-for-size', value: undefined, line: 2, nodeOnly: true },

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureDir, repoRoot, runCli } from './helpers.js';
 
-const PROFILE = '--enable-source-maps\n[build]\n--max-old-space-size=4096\n[test]\n--max-old-space-size=2048\n--expose-gc\n';
+const PROFILE =
+  '--enable-source-maps\n[build]\n--max-old-space-size=4096\n[test]\n--max-old-space-size=2048\n--expose-gc\n';
 const major = process.versions.node.split('.')[0] as string;
 
 /** A small monorepo: packages that extend the presets in every way tsc allows, and one that does not. */
@@ -13,7 +14,8 @@ function monorepo(): string {
     '.nvmrc': `${major}\n`,
     '.node-options': PROFILE,
     'tsconfig.shared.json': '{ "extends": "@heapwise/tsconfig/library.json" }',
-    'node_modules/@acme/tsconfig/base.json': '{ /* a team preset on top of ours */ "extends": "@heapwise/tsconfig/base.json" }',
+    'node_modules/@acme/tsconfig/base.json':
+      '{ /* a team preset on top of ours */ "extends": "@heapwise/tsconfig/base.json" }',
     'packages/direct/package.json': '{}',
     'packages/direct/tsconfig.json': '{ "extends": "@heapwise/tsconfig/library.json" }',
     'packages/relative/package.json': '{}',
@@ -75,9 +77,13 @@ describe('heapwise doctor', () => {
     await runCli(['sync'], { cwd: root });
     const result = await runCli(['doctor', '--memory', '16g'], { cwd: root });
     expect(result.stdout).toContain(`ok      Node ${process.version} matches .nvmrc (${major})`);
-    expect(result.stdout).toContain('ok      memory limit 16 GiB (option: --memory 16g); × 0.75 headroom = 12 GiB usable');
+    expect(result.stdout).toContain(
+      'ok      memory limit 16 GiB (option: --memory 16g); × 0.75 headroom = 12 GiB usable',
+    );
     expect(result.stdout).toMatch(/ok {6}\[build\] 4096 MB requested; \d+ at once → \d+ MB each: fits/);
-    expect(result.stdout).toContain('ok      5 workspace tsconfig.json file(s) extend @heapwise/tsconfig (no tsconfig.json: packages/json-only)');
+    expect(result.stdout).toContain(
+      'ok      5 workspace tsconfig.json file(s) extend @heapwise/tsconfig (no tsconfig.json: packages/json-only)',
+    );
     expect(result.stdout).toContain('ok      services/api/.node-options matches the root .node-options');
     expect(result.code).toBe(0);
   });

@@ -18,7 +18,8 @@ export const GIB = 1024 ** 3;
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'NODE_OPTIONS' || key === 'GOMEMLIMIT' || key.startsWith('HEAPWISE_') || key.startsWith('npm_')) continue;
+    if (key === 'NODE_OPTIONS' || key === 'GOMEMLIMIT' || key.startsWith('HEAPWISE_') || key.startsWith('npm_'))
+      continue;
     env[key] = value;
   }
   for (const [key, value] of Object.entries(extra)) {
@@ -59,7 +60,11 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`heapwise ${args.join(' ')} did not finish in ${CLI_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `heapwise ${args.join(' ')} did not finish in ${CLI_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, CLI_TIMEOUT_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {

@@ -55,7 +55,9 @@ describe('unifiedDiff', () => {
     const after = `head\n${lines(30, 'new').join('\n')}\n${lines(3, 'old').join('\n')}\ntail\n`;
     // 30 × 33 cells: over a cap of 100, under the default.
     const capped = unifiedDiff('f', before, after, 100);
-    const body = capped.split('\n').filter((line) => /^[-+ ]/.test(line) && !line.startsWith('---') && !line.startsWith('+++'));
+    const body = capped
+      .split('\n')
+      .filter((line) => /^[-+ ]/.test(line) && !line.startsWith('---') && !line.startsWith('+++'));
     expect(body.filter((line) => line.startsWith('-'))).toHaveLength(30);
     expect(body.filter((line) => line.startsWith('+'))).toHaveLength(33);
     // Applying it gives the new file: the old side and new side of the hunk.

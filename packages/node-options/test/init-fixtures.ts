@@ -13,7 +13,12 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 export const TURBO_JSON = json({
   $schema: 'https://turborepo.com/schema.json',
-  tasks: { build: { dependsOn: ['^build'], outputs: ['dist/**'] }, test: {}, typecheck: {}, dev: { cache: false, persistent: true } },
+  tasks: {
+    build: { dependsOn: ['^build'], outputs: ['dist/**'] },
+    test: {},
+    typecheck: {},
+    dev: { cache: false, persistent: true },
+  },
 });
 
 export const UI_TSCONFIG = `{
@@ -83,26 +88,47 @@ export function npmWorkspace(): Files {
     }),
     'apps/web/tsconfig.json': WEB_TSCONFIG,
     // Not a workspace package: never touched.
-    'node_modules/some-dep/package.json': json({ name: 'some-dep', scripts: { build: 'node --max-old-space-size=9999 x.js' } }),
+    'node_modules/some-dep/package.json': json({
+      name: 'some-dep',
+      scripts: { build: 'node --max-old-space-size=9999 x.js' },
+    }),
   };
 }
 
 /** A pnpm workspace with an existing .node-options to be raised, not replaced. */
 export function pnpmWorkspace(): Files {
   return {
-    'package.json': json({ name: 'shop', private: true, packageManager: 'pnpm@10.12.1', scripts: { build: 'turbo run build' } }),
-    'pnpm-workspace.yaml': "# workspace packages\npackages:\n  - 'services/*'\n  - \"libs/*\" # shared code\n  - '!libs/legacy'\n",
+    'package.json': json({
+      name: 'shop',
+      private: true,
+      packageManager: 'pnpm@10.12.1',
+      scripts: { build: 'turbo run build' },
+    }),
+    'pnpm-workspace.yaml':
+      "# workspace packages\npackages:\n  - 'services/*'\n  - \"libs/*\" # shared code\n  - '!libs/legacy'\n",
     'turbo.json': TURBO_JSON,
     '.node-options': '# ours\n[build]\n--max-old-space-size=2048\n',
     'services/api/package.json': json({
       name: 'api',
       version: '1.0.0',
-      scripts: { build: 'tsc -b', dev: 'tsx watch src/main.ts', test: 'NODE_OPTIONS=--max-old-space-size=3000 vitest run' },
+      scripts: {
+        build: 'tsc -b',
+        dev: 'tsx watch src/main.ts',
+        test: 'NODE_OPTIONS=--max-old-space-size=3000 vitest run',
+      },
     }),
     'services/api/tsconfig.json': '{\n  "compilerOptions": { "outDir": "dist", },\n}\n',
-    'libs/core/package.json': json({ name: 'core', version: '1.0.0', scripts: { build: 'node --max-old-space-size=3000 build.mjs' } }),
+    'libs/core/package.json': json({
+      name: 'core',
+      version: '1.0.0',
+      scripts: { build: 'node --max-old-space-size=3000 build.mjs' },
+    }),
     'libs/core/tsconfig.json': '{\n  "extends": ["@tsconfig/node20/tsconfig.json"],\n}\n',
-    'libs/legacy/package.json': json({ name: 'legacy', version: '1.0.0', scripts: { build: 'node --max-old-space-size=16384 build.js' } }),
+    'libs/legacy/package.json': json({
+      name: 'legacy',
+      version: '1.0.0',
+      scripts: { build: 'node --max-old-space-size=16384 build.js' },
+    }),
   };
 }
 
@@ -139,10 +165,14 @@ export const repoRoot = join(packageDir, '..', '..');
 export const INIT_CLI_TIMEOUT_MS = 30_000;
 
 /** Runs the built CLI (bin/heapwise.js) with an environment free of the test run's own npm and heapwise variables. */
-export function runInitCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runInitCli(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'NODE_OPTIONS' || key === 'GOMEMLIMIT' || key.startsWith('HEAPWISE_') || key.startsWith('npm_')) continue;
+    if (key === 'NODE_OPTIONS' || key === 'GOMEMLIMIT' || key.startsWith('HEAPWISE_') || key.startsWith('npm_'))
+      continue;
     env[key] = value;
   }
   return new Promise((resolvePromise, reject) => {

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PROFILES, INIT_TASKS, raiseRequestedSizes, readRequestedSizes, renderNodeOptions } from '../src/init/profiles.js';
+import {
+  DEFAULT_PROFILES,
+  INIT_TASKS,
+  raiseRequestedSizes,
+  readRequestedSizes,
+  renderNodeOptions,
+} from '../src/init/profiles.js';
 import { repoRoot } from './init-fixtures.js';
 
 /** Flags per `[section]` of a .node-options text, ignoring comments, blank and `key = value` lines. */
@@ -36,7 +42,8 @@ describe('DEFAULT_PROFILES', () => {
 });
 
 describe('raiseRequestedSizes', () => {
-  const existing = '# team settings\n--enable-source-maps\n\n[build] # the big one\n--max-old-space-size=2048\n--stack-size=2000\n\n[test]\n--expose-gc\n';
+  const existing =
+    '# team settings\n--enable-source-maps\n\n[build] # the big one\n--max-old-space-size=2048\n--stack-size=2000\n\n[test]\n--expose-gc\n';
 
   it('raises a lower size in place, adds one to a section without it, appends a missing section', () => {
     const next = raiseRequestedSizes(

@@ -13,7 +13,10 @@ describe('passHeapwiseEnv (turbo.json)', () => {
   });
 
   it('adds the list before "tasks" when there is none', () => {
-    const after = passHeapwiseEnv('turbo.json', '{\n  "$schema": "https://turborepo.com/schema.json",\n  "tasks": {}\n}\n');
+    const after = passHeapwiseEnv(
+      'turbo.json',
+      '{\n  "$schema": "https://turborepo.com/schema.json",\n  "tasks": {}\n}\n',
+    );
     expect(after).toBe(
       `{\n  "$schema": "https://turborepo.com/schema.json",\n  "globalPassThroughEnv": [\n${PASS_THROUGH_ENV.map((name) => `    "${name}"`).join(',\n')}\n  ],\n  "tasks": {}\n}\n`,
     );
@@ -22,6 +25,8 @@ describe('passHeapwiseEnv (turbo.json)', () => {
 
   it('refuses a globalPassThroughEnv that is not an array, naming the file', () => {
     expect(() => passHeapwiseEnv('turbo.json', '{ "globalPassThroughEnv": "NODE_OPTIONS" }')).toThrow(InitError);
-    expect(() => passHeapwiseEnv('turbo.json', '{ "globalPassThroughEnv": "NODE_OPTIONS" }')).toThrow(/^turbo\.json: "globalPassThroughEnv" must be an array/);
+    expect(() => passHeapwiseEnv('turbo.json', '{ "globalPassThroughEnv": "NODE_OPTIONS" }')).toThrow(
+      /^turbo\.json: "globalPassThroughEnv" must be an array/,
+    );
   });
 });

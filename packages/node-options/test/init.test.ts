@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInit, planInit, InitError } from '../src/init/index.js';
-import { npmWorkspace, pnpmWorkspace, read, runInitCli, snapshot, UI_TSCONFIG, writeTree, type Files } from './init-fixtures.js';
+import {
+  npmWorkspace,
+  pnpmWorkspace,
+  read,
+  runInitCli,
+  snapshot,
+  UI_TSCONFIG,
+  writeTree,
+  type Files,
+} from './init-fixtures.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -18,10 +27,11 @@ function fixture(files: Files): string {
   return tree.root;
 }
 
-const pkg = (root: string, dir: string) => JSON.parse(read(root, `${dir}/package.json`)) as {
-  scripts?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-};
+const pkg = (root: string, dir: string) =>
+  JSON.parse(read(root, `${dir}/package.json`)) as {
+    scripts?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
 
 describe('heapwise init on an npm workspace', () => {
   it('moves every hard-coded heap size into .node-options (largest per task, never below the default)', () => {
@@ -49,7 +59,9 @@ describe('heapwise init on an npm workspace', () => {
       test: 'heapwise run test -- vitest run',
       lint: 'eslint .',
     });
-    expect(pkg(root, 'packages/utils').scripts?.test).toBe('NODE_OPTIONS="--trace-warnings" heapwise run test -- vitest run');
+    expect(pkg(root, 'packages/utils').scripts?.test).toBe(
+      'NODE_OPTIONS="--trace-warnings" heapwise run test -- vitest run',
+    );
     expect(pkg(root, 'apps/web').scripts?.dev).toBe('heapwise run dev -- cross-env NODE_ENV=development next dev');
     // Sorted list stays sorted.
     expect(Object.keys(pkg(root, 'packages/ui').devDependencies ?? {})).toEqual([
@@ -58,7 +70,10 @@ describe('heapwise init on an npm workspace', () => {
       'typescript',
       'vitest',
     ]);
-    expect(pkg(root, 'apps/web').devDependencies).toEqual({ '@heapwise/node-options': '^1.2.3', '@heapwise/tsconfig': '^1.2.3' });
+    expect(pkg(root, 'apps/web').devDependencies).toEqual({
+      '@heapwise/node-options': '^1.2.3',
+      '@heapwise/tsconfig': '^1.2.3',
+    });
     // The root runs turbo through heapwise (concurrency fitted to the heaps); it gets the CLI as a dev dependency.
     expect(pkg(root, '.').scripts).toEqual({ build: 'heapwise turbo build', test: 'heapwise turbo test' });
     expect(pkg(root, '.').devDependencies).toEqual({ '@heapwise/node-options': '^1.2.3', turbo: '^2.5.0' });
@@ -80,7 +95,9 @@ describe('heapwise init on an npm workspace', () => {
     ]);
     expect(read(root, 'packages/utils/tsconfig.json')).toContain('/* shared repo settings */');
     // apps/* are services; the tab indentation is kept.
-    expect(read(root, 'apps/web/tsconfig.json')).toBe('{\n\t"extends": "@heapwise/tsconfig/service.json",\n\t"compilerOptions": {\n\t\t"noEmit": true\n\t}\n}\n');
+    expect(read(root, 'apps/web/tsconfig.json')).toBe(
+      '{\n\t"extends": "@heapwise/tsconfig/service.json",\n\t"compilerOptions": {\n\t\t"noEmit": true\n\t}\n}\n',
+    );
   });
 
   it('prints a unified diff of every change and writes nothing until applied', () => {
@@ -124,9 +141,13 @@ describe('heapwise init on an npm workspace', () => {
         '   }',
       ].join('\n'),
     );
-    expect(plan.diff).toContain('+  "extends": "@heapwise/tsconfig/library.json",\n   // UI components: strict, with JSX.\n');
+    expect(plan.diff).toContain(
+      '+  "extends": "@heapwise/tsconfig/library.json",\n   // UI components: strict, with JSX.\n',
+    );
     // turbo's strict env mode would drop HEAPWISE_CONCURRENCY on the way to the tasks.
-    expect(plan.diff).toContain('+  "globalPassThroughEnv": [\n+    "NODE_OPTIONS",\n+    "GOMEMLIMIT",\n+    "HEAPWISE_*"\n+  ],\n   "tasks": {');
+    expect(plan.diff).toContain(
+      '+  "globalPassThroughEnv": [\n+    "NODE_OPTIONS",\n+    "GOMEMLIMIT",\n+    "HEAPWISE_*"\n+  ],\n   "tasks": {',
+    );
     expect(plan.notes).toEqual([
       'packages/utils/package.json: script "start" sets a heap size but is not a heapwise task (build, typecheck, test, dev); left as it is',
     ]);
@@ -151,10 +172,15 @@ describe('heapwise init on a pnpm workspace', () => {
     expect(plan.manager).toBe('pnpm');
     applyInit(plan);
     // Kept the team's file; raised [build], added the [test] size found in a script.
-    expect(read(root, '.node-options')).toBe('# ours\n[build]\n--max-old-space-size=3000\n\n[test]\n--max-old-space-size=3000\n');
+    expect(read(root, '.node-options')).toBe(
+      '# ours\n[build]\n--max-old-space-size=3000\n\n[test]\n--max-old-space-size=3000\n',
+    );
     expect(parse(read(root, 'services/api/tsconfig.json')).extends).toBe('@heapwise/tsconfig/service.json');
     expect(read(root, 'services/api/tsconfig.json')).toContain('"outDir": "dist", },\n}');
-    expect(parse(read(root, 'libs/core/tsconfig.json')).extends).toEqual(['@heapwise/tsconfig/library.json', '@tsconfig/node20/tsconfig.json']);
+    expect(parse(read(root, 'libs/core/tsconfig.json')).extends).toEqual([
+      '@heapwise/tsconfig/library.json',
+      '@tsconfig/node20/tsconfig.json',
+    ]);
     expect(pkg(root, 'services/api').scripts).toEqual({
       build: 'heapwise run build -- tsc -b',
       dev: 'heapwise run dev -- tsx watch src/main.ts',
@@ -177,19 +203,27 @@ describe('heapwise init refuses, and changes nothing, when it cannot do the whol
 
   it('a tsconfig it cannot parse: names the file, line and column', () => {
     expectUntouched(
-      { ...npmWorkspace(), 'packages/utils/tsconfig.json': '{\n  "compilerOptions": {\n    "strict": true\n    "outDir": "dist"\n  }\n}\n' },
+      {
+        ...npmWorkspace(),
+        'packages/utils/tsconfig.json': '{\n  "compilerOptions": {\n    "strict": true\n    "outDir": "dist"\n  }\n}\n',
+      },
       /packages\/utils\/tsconfig\.json:4:5: cannot parse \(CommaExpected\).*Nothing was changed/,
     );
   });
 
   it('a package.json that is not JSON', () => {
-    expectUntouched({ ...npmWorkspace(), 'apps/web/package.json': '{ "name": "web", }\n' }, /apps\/web\/package\.json:1:\d+: cannot parse/);
+    expectUntouched(
+      { ...npmWorkspace(), 'apps/web/package.json': '{ "name": "web", }\n' },
+      /apps\/web\/package\.json:1:\d+: cannot parse/,
+    );
   });
 
   it('a package directory instead of the workspace root: points to the root', () => {
     const root = fixture(npmWorkspace());
     const before = snapshot(root);
-    expect(() => planInit(join(root, 'packages/ui'))).toThrow(/declares no "workspaces".*The workspace root looks like \.\.\/\.\./);
+    expect(() => planInit(join(root, 'packages/ui'))).toThrow(
+      /declares no "workspaces".*The workspace root looks like \.\.\/\.\./,
+    );
     expect(snapshot(root)).toEqual(before);
   });
 
@@ -239,7 +273,12 @@ describe('heapwise init (CLI)', () => {
 
     const real = await runInitCli(['init'], root);
     expect(real.code).toBe(0);
-    expect(real.stdout).toBe(dry.stdout.replace('9 files would change (dry run: nothing was written).', '9 files changed.\nnext: run `npm install` for the new dev dependencies, then `npx heapwise doctor`.'));
+    expect(real.stdout).toBe(
+      dry.stdout.replace(
+        '9 files would change (dry run: nothing was written).',
+        '9 files changed.\nnext: run `npm install` for the new dev dependencies, then `npx heapwise doctor`.',
+      ),
+    );
     expect(readFileSync(join(root, '.node-options'), 'utf8')).toContain('--max-old-space-size=8192');
 
     const again = await runInitCli(['init'], root);
@@ -277,7 +316,10 @@ describe('heapwise init on a workspace that contains the heapwise packages thems
       'packages/tsconfig/package.json': json({ name: '@heapwise/tsconfig', scripts: { test: 'vitest run' } }),
     });
     applyInit(planInit(root, { versionRange: '^1.2.3' }));
-    expect(pkg(root, 'packages/tsconfig')).toEqual({ name: '@heapwise/tsconfig', scripts: { test: 'heapwise run test -- vitest run' } });
+    expect(pkg(root, 'packages/tsconfig')).toEqual({
+      name: '@heapwise/tsconfig',
+      scripts: { test: 'heapwise run test -- vitest run' },
+    });
     expect(pkg(root, 'packages/node-options').devDependencies).toEqual({ '@heapwise/tsconfig': '*' });
   });
 });

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { cgroupV2Root, cleanEnv, fixtureDir, GIB, packageDir, repoRoot, runCli, TEST_PROFILE } from './helpers.js';
 import { nodeRuntime, type Runtime } from './node-runtime.js';
 
-const thisNode: Runtime = { label: `Node ${process.versions.node.split('.')[0]} (this machine)`, major: process.versions.node.split('.')[0] as string, node: process.execPath };
+const thisNode: Runtime = {
+  label: `Node ${process.versions.node.split('.')[0]} (this machine)`,
+  major: process.versions.node.split('.')[0] as string,
+  node: process.execPath,
+};
 const installed = await Promise.all(['22', '24'].map((major) => nodeRuntime(major)));
 for (const runtime of installed) {
   if (runtime.node === undefined) console.log(`heapwise matrix: skipping ${runtime.label}: ${runtime.skipReason}`);
@@ -19,7 +23,11 @@ const HEAP_CHILD = `console.log(JSON.stringify({ version: process.version, gc: t
 
 /** Whether that Node accepts --max-old-space-size-percentage: asked of the binary, not assumed from its version. */
 function acceptsPercentage(node: string): boolean {
-  return execFileSync(node, ['-p', "process.allowedNodeEnvironmentFlags.has('--max-old-space-size-percentage')"], { encoding: 'utf8' }).trim() === 'true';
+  return (
+    execFileSync(node, ['-p', "process.allowedNodeEnvironmentFlags.has('--max-old-space-size-percentage')"], {
+      encoding: 'utf8',
+    }).trim() === 'true'
+  );
 }
 
 for (const runtime of runtimes) {
@@ -27,13 +35,22 @@ for (const runtime of runtimes) {
     const node = runtime.node as string;
     // `node` on PATH is this runtime too, so `heapwise run … -- node` runs the same version.
     const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
-      cleanEnv({ PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`, HEAPWISE_CGROUP_ROOT: cgroupV2Root(16 * GIB), ...extra });
+      cleanEnv({
+        PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`,
+        HEAPWISE_CGROUP_ROOT: cgroupV2Root(16 * GIB),
+        ...extra,
+      });
 
     it('run test: heap limit, gc and GOMEMLIMIT reach the child', async () => {
       const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
       const result = await runCli(['run', 'test', '--', 'node', '-e', HEAP_CHILD], { cwd, env: env(), node });
       expect(result.code).toBe(0);
-      const child = JSON.parse(result.stdout) as { version: string; gc: string; goMemLimit: string; heapLimitMb: number };
+      const child = JSON.parse(result.stdout) as {
+        version: string;
+        gc: string;
+        goMemLimit: string;
+        heapLimitMb: number;
+      };
       expect(child.version.startsWith(`v${runtime.major}.`)).toBe(true);
       expect(child.gc).toBe('function');
       expect(child.goMemLimit).toBe('2048MiB');
@@ -46,10 +63,16 @@ for (const runtime of runtimes) {
       const result = await runCli(['print', 'svc', '--memory', '8g', '--format', 'json'], { cwd, env: env(), node });
       if (acceptsPercentage(node)) {
         expect(result.code).toBe(0);
-        expect(JSON.parse(result.stdout)).toMatchObject({ requestedHeapMb: 4096, heapMb: 4096, nodeOptions: '--max-old-space-size=4096' });
+        expect(JSON.parse(result.stdout)).toMatchObject({
+          requestedHeapMb: 4096,
+          heapMb: 4096,
+          nodeOptions: '--max-old-space-size=4096',
+        });
       } else {
         expect(result.code).toBe(2);
-        expect(result.stderr).toMatch(/^\.node-options:2: --max-old-space-size-percentage is not allowed in NODE_OPTIONS on Node v20\./);
+        expect(result.stderr).toMatch(
+          /^\.node-options:2: --max-old-space-size-percentage is not allowed in NODE_OPTIONS on Node v20\./,
+        );
       }
     });
 
@@ -60,12 +83,16 @@ for (const runtime of runtimes) {
       const result = await runCli(['print', 'test', '--format', 'json', '--percentage'], { cwd, env: plain, node });
       if (!acceptsPercentage(node)) {
         expect(result.code).toBe(2);
-        expect(result.stderr).toMatch(/--percentage needs --max-old-space-size-percentage, which Node v\d+\.\S+ does not accept \(22\.21\+, 24\.6\+\)/);
+        expect(result.stderr).toMatch(
+          /--percentage needs --max-old-space-size-percentage, which Node v\d+\.\S+ does not accept \(22\.21\+, 24\.6\+\)/,
+        );
         return;
       }
       expect(result.code).toBe(0);
       const printed = JSON.parse(result.stdout) as { nodeOptions: string; heapPercentage: number; heapMb: number };
-      expect(printed.nodeOptions).toBe(`--enable-source-maps --expose-gc --max-old-space-size-percentage=${printed.heapPercentage}`);
+      expect(printed.nodeOptions).toBe(
+        `--enable-source-maps --expose-gc --max-old-space-size-percentage=${printed.heapPercentage}`,
+      );
       const heapLimitMb = Number(
         execFileSync(node, ['-p', 'require("node:v8").getHeapStatistics().heap_size_limit / 1048576'], {
           env: { ...plain, NODE_OPTIONS: printed.nodeOptions },
@@ -101,7 +128,9 @@ for (const runtime of runtimes) {
       expect(result.stdout).toMatch(/\n0 problem\(s\)/);
       expect(result.code).toBe(0);
       if (runtime.major !== '20') expect(result.stdout).toMatch(/warn {4}Node v\d+\.\S+ differs from \.nvmrc \(20\)/);
-      expect(result.stdout).toContain(acceptsPercentage(node) ? 'this Node accepts --max-old-space-size-percentage' : 'this Node does not accept');
+      expect(result.stdout).toContain(
+        acceptsPercentage(node) ? 'this Node accepts --max-old-space-size-percentage' : 'this Node does not accept',
+      );
     });
   });
 }

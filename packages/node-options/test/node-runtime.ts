@@ -33,10 +33,14 @@ function binaryIn(prefix: string): string {
 function npmInstall(prefix: string, major: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     // npm's own variables from the surrounding `npm test` (workspace, prefix…) must not leak in.
-    const child = spawn('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node@${major}`], {
-      env: cleanEnv(),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `node@${major}`],
+      {
+        env: cleanEnv(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), NODE_INSTALL_TIMEOUT_MS);
@@ -46,7 +50,11 @@ function npmInstall(prefix: string, major: string): Promise<string | undefined> 
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve(code === 0 ? undefined : `npm install node@${major} failed (${signal ?? code}): ${stderr.trim().split('\n').slice(0, 2).join(' ')}`);
+      resolve(
+        code === 0
+          ? undefined
+          : `npm install node@${major} failed (${signal ?? code}): ${stderr.trim().split('\n').slice(0, 2).join(' ')}`,
+      );
     });
   });
 }

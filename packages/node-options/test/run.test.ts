@@ -1,7 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { binPath, cgroupV2Root, cleanEnv, CLI_TIMEOUT_MS, fixtureDir, GIB, packageDir, runCli, TEST_PROFILE, waitFor } from './helpers.js';
+import {
+  binPath,
+  cgroupV2Root,
+  cleanEnv,
+  CLI_TIMEOUT_MS,
+  fixtureDir,
+  GIB,
+  packageDir,
+  runCli,
+  TEST_PROFILE,
+  waitFor,
+} from './helpers.js';
 
 /** util-linux script(1) gives the runner a real terminal; without it the pty case cannot be shown. */
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -46,14 +57,19 @@ describe('heapwise run', () => {
 
   it('lowers the heap to the share of HEAPWISE_CONCURRENCY tasks, with a note on stderr', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runCli(['run', 'test', '--', 'node', '-e', PRINT_CHILD], { cwd, env: env16g({ HEAPWISE_CONCURRENCY: '8' }) });
+    const result = await runCli(['run', 'test', '--', 'node', '-e', PRINT_CHILD], {
+      cwd,
+      env: env16g({ HEAPWISE_CONCURRENCY: '8' }),
+    });
     expect(result.code).toBe(0);
     const child = JSON.parse(result.stdout) as ChildReport;
     // 16 GiB × 0.75 ÷ 8 = 1536 MB
     expect(child.heapLimitMb).toBeGreaterThanOrEqual(1536);
     expect(child.heapLimitMb).toBeLessThanOrEqual(1536 + HEAP_OVERHEAD_MAX_MB);
     expect(child.goMemLimit).toBe('1536MiB');
-    expect(result.stderr).toMatch(/^heapwise: \[test\] requested heap 2048 MB lowered to 1536 MB to fit: 16 GiB \(cgroup-v2: .*\) × 0\.75 headroom ÷ 8 tasks at once = 1536 MB per task\n$/);
+    expect(result.stderr).toMatch(
+      /^heapwise: \[test\] requested heap 2048 MB lowered to 1536 MB to fit: 16 GiB \(cgroup-v2: .*\) × 0\.75 headroom ÷ 8 tasks at once = 1536 MB per task\n$/,
+    );
   });
 
   it("appends to the caller's NODE_OPTIONS, and a flag the caller set wins with a note", async () => {
@@ -75,7 +91,9 @@ describe('heapwise run', () => {
     expect(child.nodeOptions).toBe('--max-old-space-size=1024 --enable-source-maps --expose-gc');
     expect(child.heapLimitMb).toBeLessThanOrEqual(1024 + HEAP_OVERHEAD_MAX_MB);
     expect(child.goMemLimit).toBe('900MiB');
-    expect(wins.stderr).toContain("heapwise: the caller's NODE_OPTIONS sets --max-old-space-size=1024; it wins over --max-old-space-size=2048 from .node-options:5");
+    expect(wins.stderr).toContain(
+      "heapwise: the caller's NODE_OPTIONS sets --max-old-space-size=1024; it wins over --max-old-space-size=2048 from .node-options:5",
+    );
     expect(wins.stderr).toContain("heapwise: the caller's GOMEMLIMIT=900MiB wins over 1024MiB");
   });
 
@@ -95,7 +113,9 @@ describe('heapwise run', () => {
   });
 
   it('puts @node lines on the node command line, and refuses them for another command', async () => {
-    const cwd = fixtureDir({ '.node-options': '--enable-source-maps\n[build]\n@node --optimize-for-size\n--max-old-space-size=4096\n' });
+    const cwd = fixtureDir({
+      '.node-options': '--enable-source-maps\n[build]\n@node --optimize-for-size\n--max-old-space-size=4096\n',
+    });
     const node = await runCli(['run', 'build', '--', 'node', '-e', PRINT_CHILD], { cwd, env: env16g() });
     expect(node.code).toBe(0);
     const child = JSON.parse(node.stdout) as ChildReport;
@@ -105,7 +125,9 @@ describe('heapwise run', () => {
     const other = await runCli(['run', 'build', '--', 'sh', '-c', 'echo started'], { cwd, env: env16g() });
     expect(other.code).toBe(2);
     expect(other.stdout).toBe('');
-    expect(other.stderr).toBe(".node-options:3: '@node --optimize-for-size' is for the node command line only, and [build] runs 'sh', not node\n");
+    expect(other.stderr).toBe(
+      ".node-options:3: '@node --optimize-for-size' is for the node command line only, and [build] runs 'sh', not node\n",
+    );
   });
 
   it("exits with the child's code, 127 when it cannot start", async () => {
@@ -147,9 +169,15 @@ describe('heapwise run: signals reach the child exactly once', () => {
 
   it.skipIf(!hasScript)('Ctrl-C in a terminal (a pty under script(1)): one SIGINT, exit 130', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const command = [process.execPath, binPath, 'run', 'test', '--', 'node', SIGNAL_COUNTER, 'SIGINT'].map((part) => `'${part}'`).join(' ');
+    const command = [process.execPath, binPath, 'run', 'test', '--', 'node', SIGNAL_COUNTER, 'SIGINT']
+      .map((part) => `'${part}'`)
+      .join(' ');
     const result = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const script = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: env16g(), stdio: ['pipe', 'pipe', 'pipe'] });
+      const script = spawn('script', ['-qfec', command, '/dev/null'], {
+        cwd,
+        env: env16g(),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let output = '';
       script.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
       script.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

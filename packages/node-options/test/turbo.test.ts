@@ -14,16 +14,24 @@ console.log(JSON.stringify({
 process.exit(Number(process.env.FAKE_TURBO_EXIT ?? 0));
 `;
 
-const PROFILE = '[build]\n--max-old-space-size=4096\n[test]\n--max-old-space-size=2048\n[lint]\n--max-old-space-size=512\n';
+const PROFILE =
+  '[build]\n--max-old-space-size=4096\n[test]\n--max-old-space-size=2048\n[lint]\n--max-old-space-size=512\n';
 const TURBO_JSON = JSON.stringify({
   // comments are allowed in turbo.json
   tasks: { build: { dependsOn: ['^build'] }, test: { dependsOn: ['^build'] }, lint: {} },
 });
 
 function setup(memoryBytes: number): { cwd: string; env: NodeJS.ProcessEnv } {
-  const cwd = fixtureDir({ '.node-options': PROFILE, 'turbo.json': `// turbo\n${TURBO_JSON}`, 'bin/turbo': FAKE_TURBO });
+  const cwd = fixtureDir({
+    '.node-options': PROFILE,
+    'turbo.json': `// turbo\n${TURBO_JSON}`,
+    'bin/turbo': FAKE_TURBO,
+  });
   chmodSync(join(cwd, 'bin', 'turbo'), 0o755);
-  const env = cleanEnv({ PATH: `${join(cwd, 'bin')}${delimiter}${process.env.PATH ?? ''}`, HEAPWISE_CGROUP_ROOT: cgroupV2Root(memoryBytes) });
+  const env = cleanEnv({
+    PATH: `${join(cwd, 'bin')}${delimiter}${process.env.PATH ?? ''}`,
+    HEAPWISE_CGROUP_ROOT: cgroupV2Root(memoryBytes),
+  });
   return { cwd, env };
 }
 
@@ -64,7 +72,10 @@ describe('heapwise turbo', () => {
 
     const tight = setup(7 * GIB); // 5376 MB usable: one 4096 MB build at a time
     const one = await runCli(['turbo', 'build', 'test', '--concurrency', '4'], tight);
-    expect(JSON.parse(one.stdout)).toMatchObject({ argv: ['run', 'build', 'test', '--concurrency', '1'], concurrency: '1' });
+    expect(JSON.parse(one.stdout)).toMatchObject({
+      argv: ['run', 'build', 'test', '--concurrency', '1'],
+      concurrency: '1',
+    });
   });
 
   it('goes above the memory fit when turbo needs it for persistent tasks, and says so', async () => {
@@ -74,11 +85,16 @@ describe('heapwise turbo', () => {
     writeFileSync(join(cwd, 'package.json'), JSON.stringify({ workspaces: ['services/*'] }));
     for (const name of ['a', 'b']) {
       mkdirSync(join(cwd, 'services', name), { recursive: true });
-      writeFileSync(join(cwd, 'services', name, 'package.json'), JSON.stringify({ scripts: { dev: 'node server.js' } }));
+      writeFileSync(
+        join(cwd, 'services', name, 'package.json'),
+        JSON.stringify({ scripts: { dev: 'node server.js' } }),
+      );
     }
     const result = await runCli(['turbo', 'dev'], { cwd, env });
     expect(JSON.parse(result.stdout)).toMatchObject({ argv: ['run', 'dev', '--concurrency', '3'], concurrency: '3' });
-    expect(result.stderr).toContain('heapwise: 2 persistent task(s) run at once: turbo needs --concurrency 3; heaps are fitted to that share');
+    expect(result.stderr).toContain(
+      'heapwise: 2 persistent task(s) run at once: turbo needs --concurrency 3; heaps are fitted to that share',
+    );
   });
 
   it("returns turbo's exit code, and exit 2 without a task", async () => {

@@ -85,7 +85,8 @@ export function itemError(status: number, index: string, id: string): { type: st
 
 /** The body of a whole-request error, in Elasticsearch's shape. */
 export function requestErrorBody(status: number, reason: string): string {
-  const type = status === 429 ? 'es_rejected_execution_exception' : status === 400 ? 'illegal_argument_exception' : 'exception';
+  const type =
+    status === 429 ? 'es_rejected_execution_exception' : status === 400 ? 'illegal_argument_exception' : 'exception';
   return JSON.stringify({ error: { root_cause: [{ type, reason }], type, reason }, status });
 }
 

@@ -273,14 +273,23 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
         errors = true;
         counters.failedItems++;
         const reason = index === undefined ? 'index is missing' : `testkit supports index and create, not [${opName}]`;
-        return { [opName]: { _index: index ?? '', _id: op.id ?? null, status: 400, error: { type: 'illegal_argument_exception', reason } } };
+        return {
+          [opName]: {
+            _index: index ?? '',
+            _id: op.id ?? null,
+            status: 400,
+            error: { type: 'illegal_argument_exception', reason },
+          },
+        };
       }
       const info: BulkItemInfo = { op: opName, index, id: op.id, source: op.source, position };
       if (current.kind === 'fail-items' && shouldFail(current, info)) {
         errors = true;
         counters.failedItems++;
         const id = op.id ?? generateDocumentId();
-        return { [opName]: { _index: index, _id: id, status: current.status, error: itemError(current.status, index, id) } };
+        return {
+          [opName]: { _index: index, _id: id, status: current.status, error: itemError(current.status, index, id) },
+        };
       }
       const id = op.id ?? generateDocumentId();
       const existing = docs.get(id);
@@ -427,7 +436,16 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
 }
 
 function emptyCounters(): BulkServerCounters {
-  return { requests: 0, bulkRequests: 0, items: 0, accepted: 0, failedItems: 0, conflicts: 0, duplicates: 0, destroyedSockets: 0 };
+  return {
+    requests: 0,
+    bulkRequests: 0,
+    items: 0,
+    accepted: 0,
+    failedItems: 0,
+    conflicts: 0,
+    duplicates: 0,
+    destroyedSockets: 0,
+  };
 }
 
 function okItem(index: string, id: string, version: number, result: 'created' | 'updated', status: number) {

@@ -12,12 +12,18 @@ interface Reply {
 /** One request on a fresh connection (agent: false), so no pooled socket outlives the test. */
 function send(url: string, method: string, path: string, body?: string, timeoutMs = 5_000): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, agent: false, headers: { 'content-type': 'application/x-ndjson' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${url}${path}`,
+      { method, agent: false, headers: { 'content-type': 'application/x-ndjson' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error('client timeout')));
     req.on('error', reject);
     req.end(body);
@@ -52,10 +58,12 @@ describe('startBulkServer', () => {
     await withServer(async (server) => {
       expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
       expect(server.port).toBeGreaterThan(0);
-      const reply = await send(server.url, 'POST', '/_bulk', ndjson(
-        { index: { _index: 'logs', _id: 'a' } }, { msg: 'one' },
-        { create: { _index: 'logs' } }, { msg: 'two' },
-      ));
+      const reply = await send(
+        server.url,
+        'POST',
+        '/_bulk',
+        ndjson({ index: { _index: 'logs', _id: 'a' } }, { msg: 'one' }, { create: { _index: 'logs' } }, { msg: 'two' }),
+      );
       expect(reply.status).toBe(200);
       expect(reply.headers['x-elastic-product']).toBe('Elasticsearch');
       const parsed = JSON.parse(reply.body);
@@ -76,9 +84,13 @@ describe('startBulkServer', () => {
   it('uses the index from the path, counts duplicate deliveries and answers 409 to create on an existing id', async () => {
     await withServer(async (server) => {
       await send(server.url, 'POST', '/app-logs/_bulk', ndjson({ index: { _id: 'x' } }, { n: 1 }));
-      const again = JSON.parse((await send(server.url, 'PUT', '/app-logs/_bulk', ndjson({ index: { _id: 'x' } }, { n: 2 }))).body);
+      const again = JSON.parse(
+        (await send(server.url, 'PUT', '/app-logs/_bulk', ndjson({ index: { _id: 'x' } }, { n: 2 }))).body,
+      );
       expect(again.items[0].index).toMatchObject({ _index: 'app-logs', status: 200, result: 'updated', _version: 2 });
-      const conflict = JSON.parse((await send(server.url, 'POST', '/_bulk', ndjson({ create: { _index: 'app-logs', _id: 'x' } }, { n: 3 }))).body);
+      const conflict = JSON.parse(
+        (await send(server.url, 'POST', '/_bulk', ndjson({ create: { _index: 'app-logs', _id: 'x' } }, { n: 3 }))).body,
+      );
       expect(conflict.errors).toBe(true);
       expect(conflict.items[0].create.status).toBe(409);
       expect(conflict.items[0].create.error.type).toBe('version_conflict_engine_exception');
@@ -104,14 +116,17 @@ describe('startBulkServer', () => {
   });
 
   it('rejects a malformed body with 400 and a body above maxRequestBytes with 413', async () => {
-    await withServer(async (server) => {
-      const malformed = await send(server.url, 'POST', '/_bulk', 'not json\n{}\n');
-      expect(malformed.status).toBe(400);
-      const big = ndjson({ index: { _index: 'l' } }, { pad: 'x'.repeat(2_000) });
-      const tooLarge = await send(server.url, 'POST', '/_bulk', big);
-      expect(tooLarge.status).toBe(413);
-      expect(server.docs.size).toBe(0);
-    }, { maxRequestBytes: 1_000 });
+    await withServer(
+      async (server) => {
+        const malformed = await send(server.url, 'POST', '/_bulk', 'not json\n{}\n');
+        expect(malformed.status).toBe(400);
+        const big = ndjson({ index: { _index: 'l' } }, { pad: 'x'.repeat(2_000) });
+        const tooLarge = await send(server.url, 'POST', '/_bulk', big);
+        expect(tooLarge.status).toBe(413);
+        expect(server.docs.size).toBe(0);
+      },
+      { maxRequestBytes: 1_000 },
+    );
   });
 
   it('answers whole-request statuses, 413 and garbage when told to', async () => {
@@ -142,10 +157,21 @@ describe('startBulkServer', () => {
   it('fails chosen items by predicate and by a seeded fraction', async () => {
     await withServer(async (server) => {
       await server.setMode({ kind: 'fail-items', status: 400, predicate: (item) => item.source.includes('"bad"') });
-      const reply = JSON.parse((await send(server.url, 'POST', '/_bulk', ndjson(
-        { index: { _index: 'l', _id: '1' } }, { v: 'good' },
-        { index: { _index: 'l', _id: '2' } }, { v: 'bad' },
-      ))).body);
+      const reply = JSON.parse(
+        (
+          await send(
+            server.url,
+            'POST',
+            '/_bulk',
+            ndjson(
+              { index: { _index: 'l', _id: '1' } },
+              { v: 'good' },
+              { index: { _index: 'l', _id: '2' } },
+              { v: 'bad' },
+            ),
+          )
+        ).body,
+      );
       expect(reply.errors).toBe(true);
       expect(reply.items.map((item: { index: { status: number } }) => item.index.status)).toEqual([201, 400]);
       expect(reply.items[1].index.error.type).toBe('document_parsing_exception');
@@ -174,18 +200,25 @@ describe('startBulkServer', () => {
   });
 
   it('can start refusing, and resets sockets in reset mode', async () => {
-    await withServer(async (server) => {
-      await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
-      await server.setMode('reset');
-      await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({ code: expect.stringMatching(/ECONNRESET|EPIPE/) });
-      expect(server.counters.destroyedSockets).toBeGreaterThan(0);
-    }, { mode: 'refuse' });
+    await withServer(
+      async (server) => {
+        await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+        await server.setMode('reset');
+        await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({
+          code: expect.stringMatching(/ECONNRESET|EPIPE/),
+        });
+        expect(server.counters.destroyedSockets).toBeGreaterThan(0);
+      },
+      { mode: 'refuse' },
+    );
   });
 
   it('lost-response: stores the documents, then resets the connection instead of answering', async () => {
     await withServer(async (server) => {
       await server.setMode('lost-response');
-      await expect(send(server.url, 'POST', '/_bulk', ndjson({ create: { _index: 'l', _id: 'kept' } }, { a: 1 }))).rejects.toMatchObject({
+      await expect(
+        send(server.url, 'POST', '/_bulk', ndjson({ create: { _index: 'l', _id: 'kept' } }, { a: 1 })),
+      ).rejects.toMatchObject({
         code: expect.stringMatching(/ECONNRESET|EPIPE/),
       });
       expect(server.docs.get('kept')?.count).toBe(1);
@@ -196,9 +229,15 @@ describe('startBulkServer', () => {
   it('stalls: reads the request and never answers; close() still completes', async () => {
     const server = await startBulkServer({ mode: 'stall' });
     const pending = send(server.url, 'POST', '/_bulk', ndjson({ index: { _index: 'l' } }, { a: 1 }), 30_000);
-    const outcome = pending.then(() => 'answered', (error: Error) => error.message);
+    const outcome = pending.then(
+      () => 'answered',
+      (error: Error) => error.message,
+    );
     await server.waitFor(() => server.counters.bulkRequests === 1);
-    const early = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 300))]);
+    const early = await Promise.race([
+      outcome,
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 300)),
+    ]);
     expect(early).toBe('still waiting');
     expect(server.requests.at(-1)).toMatchObject({ mode: 'stall', status: undefined });
     await server.close();
@@ -209,10 +248,18 @@ describe('startBulkServer', () => {
     await withServer(async (server) => {
       const body = gzipSync(ndjson({ index: { _index: 'z', _id: 'g' } }, { zipped: true }));
       const reply = await new Promise<number>((resolve, reject) => {
-        const req = request(`${server.url}/_bulk`, { method: 'POST', agent: false, headers: { 'content-encoding': 'gzip', 'content-type': 'application/x-ndjson' } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = request(
+          `${server.url}/_bulk`,
+          {
+            method: 'POST',
+            agent: false,
+            headers: { 'content-encoding': 'gzip', 'content-type': 'application/x-ndjson' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -225,13 +272,16 @@ describe('startBulkServer', () => {
   });
 
   it('keeps only the last maxRecordedRequests requests but exact counters', async () => {
-    await withServer(async (server) => {
-      for (let i = 0; i < 5; i++) await send(server.url, 'GET', '/');
-      expect(server.requests).toHaveLength(3);
-      expect(server.counters.requests).toBe(5);
-      server.reset();
-      expect(server.counters.requests).toBe(0);
-    }, { maxRecordedRequests: 3 });
+    await withServer(
+      async (server) => {
+        for (let i = 0; i < 5; i++) await send(server.url, 'GET', '/');
+        expect(server.requests).toHaveLength(3);
+        expect(server.counters.requests).toBe(5);
+        server.reset();
+        expect(server.counters.requests).toBe(0);
+      },
+      { maxRecordedRequests: 3 },
+    );
   });
 
   it('close() is idempotent and leaves no TCP handle behind', async () => {

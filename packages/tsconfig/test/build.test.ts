@@ -52,8 +52,10 @@ function writeMonorepo(root: FixtureRoot, dir: string, flavour: Flavour): string
     [`${dir}/lib/src/extra.ts`]: flavour.libraryExtra,
     [`${dir}/lib/src/index.ts`]: "export * from './greet.js';\nexport * from './extra.js';\n",
     // Excluded from the build by library.json, type-checked by test.json.
-    [`${dir}/lib/src/greet.test.ts`]: "import { greet } from './greet.js';\nexport const greeting: string = greet('test');\n",
-    [`${dir}/lib/test/index.test.ts`]: "import { greet } from '../src/index.js';\nexport const checked: string = greet('x');\n",
+    [`${dir}/lib/src/greet.test.ts`]:
+      "import { greet } from './greet.js';\nexport const greeting: string = greet('test');\n",
+    [`${dir}/lib/test/index.test.ts`]:
+      "import { greet } from '../src/index.js';\nexport const checked: string = greet('x');\n",
     [`${dir}/service/package.json`]: JSON.stringify({ name: '@fx/service', type: 'module' }),
     [`${dir}/service/tsconfig.json`]: tsconfigExtending(flavour.service, { references: [{ path: '../lib' }] }),
     [`${dir}/service/src/main.ts`]: [
@@ -84,9 +86,18 @@ describe.each(compilers)('TypeScript $label', (compiler) => {
 
       expect(readdirSync(join(projectDir, 'lib/dist')).sort()).toEqual(
         [
-          'extra.d.ts', 'extra.d.ts.map', 'extra.js', 'extra.js.map',
-          'greet.d.ts', 'greet.d.ts.map', 'greet.js', 'greet.js.map',
-          'index.d.ts', 'index.d.ts.map', 'index.js', 'index.js.map',
+          'extra.d.ts',
+          'extra.d.ts.map',
+          'extra.js',
+          'extra.js.map',
+          'greet.d.ts',
+          'greet.d.ts.map',
+          'greet.js',
+          'greet.js.map',
+          'index.d.ts',
+          'index.d.ts.map',
+          'index.js',
+          'index.js.map',
           'tsconfig.tsbuildinfo',
         ].sort(),
       );

@@ -12,7 +12,10 @@ beforeAll(() => {
   root.write({
     'typo/tsconfig.json': tsconfigExtending(missingPreset),
     'typo/src/index.ts': 'export const one = 1;\n',
-    'typo-in-list/tsconfig.json': tsconfigExtending(['@heapwise/tsconfig/node24.json', '@heapwise/tsconfig/node26.json']),
+    'typo-in-list/tsconfig.json': tsconfigExtending([
+      '@heapwise/tsconfig/node24.json',
+      '@heapwise/tsconfig/node26.json',
+    ]),
     'typo-in-list/src/index.ts': 'export const one = 1;\n',
   });
 });

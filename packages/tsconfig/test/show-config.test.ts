@@ -13,7 +13,11 @@ import {
 } from './fixture.js';
 
 /** Editor-only flags every base carries (they act in tsserver only). */
-const editorFlags = ['disableReferencedProjectLoad', 'disableSourceOfProjectReferenceRedirect', 'disableSolutionSearching'];
+const editorFlags = [
+  'disableReferencedProjectLoad',
+  'disableSourceOfProjectReferenceRedirect',
+  'disableSolutionSearching',
+];
 
 interface PresetCase {
   readonly name: string;
@@ -45,13 +49,35 @@ const watchOnly = ['assumeChangesOnlyAffectDirectDependencies', 'preserveWatchOu
 const libraryPaths = { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/tsconfig.tsbuildinfo' };
 
 const cases: readonly PresetCase[] = [
-  { name: 'base', extends: '@heapwise/tsconfig/base.json', expected: { ...baseExpected, target: 'es2022', lib: ['es2023'] }, absent: [...watchOnly, 'composite'] },
-  { name: 'node22', extends: '@heapwise/tsconfig/node22.json', expected: { ...baseExpected, target: 'es2022' }, absent: [...watchOnly, 'composite'] },
-  { name: 'node24', extends: '@heapwise/tsconfig/node24.json', expected: { ...baseExpected, target: 'es2024' }, absent: [...watchOnly, 'composite'] },
+  {
+    name: 'base',
+    extends: '@heapwise/tsconfig/base.json',
+    expected: { ...baseExpected, target: 'es2022', lib: ['es2023'] },
+    absent: [...watchOnly, 'composite'],
+  },
+  {
+    name: 'node22',
+    extends: '@heapwise/tsconfig/node22.json',
+    expected: { ...baseExpected, target: 'es2022' },
+    absent: [...watchOnly, 'composite'],
+  },
+  {
+    name: 'node24',
+    extends: '@heapwise/tsconfig/node24.json',
+    expected: { ...baseExpected, target: 'es2024' },
+    absent: [...watchOnly, 'composite'],
+  },
   {
     name: 'library',
     extends: '@heapwise/tsconfig/library.json',
-    expected: { ...baseExpected, composite: true, declaration: true, declarationMap: true, incremental: true, sourceMap: true },
+    expected: {
+      ...baseExpected,
+      composite: true,
+      declaration: true,
+      declarationMap: true,
+      incremental: true,
+      sourceMap: true,
+    },
     absent: watchOnly,
     paths: libraryPaths,
   },
@@ -62,11 +88,22 @@ const cases: readonly PresetCase[] = [
     absent: watchOnly,
     paths: libraryPaths,
   },
-  { name: 'test', extends: '@heapwise/tsconfig/test.json', expected: { ...baseExpected, noEmit: true }, absent: [...watchOnly, 'composite'], paths: { rootDir: '.' } },
+  {
+    name: 'test',
+    extends: '@heapwise/tsconfig/test.json',
+    expected: { ...baseExpected, noEmit: true },
+    absent: [...watchOnly, 'composite'],
+    paths: { rootDir: '.' },
+  },
   {
     name: 'library + watch',
     extends: ['@heapwise/tsconfig/library.json', '@heapwise/tsconfig/watch.json'],
-    expected: { ...baseExpected, composite: true, assumeChangesOnlyAffectDirectDependencies: true, preserveWatchOutput: true },
+    expected: {
+      ...baseExpected,
+      composite: true,
+      assumeChangesOnlyAffectDirectDependencies: true,
+      preserveWatchOutput: true,
+    },
     absent: [],
     // Its own build-info file, so a later build with library.json does not trust watch state.
     paths: { ...libraryPaths, tsBuildInfoFile: 'dist/tsconfig.watch.tsbuildinfo' },
@@ -105,7 +142,9 @@ beforeAll(() => {
   project('wrong-order', ['@heapwise/tsconfig/node24.json', '@heapwise/tsconfig/library.json']);
   // Why TypeScript 7's runtime knobs stay out of the presets.
   root.write({
-    'ts7-knobs/tsconfig.json': tsconfigExtending('@heapwise/tsconfig/base.json', { compilerOptions: { checkers: 2, singleThreaded: true } }),
+    'ts7-knobs/tsconfig.json': tsconfigExtending('@heapwise/tsconfig/base.json', {
+      compilerOptions: { checkers: 2, singleThreaded: true },
+    }),
     'ts7-knobs/src/index.ts': 'export const answer: number = 42;\n',
   });
 });
@@ -133,7 +172,9 @@ describe.each(compilers)('TypeScript $label --showConfig', (compiler) => {
         }
         // ${configDir} makes the paths land in the consuming project, not in node_modules.
         for (const [flag, relativePath] of Object.entries(preset.paths ?? {})) {
-          expect(resolve(projectDir, String(shown.compilerOptions[flag])), flag).toBe(resolve(projectDir, relativePath));
+          expect(resolve(projectDir, String(shown.compilerOptions[flag])), flag).toBe(
+            resolve(projectDir, relativePath),
+          );
         }
       });
     });

@@ -5,7 +5,15 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compilers, createFixtureRoot, runTsc, testTimeoutMs, tsconfigExtending, type Compiler, type FixtureRoot } from './fixture.js';
+import {
+  compilers,
+  createFixtureRoot,
+  runTsc,
+  testTimeoutMs,
+  tsconfigExtending,
+  type Compiler,
+  type FixtureRoot,
+} from './fixture.js';
 
 const buildPreset = '@heapwise/tsconfig/library.json';
 const watchPresets = ['@heapwise/tsconfig/library.json', '@heapwise/tsconfig/watch.json'];
@@ -47,7 +55,10 @@ async function build(compiler: Compiler, projectDir: string, extraArgs: readonly
 }
 
 /** Builds, applies the API change, builds again incrementally; returns both dependents' .d.ts. */
-async function changeApiAndRebuild(compiler: Compiler, projectDir: string): Promise<{ sameProject: string; acrossReference: string }> {
+async function changeApiAndRebuild(
+  compiler: Compiler,
+  projectDir: string,
+): Promise<{ sameProject: string; acrossReference: string }> {
   await build(compiler, projectDir);
   writeFileSync(join(projectDir, 'a/src/model.ts'), modelAfter);
   await build(compiler, projectDir);
@@ -101,17 +112,21 @@ describe.each(compilers)('TypeScript $label incremental tsc -b after an API chan
       expect(readFileSync(join(projectDir, 'a/dist/user.d.ts'), 'utf8')).toMatch(/name: string/);
     });
 
-    it('a later library.json build in the same tree repairs what the watch build left stale', { timeout: testTimeoutMs }, async () => {
-      const projectDir = writeWithWatchConfigs(root, `repair-${compiler.label}`);
-      await build(compiler, projectDir, ['tsconfig.watch.json']);
-      writeFileSync(join(projectDir, 'a/src/model.ts'), modelAfter);
-      await build(compiler, projectDir, ['tsconfig.watch.json']);
-      expect(readFileSync(join(projectDir, 'b/dist/index.d.ts'), 'utf8')).not.toMatch(/name: string/);
-      // watch.json keeps its own .tsbuildinfo: had it shared library.json's, this build
-      // would report both projects up to date and keep the stale declarations.
-      await build(compiler, projectDir);
-      expect(readFileSync(join(projectDir, 'a/dist/user.d.ts'), 'utf8')).toMatch(/name: string/);
-      expect(readFileSync(join(projectDir, 'b/dist/index.d.ts'), 'utf8')).toMatch(/name: string/);
-    });
+    it(
+      'a later library.json build in the same tree repairs what the watch build left stale',
+      { timeout: testTimeoutMs },
+      async () => {
+        const projectDir = writeWithWatchConfigs(root, `repair-${compiler.label}`);
+        await build(compiler, projectDir, ['tsconfig.watch.json']);
+        writeFileSync(join(projectDir, 'a/src/model.ts'), modelAfter);
+        await build(compiler, projectDir, ['tsconfig.watch.json']);
+        expect(readFileSync(join(projectDir, 'b/dist/index.d.ts'), 'utf8')).not.toMatch(/name: string/);
+        // watch.json keeps its own .tsbuildinfo: had it shared library.json's, this build
+        // would report both projects up to date and keep the stale declarations.
+        await build(compiler, projectDir);
+        expect(readFileSync(join(projectDir, 'a/dist/user.d.ts'), 'utf8')).toMatch(/name: string/);
+        expect(readFileSync(join(projectDir, 'b/dist/index.d.ts'), 'utf8')).toMatch(/name: string/);
+      },
+    );
   });
 });

@@ -4,7 +4,13 @@
 // everything else had its chance to log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Scope } from '@heapwise/lifecycle';
-import { createElasticsearchShipper, createHttpLogging, createLogger, type ElasticsearchShipper, type ShipperStats } from '@heapwise/logger';
+import {
+  createElasticsearchShipper,
+  createHttpLogging,
+  createLogger,
+  type ElasticsearchShipper,
+  type ShipperStats,
+} from '@heapwise/logger';
 import {
   collectRuntimeMetrics,
   createMemoryMonitor,
@@ -42,10 +48,19 @@ function registerShipperMetrics(registry: Registry, shipper: ElasticsearchShippe
     labelNames: ['reason'],
     maxSeries: 8,
   });
-  const retries = registry.counter({ name: 'log_shipper_retries_total', help: 'Log records put back for another attempt.' });
-  const failedRequests = registry.counter({ name: 'log_shipper_failed_requests_total', help: '_bulk requests that failed as a whole.' });
+  const retries = registry.counter({
+    name: 'log_shipper_retries_total',
+    help: 'Log records put back for another attempt.',
+  });
+  const failedRequests = registry.counter({
+    name: 'log_shipper_failed_requests_total',
+    help: '_bulk requests that failed as a whole.',
+  });
   const buffered = registry.gauge({ name: 'log_shipper_buffered_records', help: 'Log records queued or in flight.' });
-  const bufferedBytes = registry.gauge({ name: 'log_shipper_buffered_bytes', help: 'UTF-8 bytes of the buffered log records.' });
+  const bufferedBytes = registry.gauge({
+    name: 'log_shipper_buffered_bytes',
+    help: 'UTF-8 bytes of the buffered log records.',
+  });
   // stats() are running totals: on each scrape the counters move by the difference since the last one.
   let last: ShipperStats | undefined;
   registry.addCollector(() => {

@@ -15,7 +15,9 @@ describe('logging', () => {
     const service = await startService();
     try {
       await requestJson(`${service.url}/api/items?n=2`);
-      await expect.poll(() => parseJsonLines(service.stdout()).some((r) => r.msg === 'items built'), { timeout: 5000 }).toBe(true);
+      await expect
+        .poll(() => parseJsonLines(service.stdout()).some((r) => r.msg === 'items built'), { timeout: 5000 })
+        .toBe(true);
       // Answered just before SIGTERM: its line must be written out before the process exits.
       await requestJson(`${service.url}/api/items?n=3`);
     } finally {

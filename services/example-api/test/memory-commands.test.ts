@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitLine } from '../../../scripts/soak-stats.mjs';
 import { repoRoot, requestJson, startService, type RunningService } from './service-process.js';
 
-function runMemory(args: string[], serviceUrl: string, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runMemory(
+  args: string[],
+  serviceUrl: string,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'memory.mjs'), ...args], {
       env: { ...process.env, SERVICE_URL: serviceUrl },
@@ -105,7 +109,18 @@ describe('the soak fit', () => {
   });
 
   it('refuses fewer than 3 points and points with one x', () => {
-    expect(() => fitLine([{ x: 1, y: 1 }, { x: 2, y: 2 }])).toThrow(/at least 3/);
-    expect(() => fitLine([{ x: 1, y: 1 }, { x: 1, y: 2 }, { x: 1, y: 3 }])).toThrow(/same request count/);
+    expect(() =>
+      fitLine([
+        { x: 1, y: 1 },
+        { x: 2, y: 2 },
+      ]),
+    ).toThrow(/at least 3/);
+    expect(() =>
+      fitLine([
+        { x: 1, y: 1 },
+        { x: 1, y: 2 },
+        { x: 1, y: 3 },
+      ]),
+    ).toThrow(/same request count/);
   });
 });

@@ -90,7 +90,10 @@ describe('POST /api/items', () => {
 
   it('refuses a chunked body once it passes the limit with 413', async () => {
     const chunk = Buffer.alloc(4096, 'a');
-    const response = await postChunked(`${service.url}/api/items`, Array.from({ length: 6 }, () => chunk));
+    const response = await postChunked(
+      `${service.url}/api/items`,
+      Array.from({ length: 6 }, () => chunk),
+    );
     expect(response.status).toBe(413);
   });
 
@@ -177,7 +180,10 @@ describe('/api/monitoring/memory', () => {
   });
 
   it('POST above the body limit is a 413', async () => {
-    const response = await postJson(`${service.url}/api/monitoring/memory`, { action: 'cleanup', pad: 'x'.repeat(MAX_BODY_BYTES) });
+    const response = await postJson(`${service.url}/api/monitoring/memory`, {
+      action: 'cleanup',
+      pad: 'x'.repeat(MAX_BODY_BYTES),
+    });
     expect(response.status).toBe(413);
   });
 });

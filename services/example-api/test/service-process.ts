@@ -38,7 +38,11 @@ export function spawnService(env: Record<string, string | undefined> = {}): {
     if (value === undefined) delete merged[key];
     else merged[key] = value;
   }
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: serviceDir, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: serviceDir,
+    env: merged,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const keep = (text: string, chunk: Buffer) => {

@@ -62,33 +62,49 @@ describe('soak command line', () => {
 
 // Sequential on purpose: two soaks at once would each measure the other's load.
 describe.sequential('soak', () => {
-  it(`passes the fixed service (${FIXED_SOAK_SECONDS} s)`, async () => {
-    const out = join(outDir, 'fixed.json');
-    const { code, output } = await runSoak(['--duration', String(FIXED_SOAK_SECONDS), '--out', out]);
-    const report = JSON.parse(await readFile(out, 'utf8')) as SoakReport;
-    expect(output).toContain('PASS');
-    expect(code).toBe(0);
-    expect(report.verdict).toBe('pass');
-    expect(report.slopeBytesPerRequest).toBeLessThanOrEqual(5);
-    expect(report.stdErrorBytesPerRequest).toBeGreaterThan(0);
-    // One sample per second plus the time each forced GC takes: fewer than SOAK_SECONDS on a busy machine.
-    expect(report.samples.length).toBeGreaterThanOrEqual(FIXED_SOAK_SECONDS / 2);
-    expect(report.requests).toBe(report.samples[report.samples.length - 1]!.requests);
-    expect(report.leakedEntries).toBe(0);
-    expect(report.service.exitCode).toBe(0);
-    const svg = await readFile(join(outDir, 'fixed.svg'), 'utf8');
-    expect(svg).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<polyline[\s\S]*class="fit"[\s\S]*<\/svg>\s*$/);
-  }, SOAK_TIMEOUT_MS);
+  it(
+    `passes the fixed service (${FIXED_SOAK_SECONDS} s)`,
+    async () => {
+      const out = join(outDir, 'fixed.json');
+      const { code, output } = await runSoak(['--duration', String(FIXED_SOAK_SECONDS), '--out', out]);
+      const report = JSON.parse(await readFile(out, 'utf8')) as SoakReport;
+      expect(output).toContain('PASS');
+      expect(code).toBe(0);
+      expect(report.verdict).toBe('pass');
+      expect(report.slopeBytesPerRequest).toBeLessThanOrEqual(5);
+      expect(report.stdErrorBytesPerRequest).toBeGreaterThan(0);
+      // One sample per second plus the time each forced GC takes: fewer than SOAK_SECONDS on a busy machine.
+      expect(report.samples.length).toBeGreaterThanOrEqual(FIXED_SOAK_SECONDS / 2);
+      expect(report.requests).toBe(report.samples[report.samples.length - 1]!.requests);
+      expect(report.leakedEntries).toBe(0);
+      expect(report.service.exitCode).toBe(0);
+      const svg = await readFile(join(outDir, 'fixed.svg'), 'utf8');
+      expect(svg).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<polyline[\s\S]*class="fit"[\s\S]*<\/svg>\s*$/);
+    },
+    SOAK_TIMEOUT_MS,
+  );
 
-  it(`fails the leaky service (HEAPWISE_DEMO_LEAK=1, ${LEAKY_SOAK_SECONDS} s)`, async () => {
-    const out = join(outDir, 'leaky.json');
-    // A shorter warm-up is enough here: warm-up effects can only add to the slope.
-    const { code, output } = await runSoak(['--duration', String(LEAKY_SOAK_SECONDS), '--warmup', '5000', '--leak', '--out', out]);
-    const report = JSON.parse(await readFile(out, 'utf8')) as SoakReport;
-    expect(output).toContain('FAIL');
-    expect(code).toBe(1);
-    expect(report.verdict).toBe('fail');
-    expect(report.slopeBytesPerRequest).toBeGreaterThan(5);
-    expect(report.leakedEntries).toBeGreaterThan(report.requests);
-  }, SOAK_TIMEOUT_MS);
+  it(
+    `fails the leaky service (HEAPWISE_DEMO_LEAK=1, ${LEAKY_SOAK_SECONDS} s)`,
+    async () => {
+      const out = join(outDir, 'leaky.json');
+      // A shorter warm-up is enough here: warm-up effects can only add to the slope.
+      const { code, output } = await runSoak([
+        '--duration',
+        String(LEAKY_SOAK_SECONDS),
+        '--warmup',
+        '5000',
+        '--leak',
+        '--out',
+        out,
+      ]);
+      const report = JSON.parse(await readFile(out, 'utf8')) as SoakReport;
+      expect(output).toContain('FAIL');
+      expect(code).toBe(1);
+      expect(report.verdict).toBe('fail');
+      expect(report.slopeBytesPerRequest).toBeGreaterThan(5);
+      expect(report.leakedEntries).toBeGreaterThan(report.requests);
+    },
+    SOAK_TIMEOUT_MS,
+  );
 });

@@ -54,7 +54,8 @@ export async function measureHeapSlope(
   const warmup = options.warmup ?? DEFAULT_SLOPE_WARMUP;
   const iterations = options.iterations ?? DEFAULT_SLOPE_ITERATIONS;
   const sampleCount = options.samples ?? DEFAULT_SLOPE_SAMPLES;
-  if (!Number.isSafeInteger(sampleCount) || sampleCount < 3) throw new RangeError(`samples must be an integer >= 3, got ${sampleCount}`);
+  if (!Number.isSafeInteger(sampleCount) || sampleCount < 3)
+    throw new RangeError(`samples must be an integer >= 3, got ${sampleCount}`);
   if (!Number.isSafeInteger(iterations) || iterations < sampleCount - 1) {
     throw new RangeError(`iterations must be an integer >= samples - 1 (${sampleCount - 1}), got ${iterations}`);
   }

@@ -1,9 +1,4 @@
-export {
-  forceGc,
-  expectCollectable,
-  countLiveInstances,
-  DEFAULT_COLLECT_TIMEOUT_MS,
-} from './gc.js';
+export { forceGc, expectCollectable, countLiveInstances, DEFAULT_COLLECT_TIMEOUT_MS } from './gc.js';
 export {
   measureHeapSlope,
   fitSlope,

@@ -42,7 +42,9 @@ export interface ElasticsearchShipperOptions {
   onError?: (error: unknown) => void;
 }
 
-type ResolvedOptions = Required<Omit<ElasticsearchShipperOptions, 'node' | 'client' | 'clientOptions' | 'onDrop' | 'onError'>>;
+type ResolvedOptions = Required<
+  Omit<ElasticsearchShipperOptions, 'node' | 'client' | 'clientOptions' | 'onDrop' | 'onError'>
+>;
 
 /** Outcome of one `_bulk` round trip, for the pass loop. */
 type SendOutcome = 'done' | 'backoff' | 'again';
@@ -99,7 +101,8 @@ export class ElasticsearchShipper extends EventEmitter {
     if (options.client) {
       this.#client = options.client;
     } else {
-      if (options.node === undefined) throw new TypeError('createElasticsearchShipper: give `node` (an Elasticsearch URL) or `client`');
+      if (options.node === undefined)
+        throw new TypeError('createElasticsearchShipper: give `node` (an Elasticsearch URL) or `client`');
       this.#client = new Client({
         ...options.clientOptions,
         node: options.node,
@@ -120,7 +123,10 @@ export class ElasticsearchShipper extends EventEmitter {
    */
   write(chunk: string | Uint8Array): boolean {
     try {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+      const text =
+        typeof chunk === 'string'
+          ? chunk
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
       const nowMs = Date.now();
       let start = 0;
       while (start < text.length) {
@@ -219,7 +225,8 @@ export class ElasticsearchShipper extends EventEmitter {
     let dropped = 0;
     while (
       this.#queue.length > 0 &&
-      (this.#queue.length + this.#inFlight.length > targetItems || this.#queue.bytes + this.#inFlightBytes > targetBytes)
+      (this.#queue.length + this.#inFlight.length > targetItems ||
+        this.#queue.bytes + this.#inFlightBytes > targetBytes)
     ) {
       this.#queue.shift();
       dropped++;
@@ -298,9 +305,10 @@ export class ElasticsearchShipper extends EventEmitter {
       if (nowMs >= deadlineMs || nowMs < this.#backoffUntilMs) return;
       const batch = this.#takeBatch(nowMs);
       if (batch.length === 0) continue;
-      const timeoutMs = callerDeadlineMs === undefined
-        ? this.#options.requestTimeoutMs
-        : Math.min(this.#options.requestTimeoutMs, callerDeadlineMs - nowMs);
+      const timeoutMs =
+        callerDeadlineMs === undefined
+          ? this.#options.requestTimeoutMs
+          : Math.min(this.#options.requestTimeoutMs, callerDeadlineMs - nowMs);
       const outcome = await this.#send(batch, timeoutMs);
       if (outcome === 'backoff') return;
     }
@@ -389,7 +397,12 @@ export class ElasticsearchShipper extends EventEmitter {
   #readItems(batch: BufferedRecord[], response: unknown): SendOutcome {
     const items = (response as { items?: unknown } | null)?.items;
     if (!Array.isArray(items) || items.length !== batch.length) {
-      return this.#requestFailed(batch, new Error(`unexpected _bulk answer: ${items === undefined ? 'no items' : `${Array.isArray(items) ? items.length : typeof items} items for ${batch.length} records`}`));
+      return this.#requestFailed(
+        batch,
+        new Error(
+          `unexpected _bulk answer: ${items === undefined ? 'no items' : `${Array.isArray(items) ? items.length : typeof items} items for ${batch.length} records`}`,
+        ),
+      );
     }
     const retry: BufferedRecord[] = [];
     let shipped = 0;
@@ -399,7 +412,10 @@ export class ElasticsearchShipper extends EventEmitter {
       const record = batch[i] as BufferedRecord;
       const result = firstValue(items[i]);
       const status = typeof result?.status === 'number' ? result.status : 0;
-      if ((status >= 200 && status < 300) || (status === 409 && this.#options.op === 'create' && this.#options.assignIds)) {
+      if (
+        (status >= 200 && status < 300) ||
+        (status === 409 && this.#options.op === 'create' && this.#options.assignIds)
+      ) {
         // 409 on `create` with an id we assigned: an earlier attempt whose answer was lost landed.
         shipped++;
       } else if (status === 429 || status >= 500 || status === 0) {
@@ -452,10 +468,17 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#enforceBounds();
       return 'again';
     }
-    if (name === 'ResponseError' && typeof status === 'number' && status >= 400 && status < 500 && !RETRYABLE_REQUEST_STATUSES.has(status)) {
+    if (
+      name === 'ResponseError' &&
+      typeof status === 'number' &&
+      status >= 400 &&
+      status < 500 &&
+      !RETRYABLE_REQUEST_STATUSES.has(status)
+    ) {
       // The request itself is wrong (400, 404 …): sending it again cannot succeed.
       this.#dropped.rejected += batch.length;
-      for (const record of batch) this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, status, error: describeError(error) });
+      for (const record of batch)
+        this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, status, error: describeError(error) });
       this.#reportError(error);
       return 'done';
     }
@@ -480,7 +503,8 @@ export class ElasticsearchShipper extends EventEmitter {
   #succeeded(): void {
     this.#consecutiveFailures = 0;
     this.#backoffUntilMs = 0;
-    if (this.#batchLimit < this.#options.maxBatchSize) this.#batchLimit = Math.min(this.#options.maxBatchSize, this.#batchLimit * 2);
+    if (this.#batchLimit < this.#options.maxBatchSize)
+      this.#batchLimit = Math.min(this.#options.maxBatchSize, this.#batchLimit * 2);
   }
 
   // ---- errors and shutdown ---------------------------------------------------------------------
@@ -506,7 +530,9 @@ export class ElasticsearchShipper extends EventEmitter {
     if (!heard && !this.#warnedUnheardError) {
       // Once per shipper: nobody listens, so say it somewhere rather than stay silent (stats() counts the rest).
       this.#warnedUnheardError = true;
-      process.emitWarning(`elasticsearch shipper: ${describeError(error)} (further errors are counted in stats(); pass onError to see them)`);
+      process.emitWarning(
+        `elasticsearch shipper: ${describeError(error)} (further errors are counted in stats(); pass onError to see them)`,
+      );
     }
   }
 
@@ -561,14 +587,27 @@ function resolveOptions(options: ElasticsearchShipperOptions): ResolvedOptions {
     maxBackoffMs: options.maxBackoffMs ?? SHIPPER_DEFAULTS.maxBackoffMs,
     closeDeadlineMs: options.closeDeadlineMs ?? SHIPPER_DEFAULTS.closeDeadlineMs,
   };
-  for (const key of ['maxBufferedItems', 'maxBufferedBytes', 'maxRecordBytes', 'maxBatchSize', 'maxBatchBytes', 'maxProcessingMs', 'requestTimeoutMs', 'maxAgeMs'] as const) {
+  for (const key of [
+    'maxBufferedItems',
+    'maxBufferedBytes',
+    'maxRecordBytes',
+    'maxBatchSize',
+    'maxBatchBytes',
+    'maxProcessingMs',
+    'requestTimeoutMs',
+    'maxAgeMs',
+  ] as const) {
     const value = resolved[key];
-    if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`createElasticsearchShipper: ${key} must be a positive number, got ${String(value)}`);
+    if (!(Number.isFinite(value) && value > 0))
+      throw new RangeError(`createElasticsearchShipper: ${key} must be a positive number, got ${String(value)}`);
   }
   if (!(resolved.purgeRatio > 0 && resolved.purgeRatio <= 1)) {
-    throw new RangeError(`createElasticsearchShipper: purgeRatio must be in (0, 1], got ${String(resolved.purgeRatio)}`);
+    throw new RangeError(
+      `createElasticsearchShipper: purgeRatio must be in (0, 1], got ${String(resolved.purgeRatio)}`,
+    );
   }
-  if (resolved.op !== 'index' && resolved.op !== 'create') throw new RangeError(`createElasticsearchShipper: op must be 'index' or 'create'`);
+  if (resolved.op !== 'index' && resolved.op !== 'create')
+    throw new RangeError(`createElasticsearchShipper: op must be 'index' or 'create'`);
   return resolved;
 }
 
@@ -590,7 +629,10 @@ const ABORT_SETTLE_MS = 1_000;
 async function raceWithTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeoutMs))))]);
+    await Promise.race([
+      promise,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeoutMs)))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

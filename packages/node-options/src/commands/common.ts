@@ -62,20 +62,25 @@ export function displayPath(file: string, cwd: string): string {
 export function locateConfig(context: CommandContext, configOption: string | boolean | undefined): string {
   if (typeof configOption === 'string') return resolve(context.cwd, configOption);
   const found = findNodeOptionsFile(context.cwd);
-  if (!found) throw new UsageError(`no ${NODE_OPTIONS_FILE_NAME} found in ${context.cwd} or above (use --config <file>)`);
+  if (!found)
+    throw new UsageError(`no ${NODE_OPTIONS_FILE_NAME} found in ${context.cwd} or above (use --config <file>)`);
   return found;
 }
 
 export function loadConfig(context: CommandContext, configOption: string | boolean | undefined): NodeOptionsConfig {
   const file = locateConfig(context, configOption);
-  return { ...loadNodeOptions(file, { displayPath: displayPath(file, context.cwd) }), file: displayPath(file, context.cwd) };
+  return {
+    ...loadNodeOptions(file, { displayPath: displayPath(file, context.cwd) }),
+    file: displayPath(file, context.cwd),
+  };
 }
 
 /** `--memory <size>` plans for another machine; otherwise the limit is detected. */
 export function memoryLimit(context: CommandContext, memoryOption: string | boolean | undefined): MemoryLimit {
   if (typeof memoryOption === 'string') {
     const bytes = parseSizeBytes(memoryOption);
-    if (bytes === undefined) throw new UsageError(`--memory expects a size such as 7g, 512m or 8GiB, got '${memoryOption}'`);
+    if (bytes === undefined)
+      throw new UsageError(`--memory expects a size such as 7g, 512m or 8GiB, got '${memoryOption}'`);
     return { bytes, source: 'option', detail: `--memory ${memoryOption}` };
   }
   const cgroupRoot = context.env[CGROUP_ROOT_ENV];

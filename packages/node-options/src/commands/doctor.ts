@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.js';
-import { formatProblem, HEAP_PERCENTAGE_FLAG, parseNodeOptions, SETTINGS_SECTION, type NodeOptionsConfig } from '../parse.js';
+import {
+  formatProblem,
+  HEAP_PERCENTAGE_FLAG,
+  parseNodeOptions,
+  SETTINGS_SECTION,
+  type NodeOptionsConfig,
+} from '../parse.js';
 import { largestRequestedHeapMb, resolveTask } from '../resolve.js';
 import { endOfLife, matchesNvmrc, supportsHeapPercentage } from '../runtime.js';
 import { formatBytes } from '../size.js';
@@ -51,7 +57,7 @@ function nvmrcFor(startDir: string): { file: string; version: string } | undefin
 
 export const doctorCommand: Command = {
   name: 'doctor',
-  summary: 'check Node, the memory limit, each task\'s budget, the flags, tsconfig presets and service copies',
+  summary: "check Node, the memory limit, each task's budget, the flags, tsconfig presets and service copies",
   help: `Usage: heapwise doctor [--json] [--memory <size>] [--concurrency <n>] [--config <file>]
 
 Checks, and prints the plan:
@@ -66,7 +72,11 @@ Checks, and prints the plan:
   --json    one JSON object instead of text
 Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage error.`,
   async main(args, context) {
-    const { values, positionals } = parseOptions(args, { ...CONFIG_OPTION, ...PLANNING_OPTIONS, json: { type: 'boolean' } });
+    const { values, positionals } = parseOptions(args, {
+      ...CONFIG_OPTION,
+      ...PLANNING_OPTIONS,
+      json: { type: 'boolean' },
+    });
     if (positionals.length > 0) throw new UsageError(`doctor: unexpected argument '${positionals[0]}'`);
     const checks: Check[] = [];
     const add = (check: string, status: CheckStatus, message: string): void => {
@@ -75,21 +85,29 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
 
     const configFile = locateConfig(context, values.config);
     const configDisplay = displayPath(configFile, context.cwd);
-    const plannedConcurrency = typeof values.concurrency === 'string' ? parsePositiveInteger(values.concurrency, '--concurrency') : undefined;
+    const plannedConcurrency =
+      typeof values.concurrency === 'string' ? parsePositiveInteger(values.concurrency, '--concurrency') : undefined;
     const memory = memoryLimit(context, values.memory);
 
     // Node
     const nvmrc = nvmrcFor(dirname(configFile));
     if (nvmrc) {
       const matches = matchesNvmrc(process.version, nvmrc.version);
-      if (matches === undefined) add('node', 'info', `Node ${process.version}; .nvmrc says '${nvmrc.version}' (not compared)`);
+      if (matches === undefined)
+        add('node', 'info', `Node ${process.version}; .nvmrc says '${nvmrc.version}' (not compared)`);
       else if (matches) add('node', 'ok', `Node ${process.version} matches .nvmrc (${nvmrc.version})`);
-      else add('node', 'warn', `Node ${process.version} differs from .nvmrc (${nvmrc.version}) in ${displayPath(nvmrc.file, context.cwd)}`);
+      else
+        add(
+          'node',
+          'warn',
+          `Node ${process.version} differs from .nvmrc (${nvmrc.version}) in ${displayPath(nvmrc.file, context.cwd)}`,
+        );
     } else {
       add('node', 'info', `Node ${process.version}; no .nvmrc found`);
     }
     const eol = endOfLife();
-    if (eol.past) add('node-eol', 'warn', `Node ${eol.major} reached end of life on ${eol.date}: move to Node 22 or 24`);
+    if (eol.past)
+      add('node-eol', 'warn', `Node ${eol.major} reached end of life on ${eol.date}: move to Node 22 or 24`);
     else if (eol.date) add('node-eol', 'ok', `Node ${eol.major} is supported until ${eol.date}`);
     const percentage = supportsHeapPercentage();
     add(
@@ -111,7 +129,11 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
     const config: NodeOptionsConfig = parsed;
     for (const problem of problems) add('flags', 'problem', formatProblem(problem));
     if (problems.length === 0) {
-      add('flags', 'ok', `${configDisplay}: ${config.sections.size} task section(s), every flag accepted by Node ${process.version}`);
+      add(
+        'flags',
+        'ok',
+        `${configDisplay}: ${config.sections.size} task section(s), every flag accepted by Node ${process.version}`,
+      );
     }
 
     // Memory and budget
@@ -129,7 +151,11 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
     for (const task of config.sections.keys()) {
       const concurrency =
         plannedConcurrency ??
-        chooseConcurrency(budgetAll.usableBytes, largestRequestedHeapMb(config, tasksWithDependencies([task], turboJson), memory), cap);
+        chooseConcurrency(
+          budgetAll.usableBytes,
+          largestRequestedHeapMb(config, tasksWithDependencies([task], turboJson), memory),
+          cap,
+        );
       const resolution = resolveTask(config, task, { memory, concurrency });
       const fits = !resolution.lowered;
       plans.push({
@@ -139,13 +165,19 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
         perTaskMb: resolution.perTaskMb,
         heapMb: resolution.heapMb,
         fits,
-        heapPercentage: resolution.heapMb === null ? null : Math.floor(((resolution.heapMb * 1048576) / memory.bytes) * 10000) / 100,
+        heapPercentage:
+          resolution.heapMb === null ? null : Math.floor(((resolution.heapMb * 1048576) / memory.bytes) * 10000) / 100,
       });
       const plan = plans[plans.length - 1] as TaskPlan;
-      const asPercentage = percentage && plan.heapPercentage !== null ? ` (as a percentage: ${HEAP_PERCENTAGE_FLAG}=${plan.heapPercentage})` : '';
+      const asPercentage =
+        percentage && plan.heapPercentage !== null
+          ? ` (as a percentage: ${HEAP_PERCENTAGE_FLAG}=${plan.heapPercentage})`
+          : '';
       const at = `${concurrency} at once → ${resolution.perTaskMb} MB each`;
-      if (resolution.requestedHeapMb === null) add('budget', 'ok', `[${task}] requests no heap; ${at}; GOMEMLIMIT=${resolution.goMemLimit}`);
-      else if (fits) add('budget', 'ok', `[${task}] ${resolution.requestedHeapMb} MB requested; ${at}: fits${asPercentage}`);
+      if (resolution.requestedHeapMb === null)
+        add('budget', 'ok', `[${task}] requests no heap; ${at}; GOMEMLIMIT=${resolution.goMemLimit}`);
+      else if (fits)
+        add('budget', 'ok', `[${task}] ${resolution.requestedHeapMb} MB requested; ${at}: fits${asPercentage}`);
       else {
         add(
           'budget',
@@ -156,13 +188,21 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
       }
     }
     if (plannedConcurrency === undefined) {
-      add('concurrency', 'info', `concurrency as heapwise turbo chooses it: at most min(10, max(2, ${cpus} CPUs)) = ${cap}, fewer when the heaps do not fit`);
+      add(
+        'concurrency',
+        'info',
+        `concurrency as heapwise turbo chooses it: at most min(10, max(2, ${cpus} CPUs)) = ${cap}, fewer when the heaps do not fit`,
+      );
     }
 
     // Workspaces
     const root = findWorkspaceRoot(dirname(configFile));
     if (!root) {
-      add('workspaces', 'info', `no package.json with "workspaces" above ${configDisplay}: tsconfig and service checks skipped`);
+      add(
+        'workspaces',
+        'info',
+        `no package.json with "workspaces" above ${configDisplay}: tsconfig and service checks skipped`,
+      );
     } else {
       const workspaces = listWorkspaces(root);
       let checked = 0;
@@ -181,13 +221,19 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
         add(
           'tsconfig',
           'ok',
-          `${checked} workspace tsconfig.json file(s) extend ${PRESET_PACKAGE}` + (skipped.length > 0 ? ` (no tsconfig.json: ${skipped.join(', ')})` : ''),
+          `${checked} workspace tsconfig.json file(s) extend ${PRESET_PACKAGE}` +
+            (skipped.length > 0 ? ` (no tsconfig.json: ${skipped.join(', ')})` : ''),
         );
       }
       const { copies } = serviceCopies(root);
       for (const copy of copies) {
         if (copy.state === 'same') add('services', 'ok', `${copy.path} matches the root .node-options`);
-        else add('services', 'problem', `${copy.path} ${copy.state === 'missing' ? 'is missing' : 'differs from the root .node-options'} (run heapwise sync)`);
+        else
+          add(
+            'services',
+            'problem',
+            `${copy.path} ${copy.state === 'missing' ? 'is missing' : 'differs from the root .node-options'} (run heapwise sync)`,
+          );
       }
     }
 
@@ -201,8 +247,20 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
             problems: problemCount,
             warnings: warningCount,
             config: configDisplay,
-            node: { version: process.version, nvmrc: nvmrc?.version ?? null, endOfLife: eol.date ?? null, pastEndOfLife: eol.past, heapPercentageFlag: percentage },
-            memory: { limitBytes: memory.bytes, source: memory.source, detail: memory.detail, headroom: config.headroom, usableBytes: budgetAll.usableBytes },
+            node: {
+              version: process.version,
+              nvmrc: nvmrc?.version ?? null,
+              endOfLife: eol.date ?? null,
+              pastEndOfLife: eol.past,
+              heapPercentageFlag: percentage,
+            },
+            memory: {
+              limitBytes: memory.bytes,
+              source: memory.source,
+              detail: memory.detail,
+              headroom: config.headroom,
+              usableBytes: budgetAll.usableBytes,
+            },
             cpus,
             concurrencyCap: cap,
             tasks: plans,

@@ -9,8 +9,12 @@ function summary(plan: InitPlan, dryRun: boolean): string[] {
   const lines: string[] = [];
   const tasks = [...new Set(plan.foundSizes.map((found) => found.task))];
   for (const task of tasks) {
-    const found = plan.foundSizes.filter((entry) => entry.task === task).map((entry) => `${entry.sizeMb} in ${entry.file}`);
-    lines.push(`[${task}] --max-old-space-size found ${found.join(', ')}: removed from the scripts; .node-options requests the largest`);
+    const found = plan.foundSizes
+      .filter((entry) => entry.task === task)
+      .map((entry) => `${entry.sizeMb} in ${entry.file}`);
+    lines.push(
+      `[${task}] --max-old-space-size found ${found.join(', ')}: removed from the scripts; .node-options requests the largest`,
+    );
   }
   lines.push(...plan.notes.map((note) => `note: ${note}`));
   if (plan.changes.length === 0) {
@@ -22,7 +26,10 @@ function summary(plan: InitPlan, dryRun: boolean): string[] {
     lines.push(`heapwise init: ${files} would change (dry run: nothing was written).`);
   } else {
     const install = plan.manager === 'pnpm' ? 'pnpm install' : 'npm install';
-    lines.push(`heapwise init: ${files} changed.`, `next: run \`${install}\` for the new dev dependencies, then \`npx heapwise doctor\`.`);
+    lines.push(
+      `heapwise init: ${files} changed.`,
+      `next: run \`${install}\` for the new dev dependencies, then \`npx heapwise doctor\`.`,
+    );
   }
   return lines;
 }

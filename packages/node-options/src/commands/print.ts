@@ -72,9 +72,12 @@ to stderr.
     if (task === undefined) throw new UsageError('print: missing <task> (e.g. heapwise print build)');
     if (extra.length > 0) throw new UsageError(`print: unexpected argument '${extra[0]}'`);
     const format = values.format as Format;
-    if (!FORMATS.includes(format)) throw new UsageError(`print: --format must be one of ${FORMATS.join(', ')}, got '${format}'`);
+    if (!FORMATS.includes(format))
+      throw new UsageError(`print: --format must be one of ${FORMATS.join(', ')}, got '${format}'`);
     if (values.percentage === true && !supportsHeapPercentage()) {
-      throw new UsageError(`print: --percentage needs ${HEAP_PERCENTAGE_FLAG}, which Node ${process.version} does not accept (22.21+, 24.6+)`);
+      throw new UsageError(
+        `print: --percentage needs ${HEAP_PERCENTAGE_FLAG}, which Node ${process.version} does not accept (22.21+, 24.6+)`,
+      );
     }
     const config = loadConfig(context, values.config);
     const caller = callerEnvironment(context.env);

@@ -1,8 +1,22 @@
 import { basename } from 'node:path';
 import { ConfigError, formatFlag, NODE_ONLY_MARKER } from '../parse.js';
-import { APPLIED_GOMEMLIMIT_ENV, APPLIED_NODE_OPTIONS_ENV, callerEnvironment, resolveTask, taskFlags } from '../resolve.js';
+import {
+  APPLIED_GOMEMLIMIT_ENV,
+  APPLIED_NODE_OPTIONS_ENV,
+  callerEnvironment,
+  resolveTask,
+  taskFlags,
+} from '../resolve.js';
 import { runChild } from '../child.js';
-import { CONFIG_OPTION, UsageError, concurrency, loadConfig, memoryLimit, parseOptions, type Command } from './common.js';
+import {
+  CONFIG_OPTION,
+  UsageError,
+  concurrency,
+  loadConfig,
+  memoryLimit,
+  parseOptions,
+  type Command,
+} from './common.js';
 
 /** `node`, `node.exe`, or the very binary running us. */
 function isNodeCommand(command: string): boolean {
@@ -11,7 +25,7 @@ function isNodeCommand(command: string): boolean {
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run a command with the task\'s NODE_OPTIONS and GOMEMLIMIT, fitted to the memory budget',
+  summary: "run a command with the task's NODE_OPTIONS and GOMEMLIMIT, fitted to the memory budget",
   help: `Usage: heapwise run <task> [--config <file>] -- <command> [args…]
 
 Runs <command> with NODE_OPTIONS = the caller's NODE_OPTIONS + the task's flags from .node-options
@@ -24,7 +38,8 @@ the command's, or 128+signal when it was killed; 2 for a usage or configuration 
 command cannot be started.`,
   async main(args, context) {
     const separator = args.indexOf('--');
-    if (separator === -1) throw new UsageError('run: missing -- before the command (heapwise run <task> -- <command> [args…])');
+    if (separator === -1)
+      throw new UsageError('run: missing -- before the command (heapwise run <task> -- <command> [args…])');
     const { values, positionals } = parseOptions(args.slice(0, separator), { ...CONFIG_OPTION });
     const [task, ...extra] = positionals;
     const [command, ...commandArgs] = args.slice(separator + 1);

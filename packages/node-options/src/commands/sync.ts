@@ -50,9 +50,12 @@ service's directory (and its Docker build context) carries the same flags.
     }
     const stale = copies.filter((copy) => copy.state !== 'same');
     if (values.check === true) {
-      for (const copy of stale) context.err(`${copy.path}: ${copy.state === 'missing' ? 'missing' : 'differs from'} ${NODE_OPTIONS_FILE_NAME}`);
+      for (const copy of stale)
+        context.err(`${copy.path}: ${copy.state === 'missing' ? 'missing' : 'differs from'} ${NODE_OPTIONS_FILE_NAME}`);
       if (stale.length > 0) {
-        context.err(`heapwise sync --check: ${stale.length} of ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} out of date (run heapwise sync)`);
+        context.err(
+          `heapwise sync --check: ${stale.length} of ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} out of date (run heapwise sync)`,
+        );
         return 1;
       }
       context.out(`heapwise sync --check: ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} up to date`);

@@ -43,7 +43,7 @@ function splitTurboArgs(args: string[]): { tasks: string[]; rest: string[]; user
 
 export const turboCommand: Command = {
   name: 'turbo',
-  summary: 'run `turbo run` with --concurrency chosen so that the tasks\' heaps fit the budget',
+  summary: "run `turbo run` with --concurrency chosen so that the tasks' heaps fit the budget",
   help: `Usage: heapwise turbo <task…> [turbo args…]
 
 Runs \`turbo run <task…> --concurrency N [turbo args…]\` with N = as many tasks as fit the largest
@@ -71,12 +71,19 @@ TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx p
     // they all run at once whatever we choose, so go up to that and say that the heaps get lowered.
     const root = findWorkspaceRoot(context.cwd);
     const persistentCount =
-      root === undefined ? 0 : persistentTasks(tasks, turboJson).reduce((sum, task) => sum + countWorkspacesWithScript(root, task), 0);
+      root === undefined
+        ? 0
+        : persistentTasks(tasks, turboJson).reduce((sum, task) => sum + countWorkspacesWithScript(root, task), 0);
     if (userConcurrency === undefined && persistentCount > 0 && chosen <= persistentCount) {
       chosen = persistentCount + 1;
-      context.err(`heapwise: ${persistentCount} persistent task(s) run at once: turbo needs --concurrency ${chosen}; heaps are fitted to that share`);
+      context.err(
+        `heapwise: ${persistentCount} persistent task(s) run at once: turbo needs --concurrency ${chosen}; heaps are fitted to that share`,
+      );
     }
-    const capReason = userConcurrency === undefined ? `cap min(10, max(2, ${cpus} CPUs)) = ${cap}` : `your --concurrency ${userConcurrency}`;
+    const capReason =
+      userConcurrency === undefined
+        ? `cap min(10, max(2, ${cpus} CPUs)) = ${cap}`
+        : `your --concurrency ${userConcurrency}`;
     const fitReason =
       largestMb === undefined
         ? 'no task requests a heap'

@@ -33,7 +33,9 @@ function diffMiddle(a: readonly string[], b: readonly string[], maxCells: number
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
       lcs[i * (m + 1) + j] =
-        a[i] === b[j] ? (lcs[(i + 1) * (m + 1) + j + 1] ?? 0) + 1 : Math.max(lcs[(i + 1) * (m + 1) + j] ?? 0, lcs[i * (m + 1) + j + 1] ?? 0);
+        a[i] === b[j]
+          ? (lcs[(i + 1) * (m + 1) + j + 1] ?? 0) + 1
+          : Math.max(lcs[(i + 1) * (m + 1) + j] ?? 0, lcs[i * (m + 1) + j + 1] ?? 0);
     }
   }
   const ops: Op[] = [];
@@ -80,7 +82,12 @@ function lineOps(before: readonly string[], after: readonly string[], maxCells: 
  * /dev/null. Returns '' when nothing differs. Line endings are compared as
  * written (a CRLF file keeps its `\r`s inside the lines).
  */
-export function unifiedDiff(relativePath: string, before: string | null, after: string, maxCells = MAX_DIFF_CELLS): string {
+export function unifiedDiff(
+  relativePath: string,
+  before: string | null,
+  after: string,
+  maxCells = MAX_DIFF_CELLS,
+): string {
   if (before === after) return '';
   const ops = lineOps(splitLines(before ?? ''), splitLines(after), maxCells);
   const changed = ops.flatMap((op, index) => (op.kind === ' ' ? [] : [index]));
@@ -102,7 +109,8 @@ export function unifiedDiff(relativePath: string, before: string | null, after: 
     const first = changed[k] ?? 0;
     let last = first;
     // Merge changes whose contexts touch into one hunk.
-    while (k + 1 < changed.length && (changed[k + 1] ?? 0) - last <= 2 * DIFF_CONTEXT_LINES + 1) last = changed[++k] ?? last;
+    while (k + 1 < changed.length && (changed[k + 1] ?? 0) - last <= 2 * DIFF_CONTEXT_LINES + 1)
+      last = changed[++k] ?? last;
     k++;
     const start = Math.max(0, first - DIFF_CONTEXT_LINES);
     const end = Math.min(ops.length, last + DIFF_CONTEXT_LINES + 1);

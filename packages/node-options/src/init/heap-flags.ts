@@ -30,17 +30,20 @@ function sizesIn(text: string): number[] {
 export function extractHeapFlags(script: string): ExtractedHeapFlags {
   const sizesMb: number[] = [];
   let changedAssignment = false;
-  let result = script.replace(NODE_OPTIONS_ASSIGNMENT, (whole, prefix: string, double?: string, single?: string, bare?: string) => {
-    const value = double ?? single ?? bare ?? '';
-    const found = sizesIn(value);
-    if (found.length === 0) return whole;
-    sizesMb.push(...found);
-    changedAssignment = true;
-    const rest = value.replace(HEAP_FLAG, ' ').replace(/\s+/g, ' ').trim();
-    if (rest === '' || ONLY_INHERITED.test(rest)) return prefix;
-    const quote = double !== undefined ? '"' : single !== undefined ? "'" : '';
-    return `${prefix}NODE_OPTIONS=${quote}${rest}${quote} `;
-  });
+  let result = script.replace(
+    NODE_OPTIONS_ASSIGNMENT,
+    (whole, prefix: string, double?: string, single?: string, bare?: string) => {
+      const value = double ?? single ?? bare ?? '';
+      const found = sizesIn(value);
+      if (found.length === 0) return whole;
+      sizesMb.push(...found);
+      changedAssignment = true;
+      const rest = value.replace(HEAP_FLAG, ' ').replace(/\s+/g, ' ').trim();
+      if (rest === '' || ONLY_INHERITED.test(rest)) return prefix;
+      const quote = double !== undefined ? '"' : single !== undefined ? "'" : '';
+      return `${prefix}NODE_OPTIONS=${quote}${rest}${quote} `;
+    },
+  );
   if (changedAssignment) result = result.replace(EMPTY_CROSS_ENV, '$1');
   result = result.replace(HEAP_ARGUMENT, (_whole, size: string) => {
     sizesMb.push(Number(size));

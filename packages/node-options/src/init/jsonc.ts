@@ -33,7 +33,9 @@ export function parseObject(relativePath: string, text: string, jsonc: boolean):
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InitError(`${relativePath}: expected a JSON object; fix it and run heapwise init again. Nothing was changed.`);
+    throw new InitError(
+      `${relativePath}: expected a JSON object; fix it and run heapwise init again. Nothing was changed.`,
+    );
   }
   return value as Record<string, unknown>;
 }

@@ -38,7 +38,9 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
     if (typeof script !== 'string') continue;
     if (!isTask(name)) {
       if (hasHeapFlag(script)) {
-        notes.push(`${relativePath}: script "${name}" sets a heap size but is not a heapwise task (${INIT_TASKS.join(', ')}); left as it is`);
+        notes.push(
+          `${relativePath}: script "${name}" sets a heap size but is not a heapwise task (${INIT_TASKS.join(', ')}); left as it is`,
+        );
       }
       continue;
     }
@@ -49,7 +51,9 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
   }
 
   const declared = new Set(
-    ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((field) => Object.keys((pkg[field] ?? {}) as object)),
+    ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((field) =>
+      Object.keys((pkg[field] ?? {}) as object),
+    ),
   );
   const devKeys = Object.keys((pkg.devDependencies ?? {}) as object);
   for (const [name, range] of options.devDependencies) {

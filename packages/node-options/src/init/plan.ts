@@ -8,7 +8,14 @@ import { unifiedDiff } from './diff.js';
 import { InitError } from './errors.js';
 import { parseObject } from './jsonc.js';
 import { planPackageJson } from './package-json.js';
-import { DEFAULT_PROFILES, INIT_TASKS, raiseRequestedSizes, renderNodeOptions, type InitTask, type Profile } from './profiles.js';
+import {
+  DEFAULT_PROFILES,
+  INIT_TASKS,
+  raiseRequestedSizes,
+  renderNodeOptions,
+  type InitTask,
+  type Profile,
+} from './profiles.js';
 import { extendPreset, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
 import { passHeapwiseEnv } from './turbo-json.js';
 import { readWorkspace, type Workspace } from './workspace.js';
@@ -98,7 +105,8 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     );
     dependentsOf.set(manifest.name, new Set(deps));
   }
-  const wouldCycle = (dependency: string, dir: string) => dependentsOf.get(dependency)?.has(nameOf.get(dir) ?? '') === true;
+  const wouldCycle = (dependency: string, dir: string) =>
+    dependentsOf.get(dependency)?.has(nameOf.get(dir) ?? '') === true;
 
   for (const dir of workspace.packageDirs) {
     const tsconfigPath = `${dir}/tsconfig.json`;
@@ -114,7 +122,8 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
       record(tsconfigPath, tsconfigText, extendPreset(tsconfigPath, tsconfigText, kind));
       devDependencies.set(PRESET_PACKAGE, range);
     }
-    for (const dependency of [...devDependencies.keys()]) if (wouldCycle(dependency, dir)) devDependencies.delete(dependency);
+    for (const dependency of [...devDependencies.keys()])
+      if (wouldCycle(dependency, dir)) devDependencies.delete(dependency);
     const packagePlan = planPackageJson(packagePath, packageText, { isRoot: false, devDependencies });
     collect(packagePath, packagePlan.sizesMb);
     notes.push(...packagePlan.notes);
@@ -152,7 +161,9 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
 export function applyInit(plan: InitPlan): void {
   for (const change of plan.changes) {
     if (readIfExists(change.path) !== change.before) {
-      throw new InitError(`${change.relativePath} changed since the plan was made; run heapwise init again. Nothing was changed.`);
+      throw new InitError(
+        `${change.relativePath} changed since the plan was made; run heapwise init again. Nothing was changed.`,
+      );
     }
   }
   const written: string[] = [];

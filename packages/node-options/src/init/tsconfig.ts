@@ -22,6 +22,7 @@ export function extendPreset(relativePath: string, text: string, kind: PresetKin
   const preset = presetFor(kind);
   if (current === undefined) return setProperty(text, ['extends'], preset, () => 0);
   if (typeof current === 'string') return isPreset(current) ? text : setProperty(text, ['extends'], [preset, current]);
-  if (Array.isArray(current)) return current.some(isPreset) ? text : setProperty(text, ['extends'], [preset, ...current]);
+  if (Array.isArray(current))
+    return current.some(isPreset) ? text : setProperty(text, ['extends'], [preset, ...current]);
   throw new InitError(`${relativePath}: "extends" must be a string or an array of strings. Nothing was changed.`);
 }

@@ -21,9 +21,12 @@ export function passHeapwiseEnv(relativePath: string, text: string): string {
     });
   }
   if (!Array.isArray(current)) {
-    throw new InitError(`${relativePath}: "globalPassThroughEnv" must be an array of variable names. Nothing was changed.`);
+    throw new InitError(
+      `${relativePath}: "globalPassThroughEnv" must be an array of variable names. Nothing was changed.`,
+    );
   }
   let after = text;
-  for (const name of PASS_THROUGH_ENV) if (!current.includes(name)) after = appendToArray(after, ['globalPassThroughEnv'], name);
+  for (const name of PASS_THROUGH_ENV)
+    if (!current.includes(name)) after = appendToArray(after, ['globalPassThroughEnv'], name);
   return after;
 }

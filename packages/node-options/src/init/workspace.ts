@@ -28,9 +28,13 @@ const TURBO_CONFIGS = ['turbo.json', 'turbo.jsonc'];
 export function parsePnpmPackages(relativePath: string, text: string): string[] {
   const lines = text.split(/\r?\n/);
   const start = lines.findIndex((line) => /^packages\s*:/.test(line));
-  if (start < 0) throw new InitError(`${relativePath}: no "packages:" list; add the package globs and run heapwise init again.`);
+  if (start < 0)
+    throw new InitError(`${relativePath}: no "packages:" list; add the package globs and run heapwise init again.`);
   const unquote = (value: string) => value.trim().replace(/^(["'])(.*)\1$/, '$2');
-  const inline = (lines[start] ?? '').replace(/^packages\s*:/, '').replace(/\s+#.*$/, '').trim();
+  const inline = (lines[start] ?? '')
+    .replace(/^packages\s*:/, '')
+    .replace(/\s+#.*$/, '')
+    .trim();
   if (inline.startsWith('[')) {
     return inline
       .replace(/^\[|\]$/g, '')
@@ -81,7 +85,9 @@ export function expandPatterns(root: string, patterns: readonly string[]): strin
   const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => globToRegExp(normalize(p.slice(1))));
   const positive = patterns.filter((p) => !p.startsWith('!')).map(normalize);
   // Only `**` needs the whole tree; `packages/*` needs two levels.
-  const maxDepth = positive.some((p) => p.includes('**')) ? Number.POSITIVE_INFINITY : Math.max(0, ...positive.map((p) => p.split('/').length));
+  const maxDepth = positive.some((p) => p.includes('**'))
+    ? Number.POSITIVE_INFINITY
+    : Math.max(0, ...positive.map((p) => p.split('/').length));
   return listDirs(root, maxDepth)
     .filter((dir) => include.some((re) => re.test(dir)) && !exclude.some((re) => re.test(dir)))
     .filter((dir) => existsSync(join(root, dir, 'package.json')))
@@ -110,7 +116,9 @@ export function readWorkspace(root: string): Workspace {
   const notRoot = (why: string) => {
     const above = findWorkspaceAbove(root);
     const hint = above ? ` The workspace root looks like ${relative(root, above) || '.'} (${above}).` : '';
-    return new InitError(`${why}: run heapwise init at the root of an npm or pnpm workspace that uses turbo.${hint} Nothing was changed.`);
+    return new InitError(
+      `${why}: run heapwise init at the root of an npm or pnpm workspace that uses turbo.${hint} Nothing was changed.`,
+    );
   };
   if (!existsSync(packageJsonPath)) throw notRoot(`${join(root, 'package.json')} not found`);
   const pkg = parseObject('package.json', readFileSync(packageJsonPath, 'utf8'), false);

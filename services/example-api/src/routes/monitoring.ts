@@ -87,7 +87,10 @@ export const monitoringRoutes: Route[] = [
           const warningMb = parseThresholdMb(thresholds.warning, 'warning');
           const criticalMb = parseThresholdMb(thresholds.critical, 'critical');
           if (warningMb >= criticalMb) {
-            throw new HttpError(400, `"thresholds.warning" (${warningMb}) must be below "thresholds.critical" (${criticalMb})`);
+            throw new HttpError(
+              400,
+              `"thresholds.warning" (${warningMb}) must be below "thresholds.critical" (${criticalMb})`,
+            );
           }
           deps.monitor.updateThresholds({ warningMb, criticalMb });
           deps.logger.info({ action: 'updateThresholds', warningMb, criticalMb }, 'memory thresholds updated');
