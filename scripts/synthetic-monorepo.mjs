@@ -174,11 +174,15 @@ function installedDir(name) {
   return dirname(require.resolve(`${name}/package.json`));
 }
 
-/** Scripts of one package: the bare commands, or each through `heapwise run <task> --`. */
-export function packageScripts(runner) {
+/**
+ * Scripts of one package: the bare commands, or each through `heapwise run <task> --`. `tscFlags`
+ * (e.g. `--singleThreaded`) go on both tsc commands.
+ */
+export function packageScripts(runner, tscFlags = '') {
+  const flags = tscFlags === '' ? '' : ` ${tscFlags}`;
   const commands = {
-    build: 'tsc -b',
-    typecheck: 'tsc -p tsconfig.test.json',
+    build: `tsc -b${flags}`,
+    typecheck: `tsc -p tsconfig.test.json${flags}`,
     test: 'node --test test/index.test.mjs',
   };
   if (!taskRunners.includes(runner)) throw new Error(`runner must be one of ${taskRunners.join(', ')}, got ${runner}`);
@@ -190,9 +194,9 @@ export function packageScripts(runner) {
   );
 }
 
-/** Rewrites every package's scripts for `runner` (the sources stay as they are). */
-export function setTaskRunner(out, runner) {
-  const scripts = packageScripts(runner);
+/** Rewrites every package's scripts for `runner` and `tscFlags` (the sources stay as they are). */
+export function setTaskRunner(out, runner, tscFlags = '') {
+  const scripts = packageScripts(runner, tscFlags);
   for (const pkg of readdirSync(join(out, 'packages'))) {
     const file = join(out, 'packages', pkg, 'package.json');
     const manifest = JSON.parse(readFileSync(file, 'utf8'));

@@ -97,6 +97,6 @@ describe('generate', () => {
     expect(manifest.scripts.test).toBe('heapwise run test -- node --test test/index.test.mjs');
     linkTypeScript(out, '5.9');
     expect(readlinkSync(join(out, 'node_modules', '.bin', 'tsc'))).toMatch(/typescript-5\.9[/\\]bin[/\\]tsc$/);
-    expect(() => setTaskRunner(out, 'npx')).toThrow(/runner must be one of plain, heapwise/);
+    expect(() => setTaskRunner(out, 'npx' as 'plain')).toThrow(/runner must be one of plain, heapwise/);
   });
 });
