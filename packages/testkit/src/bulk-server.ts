@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { normalizeMode, type BulkItemInfo, type BulkServerMode, type BulkServerModeName } from './bulk-modes.js';
 import { generateDocumentId, infoBody, itemError, parseBulkBody, requestErrorBody } from './bulk-protocol.js';
+import { mulberry32 } from './random.js';
 
 /** Defaults of every limit of the loopback server, in one place. */
 export const BULK_SERVER_DEFAULTS = {
@@ -104,18 +105,6 @@ export interface BulkServer {
   close(): Promise<void>;
 }
 
-/** A tiny seeded PRNG (mulberry32): `fail-items` fractions repeat from run to run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BULK_PATH = /^\/(?:([^/?]+)\/)?_bulk(?:\?.*)?$/;
 
 /**
@@ -129,7 +118,7 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
   const maxRecordedRequests = options.maxRecordedRequests ?? BULK_SERVER_DEFAULTS.maxRecordedRequests;
   const storeSources = options.storeSources ?? BULK_SERVER_DEFAULTS.storeSources;
   const clusterName = options.clusterName ?? 'testkit';
-  const random = seededRandom(options.seed ?? BULK_SERVER_DEFAULTS.seed);
+  const random = mulberry32(options.seed ?? BULK_SERVER_DEFAULTS.seed);
 
   let mode: BulkServerMode = { kind: 'ok' };
   const docs = new Map<string, StoredDoc>();

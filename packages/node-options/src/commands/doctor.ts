@@ -8,7 +8,7 @@ import {
   parseNodeOptions,
   SETTINGS_SECTION,
   type NodeOptionsConfig,
-} from '../parse.js';
+} from '../node-options-file.js';
 import { largestRequestedHeapMb, resolveTask } from '../resolve.js';
 import { endOfLife, matchesNvmrc, supportsHeapPercentage } from '../runtime.js';
 import { formatBytes } from '../size.js';

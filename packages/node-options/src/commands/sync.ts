@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_OPTIONS_FILE_NAME } from '../parse.js';
+import { NODE_OPTIONS_FILE_NAME } from '../node-options-file.js';
 import { findWorkspaceRoot, listServices } from '../workspaces.js';
 import { UsageError, parseOptions, type Command, type CommandContext } from './common.js';
 

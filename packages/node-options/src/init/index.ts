@@ -6,8 +6,8 @@ export {
   DEFAULT_PROFILES,
   INIT_TASKS,
   raiseRequestedSizes,
-  readRequestedSizes,
   renderNodeOptions,
+  type RaisedNodeOptions,
   type InitTask,
   type Profile,
 } from './profiles.js';
