@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '@heapwise/testkit';
 
 /** Defaults give about 2000 files in 24 packages, the size DESIGN.md asks for. */
 export const defaultParameters = Object.freeze({ packages: 24, files: 80, deps: 3, seed: 1 });
@@ -22,18 +23,6 @@ export const defaultParameters = Object.freeze({ packages: 24, files: 80, deps: 
 export const variantFileName = 'variant.json';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Small deterministic PRNG (mulberry32) so every run generates the same code. */
-function createRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const packageName = (index) => `p${String(index).padStart(2, '0')}`;
 const fileName = (index) => `m${String(index).padStart(3, '0')}`;
@@ -155,7 +144,8 @@ function installedDir(name) {
 }
 
 export function generate({ out, packages, files, deps, seed }) {
-  const random = createRandom(seed);
+  // Seeded, so every run generates the same code.
+  const random = mulberry32(seed);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'node_modules', '@heapwise'), { recursive: true });
   mkdirSync(join(out, 'node_modules', '@syn'), { recursive: true });

@@ -1,17 +1,17 @@
 export { DIFF_CONTEXT_LINES, MAX_DIFF_CELLS, unifiedDiff } from './diff.js';
 export { InitError } from './errors.js';
 export { extractHeapFlags, hasHeapFlag, type ExtractedHeapFlags } from './heap-flags.js';
-export { applyInit, planInit, SERVICE_DIRS, type FileChange, type InitPlan, type PlanInitOptions } from './plan.js';
+export { applyInit, planInit, type FileChange, type InitPlan, type PlanInitOptions } from './plan.js';
 export {
   DEFAULT_PROFILES,
   INIT_TASKS,
   raiseRequestedSizes,
-  readRequestedSizes,
   renderNodeOptions,
+  type RaisedNodeOptions,
   type InitTask,
   type Profile,
 } from './profiles.js';
 export { extendPreset, presetFor, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
 export { passHeapwiseEnv, PASS_THROUGH_ENV } from './turbo-json.js';
-export { expandPatterns, parsePnpmPackages, readWorkspace, type Workspace } from './workspace.js';
+export { readWorkspace, type Workspace } from './workspace.js';
 export { routeTurbo, wrapScript } from './wrap-script.js';

@@ -18,6 +18,7 @@ import {
 } from './profiles.js';
 import { extendPreset, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
 import { passHeapwiseEnv } from './turbo-json.js';
+import { isService } from '../workspace.js';
 import { readWorkspace, type Workspace } from './workspace.js';
 
 export interface FileChange {
@@ -48,8 +49,6 @@ export interface PlanInitOptions {
   readonly versionRange?: string;
 }
 
-/** Top-level directories whose packages are deployable services (service.json preset); everything else is a library. */
-export const SERVICE_DIRS: readonly string[] = ['apps', 'services'];
 const NODE_OPTIONS_PACKAGE = '@heapwise/node-options';
 const TEMP_SUFFIX = '.heapwise-init.tmp';
 
@@ -118,7 +117,7 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     const runsTasks = INIT_TASKS.some((task) => typeof (scripts as Record<string, unknown>)[task] === 'string');
     const devDependencies = new Map(runsTasks ? [[NODE_OPTIONS_PACKAGE, range]] : []);
     if (tsconfigText !== null) {
-      const kind: PresetKind = SERVICE_DIRS.includes(dir.split('/')[0] ?? '') ? 'service' : 'library';
+      const kind: PresetKind = isService(dir) ? 'service' : 'library';
       record(tsconfigPath, tsconfigText, extendPreset(tsconfigPath, tsconfigText, kind));
       devDependencies.set(PRESET_PACKAGE, range);
     }
@@ -144,7 +143,9 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     ) as Record<InitTask, Profile>;
     record('.node-options', null, renderNodeOptions(profiles));
   } else {
-    record('.node-options', nodeOptionsText, raiseRequestedSizes(nodeOptionsText, largest));
+    const raised = raiseRequestedSizes('.node-options', nodeOptionsText, largest);
+    notes.push(...raised.notes);
+    record('.node-options', nodeOptionsText, raised.text);
   }
 
   changes.sort((a, b) => a.relativePath.localeCompare(b.relativePath));

@@ -1,10 +1,11 @@
 // Makes a package's tsconfig.json extend the matching @heapwise/tsconfig
 // preset while keeping its own options: an existing `extends` becomes an
 // array with the preset first, so the package's own base still wins.
+import { isPresetSpecifier, PRESET_PACKAGE } from '../tsconfig-check.js';
 import { parseObject, setProperty } from './jsonc.js';
 import { InitError } from './errors.js';
 
-export const PRESET_PACKAGE = '@heapwise/tsconfig';
+export { PRESET_PACKAGE };
 export type PresetKind = 'library' | 'service';
 
 export function presetFor(kind: PresetKind): string {
@@ -12,7 +13,7 @@ export function presetFor(kind: PresetKind): string {
 }
 
 function isPreset(value: unknown): boolean {
-  return typeof value === 'string' && (value === PRESET_PACKAGE || value.startsWith(`${PRESET_PACKAGE}/`));
+  return typeof value === 'string' && isPresetSpecifier(value);
 }
 
 /** The new text of a tsconfig.json (the same text when it already extends a preset). */
