@@ -14,6 +14,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from '@heapwise/testkit';
 import { apiChangeFile, defaultParameters, generate, variantFileName } from '../../scripts/synthetic-monorepo.mjs';
 import { measure, sampleIntervalMs } from './process-tree.mjs';
 
@@ -198,11 +199,6 @@ async function runOnce(cell) {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const mb = (bytes) => bytes / (1024 * 1024);
 
 async function main() {

@@ -90,7 +90,8 @@ export function matches(
   labels: { readonly [name: string]: string | number | undefined } | undefined,
 ): boolean {
   for (let i = 0; i < names.length; i++) {
-    const raw = labels?.[names[i]!];
+    const name = names[i]!;
+    const raw = labels !== undefined && Object.hasOwn(labels, name) ? labels[name] : undefined;
     if (values[i] !== (raw === undefined ? '' : String(raw))) return false;
   }
   return true;

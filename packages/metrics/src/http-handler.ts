@@ -22,7 +22,8 @@ function pathOf(req: Request): string {
 /**
  * Answers the metrics path with the registry's exposition; for any other path it calls `next()`
  * when there is one (middleware) and answers 404 otherwise (a bare node:http server).
- * Methods other than GET/HEAD get 405. A failing scrape goes to `next(error)` or answers 500.
+ * Methods other than GET/HEAD get 405. A failing scrape goes to `next(error)` or answers 500; a
+ * destroyed registry (also one destroyed while the scrape ran) answers 503.
  */
 export function createMetricsHandler(registry: Registry, options: MetricsHandlerOptions = {}): MetricsHandler {
   const path = options.path ?? '/metrics';
@@ -41,6 +42,14 @@ export function createMetricsHandler(registry: Registry, options: MetricsHandler
     registry.metrics().then(
       (body) => {
         if (res.headersSent || res.destroyed) return;
+        if (registry.destroyed) {
+          // The process is shutting down (or the registry was replaced): say so, so that the
+          // scraper records a failed scrape instead of a target whose series all vanished.
+          res
+            .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+            .end('metrics registry destroyed\n');
+          return;
+        }
         res.writeHead(200, {
           'content-type': registry.contentType,
           'content-length': Buffer.byteLength(body),

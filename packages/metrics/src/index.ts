@@ -1,6 +1,12 @@
 export { createRegistry } from './registry.js';
 export type { Registry, RegistryOptions, AnyMetric } from './registry.js';
-export { SERIES_FAMILY, OVERFLOW_FAMILY, EXPIRED_FAMILY, COLLECT_ERRORS_FAMILY } from './registry.js';
+export {
+  SERIES_FAMILY,
+  OVERFLOW_FAMILY,
+  EXPIRED_FAMILY,
+  LABEL_VALUE_TOO_LONG_FAMILY,
+  COLLECT_ERRORS_FAMILY,
+} from './registry.js';
 export { Counter } from './counter.js';
 export type { BoundCounter, CounterSeries } from './counter.js';
 export { Gauge } from './gauge.js';
@@ -12,7 +18,9 @@ export type { LabelValue, Labels } from './series-index.js';
 export { PROMETHEUS_CONTENT_TYPE, escapeHelp, escapeLabelValue, formatValue } from './text-format.js';
 export {
   DEFAULT_BUCKETS,
+  DEFAULT_MAX_LABEL_VALUE_LENGTH,
   DEFAULT_MAX_SERIES,
+  MAX_LABEL_VALUE_LENGTH_LIMIT,
   MAX_BUCKETS,
   MAX_SERIES_LIMIT,
   MIN_IDLE_EXPIRY_MS,

@@ -21,6 +21,7 @@ export type AnyMetric = Metric<any, SeriesState>;
 export const SERIES_FAMILY = 'heapwise_metrics_series';
 export const OVERFLOW_FAMILY = 'heapwise_metrics_overflow_total';
 export const EXPIRED_FAMILY = 'heapwise_metrics_expired_series_total';
+export const LABEL_VALUE_TOO_LONG_FAMILY = 'heapwise_metrics_label_value_too_long_total';
 export const COLLECT_ERRORS_FAMILY = 'heapwise_metrics_collect_errors_total';
 
 export interface Registry {
@@ -37,7 +38,11 @@ export interface Registry {
   addCollector(collect: () => void | Promise<void>): () => void;
   /** Runs `teardown` once when the registry is destroyed; returns a remover. */
   onDestroy(teardown: () => unknown): () => void;
-  /** Prometheus text 0.0.4 of every metric; yields to the event loop every 1000 samples. */
+  /**
+   * Prometheus text 0.0.4 of every metric; yields to the event loop every 1000 samples. `''`
+   * once the registry is destroyed, also when destroy() lands while this scrape runs: a scrape
+   * is whole or empty, never a part.
+   */
   metrics(): Promise<string>;
   /** Forgets every series of every metric. Never throws. */
   reset(): void;
@@ -66,7 +71,13 @@ class MetricsRegistry implements Registry {
       );
     }
     this.state = { destroyed: false, defaultMaxSeries };
-    for (const family of [SERIES_FAMILY, OVERFLOW_FAMILY, EXPIRED_FAMILY, COLLECT_ERRORS_FAMILY]) {
+    for (const family of [
+      SERIES_FAMILY,
+      OVERFLOW_FAMILY,
+      EXPIRED_FAMILY,
+      LABEL_VALUE_TOO_LONG_FAMILY,
+      COLLECT_ERRORS_FAMILY,
+    ]) {
       this.sampleOwners.set(family, family);
     }
   }
@@ -164,6 +175,9 @@ class MetricsRegistry implements Registry {
   async metrics(): Promise<string> {
     if (this.state.destroyed) return '';
     await this.runCollectors();
+    // destroy() during the collectors has emptied the registry: a scrape now would hold only the
+    // registry's own families, which reads as "every metric vanished".
+    if (this.state.destroyed) return '';
     let out = '';
     let samplesSinceYield = 0;
     const labelled: AnyMetric[] = [];
@@ -207,6 +221,12 @@ class MetricsRegistry implements Registry {
         (m) => m.overflowObservations,
       ) +
       family(EXPIRED_FAMILY, 'counter', 'Series removed by idle expiry.', (m) => m.expiredSeries) +
+      family(
+        LABEL_VALUE_TOO_LONG_FAMILY,
+        'counter',
+        'Label sets sent to the overflow series because a label value was longer than the cap.',
+        (m) => m.labelValuesTooLong,
+      ) +
       `# HELP ${COLLECT_ERRORS_FAMILY} Collectors that threw or rejected during a scrape.\n` +
       `# TYPE ${COLLECT_ERRORS_FAMILY} counter\n${COLLECT_ERRORS_FAMILY} ${this.collectErrors}\n`
     );

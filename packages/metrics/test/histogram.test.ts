@@ -1,13 +1,14 @@
+import { mulberry32 } from '@heapwise/testkit';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKETS, createRegistry } from '../src/index.js';
-import { family, goFloat, histogramSamples, seededRandom } from './helpers.js';
+import { family, goFloat, histogramSamples } from './helpers.js';
 
 describe('histogram exposition', () => {
   it('keeps the invariants: cumulative buckets, le="+Inf" == _count, exact _sum and per-bucket counts', async () => {
     const registry = createRegistry();
     const buckets = [0.01, 0.1, 0.5, 1, 5];
     const histogram = registry.histogram({ name: 'work_seconds', help: 'x', labelNames: ['route', 'method'], buckets });
-    const random = seededRandom(42);
+    const random = mulberry32(42);
     const observed = new Map<string, number[]>();
     for (let i = 0; i < 5000; i++) {
       const route = `/r${Math.floor(random() * 7)}`;

@@ -1,6 +1,6 @@
 // `heapwise`: dispatches to commands/<name>.ts through one table. A new subcommand is a file in
 // commands/ and one line in COMMANDS.
-import { ConfigError } from './parse.js';
+import { ConfigError } from './node-options-file.js';
 import { UsageError, type Command, type CommandContext } from './commands/common.js';
 import { doctorCommand } from './commands/doctor.js';
 import { initCommand } from './commands/init.js';

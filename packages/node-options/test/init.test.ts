@@ -190,6 +190,23 @@ describe('heapwise init on a pnpm workspace', () => {
     expect(read(root, 'libs/legacy/package.json')).toBe(pnpmWorkspace()['libs/legacy/package.json']);
     expect(planInit(root).changes).toEqual([]);
   });
+
+  it('raises a size written `--max-old-space-size N` in place, so the build gets the raised heap', async () => {
+    const root = fixture({
+      ...pnpmWorkspace(),
+      '.node-options': '# ours\n[build]  # sized by hand\n--max-old-space-size 2048  # was enough\n--expose-gc\n',
+    });
+    const plan = planInit(root, { versionRange: '^1.2.3' });
+    expect(plan.diff).toContain('--max-old-space-size 2048  # was enough\n+--max-old-space-size 3000  # was enough\n');
+    applyInit(plan);
+    expect(read(root, '.node-options')).toBe(
+      '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n[test]\n--max-old-space-size=3000\n',
+    );
+    // The runtime reads the same line: the request is 3000, not a 2048 that a later line overrides.
+    const printed = await runInitCli(['print', 'build', '--memory', '64g', '--format', 'json'], root);
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.stdout)).toMatchObject({ requestedHeapMb: 3000 });
+  });
 });
 
 describe('heapwise init refuses, and changes nothing, when it cannot do the whole job', () => {

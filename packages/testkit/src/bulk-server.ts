@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { normalizeMode, type BulkItemInfo, type BulkServerMode, type BulkServerModeName } from './bulk-modes.js';
 import { generateDocumentId, infoBody, itemError, parseBulkBody, requestErrorBody } from './bulk-protocol.js';
+import { mulberry32 } from './random.js';
 
 /** Defaults of every limit of the loopback server, in one place. */
 export const BULK_SERVER_DEFAULTS = {
@@ -70,6 +71,10 @@ export interface BulkServerCounters {
   failedItems: number;
   /** `create` items whose `_id` already existed (409, nothing stored). */
   conflicts: number;
+  /** `_bulk` requests received and not yet answered (or their connection closed) right now. */
+  inFlight: number;
+  /** The most `_bulk` requests that were in flight at once: a client's concurrency bound, observed. */
+  maxInFlight: number;
   /** Accepted items whose `_id` was already stored: each one is a duplicate delivery. */
   duplicates: number;
   /** Connections destroyed by the `refuse`/`reset` modes. */
@@ -100,18 +105,6 @@ export interface BulkServer {
   close(): Promise<void>;
 }
 
-/** A tiny seeded PRNG (mulberry32): `fail-items` fractions repeat from run to run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const BULK_PATH = /^\/(?:([^/?]+)\/)?_bulk(?:\?.*)?$/;
 
 /**
@@ -125,7 +118,7 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
   const maxRecordedRequests = options.maxRecordedRequests ?? BULK_SERVER_DEFAULTS.maxRecordedRequests;
   const storeSources = options.storeSources ?? BULK_SERVER_DEFAULTS.storeSources;
   const clusterName = options.clusterName ?? 'testkit';
-  const random = seededRandom(options.seed ?? BULK_SERVER_DEFAULTS.seed);
+  const random = mulberry32(options.seed ?? BULK_SERVER_DEFAULTS.seed);
 
   let mode: BulkServerMode = { kind: 'ok' };
   const docs = new Map<string, StoredDoc>();
@@ -200,6 +193,9 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
     }
 
     counters.bulkRequests++;
+    counters.inFlight++;
+    counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
+    res.once('close', () => counters.inFlight--);
     const body = await readBody(req, maxRequestBytes);
     if (body === undefined) {
       // Elasticsearch answers 413 with an empty body and closes the connection.
@@ -420,7 +416,8 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
     reset() {
       docs.clear();
       requests = [];
-      Object.assign(counters, emptyCounters());
+      // Requests still in flight stay counted: their answers are still to come.
+      Object.assign(counters, { ...emptyCounters(), inFlight: counters.inFlight });
     },
     close() {
       if (closePromise) return closePromise;
@@ -443,6 +440,8 @@ function emptyCounters(): BulkServerCounters {
     accepted: 0,
     failedItems: 0,
     conflicts: 0,
+    inFlight: 0,
+    maxInFlight: 0,
     duplicates: 0,
     destroyedSockets: 0,
   };

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fitLine } from '../../../scripts/soak-stats.mjs';
 import { repoRoot, requestJson, startService, type RunningService } from './service-process.js';
 
 function runMemory(
@@ -94,33 +93,5 @@ describe('memory:* commands', () => {
     const bad = await runMemory(['report'], 'not a url');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SERVICE_URL');
-  });
-});
-
-describe('the soak fit', () => {
-  it('recovers a known slope and its standard error', () => {
-    // y = 3 + 2x with residuals +0.5, −0.5, …: slope 2, intercept 3.
-    const points = Array.from({ length: 10 }, (_, x) => ({ x, y: 3 + 2 * x + (x % 2 === 0 ? 0.5 : -0.5) }));
-    const fit = fitLine(points);
-    // The alternating residuals tilt the fit by cov(x, e) / var(x) = −2.5 / 82.5.
-    expect(fit.slope).toBeCloseTo(2 - 2.5 / 82.5, 10);
-    expect(fit.stdError).toBeGreaterThan(0);
-    expect(fit.stdError).toBeLessThan(0.2);
-  });
-
-  it('refuses fewer than 3 points and points with one x', () => {
-    expect(() =>
-      fitLine([
-        { x: 1, y: 1 },
-        { x: 2, y: 2 },
-      ]),
-    ).toThrow(/at least 3/);
-    expect(() =>
-      fitLine([
-        { x: 1, y: 1 },
-        { x: 1, y: 2 },
-        { x: 1, y: 3 },
-      ]),
-    ).toThrow(/same request count/);
   });
 });

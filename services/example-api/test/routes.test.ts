@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { parsePrometheusText } from '@heapwise/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, requestJson, spawnService, startService, type RunningService } from './service-process.js';
 
@@ -194,7 +194,7 @@ describe('GET /metrics', () => {
     const response = await fetch(`${service.url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const families = parsePrometheusTextFormat(await response.text());
+    const families = parsePrometheusText(await response.text());
     const byName = new Map(families.map((family) => [family.name, family]));
     const requests = byName.get('http_requests_total');
     expect(requests?.type).toBe('COUNTER');
@@ -208,7 +208,7 @@ describe('GET /metrics', () => {
 
   it('keeps unknown paths in one series', async () => {
     for (let i = 0; i < 5; i++) await requestJson(`${service.url}/random-${i}`);
-    const families = parsePrometheusTextFormat(await (await fetch(`${service.url}/metrics`)).text());
+    const families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
     const requests = families.find((family) => family.name === 'http_requests_total');
     const routes = new Set(requests?.metrics.map((m) => m.labels?.route));
     expect([...routes].filter((route) => route?.startsWith('/random'))).toEqual([]);

@@ -2,7 +2,12 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { detectMemoryLimit, type MemoryLimit } from '../memory.js';
-import { findNodeOptionsFile, loadNodeOptions, NODE_OPTIONS_FILE_NAME, type NodeOptionsConfig } from '../parse.js';
+import {
+  findNodeOptionsFile,
+  loadNodeOptions,
+  NODE_OPTIONS_FILE_NAME,
+  type NodeOptionsConfig,
+} from '../node-options-file.js';
 import { CONCURRENCY_ENV } from '../resolve.js';
 import { parseSizeBytes } from '../size.js';
 

@@ -4,8 +4,8 @@ import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.j
 import { runChild } from '../child.js';
 import { CONCURRENCY_ENV, largestRequestedHeapMb } from '../resolve.js';
 import { formatBytes } from '../size.js';
-import { findTurboJson, persistentTasks, tasksWithDependencies } from '../turbo-graph.js';
-import { countWorkspacesWithScript, findWorkspaceRoot } from '../workspaces.js';
+import { persistentTasks, tasksWithDependencies } from '../turbo-graph.js';
+import { countWorkspacesWithScript, findTurboConfig, findWorkspaceRoot } from '../workspace.js';
 import { UsageError, loadConfig, locateConfig, memoryLimit, parsePositiveInteger, type Command } from './common.js';
 
 /** turbo's `--concurrency` accepts `N` or `P%` of the CPUs. */
@@ -63,7 +63,7 @@ TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx p
     const budget = computeBudget(memory.bytes, config.headroom, 1);
     const cpus = availableParallelism();
     const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency);
-    const turboJson = findTurboJson(dirname(locateConfig(context, undefined)));
+    const turboJson = findTurboConfig(dirname(locateConfig(context, undefined)));
     const allTasks = tasksWithDependencies(tasks, turboJson);
     const largestMb = largestRequestedHeapMb(config, allTasks, memory);
     let chosen = chooseConcurrency(budget.usableBytes, largestMb, cap);

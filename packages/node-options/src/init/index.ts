@@ -6,8 +6,8 @@ export {
   DEFAULT_PROFILES,
   INIT_TASKS,
   raiseRequestedSizes,
-  readRequestedSizes,
   renderNodeOptions,
+  type RaisedNodeOptions,
   type InitTask,
   type Profile,
 } from './profiles.js';
@@ -24,5 +24,5 @@ export {
   type OptionChange,
 } from './tsconfig.js';
 export { passHeapwiseEnv, PASS_THROUGH_ENV } from './turbo-json.js';
-export { expandPatterns, parsePnpmPackages, readWorkspace, type Workspace } from './workspace.js';
+export { readWorkspace, type Workspace } from './workspace.js';
 export { routeTurbo, wrapScript } from './wrap-script.js';

@@ -174,7 +174,9 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     ) as Record<InitTask, Profile>;
     record('.node-options', null, renderNodeOptions(profiles));
   } else {
-    record('.node-options', nodeOptionsText, raiseRequestedSizes(nodeOptionsText, largest));
+    const raised = raiseRequestedSizes('.node-options', nodeOptionsText, largest);
+    notes.push(...raised.notes);
+    record('.node-options', nodeOptionsText, raised.text);
   }
 
   changes.sort((a, b) => a.relativePath.localeCompare(b.relativePath));

@@ -14,10 +14,11 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
+import { isPresetSpecifier, MAX_EXTENDS_DEPTH, PRESET_PACKAGE } from '../tsconfig-check.js';
 import { InitError } from './errors.js';
 import { insertIntoArray, parseObject, replaceValueText, setProperty, stripBom } from './jsonc.js';
 
-export const PRESET_PACKAGE = '@heapwise/tsconfig';
+export { PRESET_PACKAGE };
 export const ADOPT_PRESET = `${PRESET_PACKAGE}/adopt.json`;
 /**
  * The compilerOptions of adopt.json (test/init-tsconfig.test.ts keeps the two
@@ -27,11 +28,9 @@ export const ADOPT_OPTIONS: Readonly<Record<string, unknown>> = {
   disableReferencedProjectLoad: true,
   disableSolutionSearching: true,
 };
-/** Guards against cycles and absurd chains. */
-const MAX_EXTENDS_DEPTH = 16;
 
 function isPreset(value: unknown): boolean {
-  return typeof value === 'string' && (value === PRESET_PACKAGE || value.startsWith(`${PRESET_PACKAGE}/`));
+  return typeof value === 'string' && isPresetSpecifier(value);
 }
 
 /**
