@@ -24,15 +24,22 @@ export function answerStatus(answer: Answer): number | undefined {
 export type Route =
   | { kind: 'info'; head: boolean }
   | { kind: 'not-found' }
-  /** `index` is the `<index>` of `/<index>/_bulk`, when given. */
-  | { kind: 'bulk'; index: string | undefined };
+  /**
+   * `index` is the `<index>` of `/<index>/_bulk`, when given; `filterPath` the `filter_path` query
+   * parameter's paths (Elasticsearch's response filtering), when given.
+   */
+  | { kind: 'bulk'; index: string | undefined; filterPath?: string[] };
 
 const BULK_PATH = /^\/(?:([^/?]+)\/)?_bulk(?:\?.*)?$/;
 
 export function routeRequest(method: string, path: string): Route {
   const match = BULK_PATH.exec(path);
-  if (match && (method === 'POST' || method === 'PUT'))
-    return { kind: 'bulk', index: match[1] === undefined ? undefined : decodeURIComponent(match[1]) };
+  if (match && (method === 'POST' || method === 'PUT')) {
+    const index = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
+    const query = path.includes('?') ? new URLSearchParams(path.slice(path.indexOf('?') + 1)) : undefined;
+    const filterPath = query?.get('filter_path');
+    return filterPath ? { kind: 'bulk', index, filterPath: filterPath.split(',') } : { kind: 'bulk', index };
+  }
   if ((method === 'GET' || method === 'HEAD') && (path === '/' || path.startsWith('/?')))
     return { kind: 'info', head: method === 'HEAD' };
   return { kind: 'not-found' };
@@ -117,7 +124,7 @@ export interface IndexingState {
  */
 export function indexBulk(
   body: string,
-  pathIndex: string | undefined,
+  route: Extract<Route, { kind: 'bulk' }>,
   mode: Extract<BulkServerMode, { kind: 'ok' | 'fail-items' | 'lost-response' }>,
   state: IndexingState,
   startedAtMs: number,
@@ -132,7 +139,7 @@ export function indexBulk(
   const { docs, counters, storeSources } = state;
   let errors = false;
   const items = ops.map((op, position) => {
-    const index = op.index ?? pathIndex;
+    const index = op.index ?? route.index;
     const opName = op.op;
     counters.items++;
     if ((opName !== 'index' && opName !== 'create') || index === undefined || op.source === undefined) {
@@ -168,8 +175,36 @@ export function indexBulk(
     return { [opName]: okItem(index, id, 1, 'created', 201) };
   });
   if (mode.kind === 'lost-response') return { answer: { kind: 'destroy' }, items: ops.length };
-  const response = JSON.stringify({ took: nowMs() - startedAtMs, errors, items });
+  const full = { took: nowMs() - startedAtMs, errors, items };
+  const response = JSON.stringify(route.filterPath ? filterResponse(full, route.filterPath) : full);
   return { answer: { kind: 'json', status: 200, body: response }, items: ops.length };
+}
+
+/**
+ * Elasticsearch's `filter_path`: keeps only the fields on the given dotted paths, where `*` matches
+ * any key and arrays are walked through (`items.*.status` keeps each item's status). Objects left
+ * empty are dropped, as Elasticsearch does.
+ */
+export function filterResponse(value: unknown, paths: readonly string[]): unknown {
+  const patterns = paths.map((path) => path.split('.'));
+  return filterValue(value, patterns) ?? {};
+}
+
+function filterValue(value: unknown, patterns: string[][]): unknown {
+  if (patterns.some((pattern) => pattern.length === 0)) return value;
+  if (Array.isArray(value)) {
+    const kept = value.map((element) => filterValue(element, patterns)).filter((element) => element !== undefined);
+    return kept.length > 0 ? kept : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const rest = patterns.filter((p) => p[0] === '*' || p[0] === key).map((p) => p.slice(1));
+    if (rest.length === 0) continue;
+    const filtered = filterValue(child, rest);
+    if (filtered !== undefined) out[key] = filtered;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function okItem(index: string, id: string, version: number, result: 'created' | 'updated', status: number) {

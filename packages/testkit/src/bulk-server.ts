@@ -207,7 +207,7 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
           await new Promise((resolve) => setTimeout(resolve, current.delayMs));
           if (closed || res.destroyed) return;
         }
-        const indexed = indexBulk(body, route.index, current as IndexingMode, indexing, Date.now(), Date.now);
+        const indexed = indexBulk(body, route, current as IndexingMode, indexing, Date.now(), Date.now);
         answer = indexed.answer;
         items = indexed.items;
       }

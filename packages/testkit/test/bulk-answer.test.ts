@@ -3,6 +3,7 @@ import {
   answerOther,
   answerStatus,
   answerWithoutIndexing,
+  filterResponse,
   indexBulk,
   routeRequest,
   type IndexingState,
@@ -18,6 +19,7 @@ function state(shouldFail: IndexingState['shouldFail'] = () => false): IndexingS
   };
 }
 
+const bulk = { kind: 'bulk' as const, index: undefined };
 const body = (...lines: unknown[]) => lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
 
 describe('routeRequest', () => {
@@ -51,11 +53,36 @@ describe('answerWithoutIndexing', () => {
 });
 
 describe('indexBulk', () => {
+  it('filters the answer by filter_path as Elasticsearch does', () => {
+    const route = routeRequest('POST', '/_bulk?filter_path=items.*.status,items.*.error');
+    expect(route).toEqual({ kind: 'bulk', index: undefined, filterPath: ['items.*.status', 'items.*.error'] });
+    const s = state((mode, item) => item.position === 1);
+    const { answer } = indexBulk(
+      body({ index: { _index: 'l' } }, { a: 1 }, { index: { _index: 'l' } }, { b: 2 }),
+      route as Extract<typeof route, { kind: 'bulk' }>,
+      { kind: 'fail-items', status: 429 },
+      s,
+      0,
+      () => 0,
+    );
+    expect(answer.kind === 'json' && JSON.parse(answer.body)).toEqual({
+      items: [
+        { index: { status: 201 } },
+        { index: { status: 429, error: { type: 'es_rejected_execution_exception', reason: expect.any(String) } } },
+      ],
+    });
+    expect(filterResponse({ a: { b: 1, c: 2 }, d: [{ e: 1 }, { f: 2 }] }, ['a.c', 'd.e'])).toEqual({
+      a: { c: 2 },
+      d: [{ e: 1 }],
+    });
+    expect(filterResponse({ a: 1 }, ['x'])).toEqual({});
+  });
+
   it('stores documents, counts an index on an existing id as a duplicate, and answers 409 to create', () => {
     const s = state();
     const first = indexBulk(
       body({ index: { _index: 'l', _id: 'a' } }, { n: 1 }),
-      undefined,
+      bulk,
       { kind: 'ok' },
       s,
       0,
@@ -65,7 +92,7 @@ describe('indexBulk', () => {
     expect(first.answer.kind === 'json' && JSON.parse(first.answer.body)).toMatchObject({ took: 5, errors: false });
     indexBulk(
       body({ index: { _id: 'a' } }, { n: 2 }, { create: { _id: 'a' } }, { n: 3 }),
-      'l',
+      { kind: 'bulk', index: 'l' },
       { kind: 'ok' },
       s,
       0,
@@ -79,7 +106,7 @@ describe('indexBulk', () => {
     const s = state((mode, item) => item.position === 1);
     const failing = indexBulk(
       body({ index: { _index: 'l' } }, { a: 1 }, { index: { _index: 'l' } }, { b: 2 }),
-      undefined,
+      bulk,
       { kind: 'fail-items', status: 429 },
       s,
       0,
@@ -91,7 +118,7 @@ describe('indexBulk', () => {
     expect(s.docs.size).toBe(1);
     const lost = indexBulk(
       body({ index: { _index: 'l', _id: 'z' } }, { c: 3 }),
-      undefined,
+      bulk,
       { kind: 'lost-response' },
       s,
       0,
@@ -103,8 +130,8 @@ describe('indexBulk', () => {
 
   it('answers a malformed body 400 and an action without an index 400 per item', () => {
     const s = state();
-    expect(answerStatus(indexBulk('nope\n', undefined, { kind: 'ok' }, s, 0, () => 0).answer)).toBe(400);
-    const noIndex = indexBulk(body({ index: {} }, { a: 1 }), undefined, { kind: 'ok' }, s, 0, () => 0);
+    expect(answerStatus(indexBulk('nope\n', bulk, { kind: 'ok' }, s, 0, () => 0).answer)).toBe(400);
+    const noIndex = indexBulk(body({ index: {} }, { a: 1 }), bulk, { kind: 'ok' }, s, 0, () => 0);
     expect(noIndex.answer.kind === 'json' && JSON.parse(noIndex.answer.body).items[0].index.status).toBe(400);
     expect(s.docs.size).toBe(0);
   });
