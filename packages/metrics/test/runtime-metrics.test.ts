@@ -80,3 +80,31 @@ describe('collectRuntimeMetrics', () => {
     await registry.destroy();
   });
 });
+
+describe('the container memory limit', () => {
+  it("exports the cgroup's limit and usage, and drops the limit when it is lifted", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'heapwise-cgroup-'));
+    try {
+      writeFileSync(join(root, 'memory.max'), '536870912\n');
+      writeFileSync(join(root, 'memory.current'), '123456789\n');
+      writeFileSync(join(root, 'self'), '0::/\n');
+      const registry = createRegistry();
+      const runtime = collectRuntimeMetrics(registry, {
+        cgroup: { cgroupRoot: root, selfCgroupFile: join(root, 'self'), totalMemBytes: 8 * 1024 ** 3 },
+      });
+      const text = await registry.metrics();
+      expect(goFloat(family(text, 'process_cgroup_memory_limit_bytes').metrics[0]!.value)).toBe(536870912);
+      expect(goFloat(family(text, 'process_cgroup_memory_usage_bytes').metrics[0]!.value)).toBe(123456789);
+      writeFileSync(join(root, 'memory.max'), 'max\n');
+      const lifted = await registry.metrics();
+      expect(family(lifted, 'process_cgroup_memory_limit_bytes').metrics).toEqual([]);
+      await runtime.stop();
+      await registry.destroy();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

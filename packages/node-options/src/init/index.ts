@@ -11,7 +11,18 @@ export {
   type InitTask,
   type Profile,
 } from './profiles.js';
-export { extendPreset, presetFor, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
+export {
+  ADOPT_OPTIONS,
+  ADOPT_PRESET,
+  describeOptionChanges,
+  extendAdoptPreset,
+  predictOptionChanges,
+  PRESET_PACKAGE,
+  resolveChain,
+  resolveExtends,
+  type ChainResolution,
+  type OptionChange,
+} from './tsconfig.js';
 export { passHeapwiseEnv, PASS_THROUGH_ENV } from './turbo-json.js';
 export { readWorkspace, type Workspace } from './workspace.js';
 export { routeTurbo, wrapScript } from './wrap-script.js';
