@@ -62,6 +62,10 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
   };
 
   const rss = gauge('process_resident_memory_bytes', 'Resident set size in bytes.');
+  const startTime = gauge(
+    'process_start_time_seconds',
+    'Start time of the process since the Unix epoch, in seconds (tells a restart from a change in behaviour).',
+  );
   const heapUsed = gauge('nodejs_heap_used_bytes', 'V8 heap used in bytes (process.memoryUsage().heapUsed).');
   const heapTotal = gauge('nodejs_heap_total_bytes', 'V8 heap allocated in bytes (process.memoryUsage().heapTotal).');
   const heapLimit = gauge(
@@ -141,6 +145,7 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
 
   let lastUtilization: EventLoopUtilization = performance.eventLoopUtilization();
   heapLimit.set(v8.getHeapStatistics().heap_size_limit);
+  startTime.set(Math.round(performance.timeOrigin) / 1000);
 
   const removeCollector = registry.addCollector(() => {
     const memory = process.memoryUsage();

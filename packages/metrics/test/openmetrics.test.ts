@@ -3,6 +3,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { toolMissing } from './tool.js';
 import {
   MAX_EXEMPLAR_LABEL_CHARS,
   OPENMETRICS_CONTENT_TYPE,
@@ -19,12 +20,11 @@ const PROMETHEUS_ACCEPT =
 // Debian's python3-prometheus-client: the Prometheus project's parsers for both forms.
 const PYTHON = '/usr/bin/python3';
 const PARSER = fileURLToPath(new URL('./parse-exposition.py', import.meta.url));
-const parserMissing = spawnSync(PYTHON, ['-c', 'import prometheus_client'], { encoding: 'utf8' }).status !== 0;
-if (parserMissing) {
-  const reason = `${PYTHON} cannot import prometheus_client (apt-get install python3-prometheus-client)`;
-  if (process.env.CI === 'true') throw new Error(`${reason}: required in CI`);
-  console.warn(`skipping the third-party parser tests: ${reason}`);
-}
+const parserMissing = toolMissing(
+  PYTHON,
+  ['-c', 'import prometheus_client'],
+  'apt-get install python3-prometheus-client',
+);
 
 interface ParsedSample {
   name: string;

@@ -7,6 +7,7 @@ import { family, goFloat, histogramSamples, parse } from './helpers.js';
 
 const RUNTIME_FAMILIES = [
   'process_resident_memory_bytes',
+  'process_start_time_seconds',
   'nodejs_heap_used_bytes',
   'nodejs_heap_total_bytes',
   'nodejs_heap_size_limit_bytes',
@@ -32,6 +33,9 @@ describe('collectRuntimeMetrics', () => {
     for (const name of RUNTIME_FAMILIES) expect(names, name).toContain(name);
     const value = (name: string): number => goFloat(family(text, name).metrics[0]!.value);
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    const startedS = value('process_start_time_seconds');
+    expect(startedS).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(startedS).toBeGreaterThan(Date.now() / 1000 - process.uptime() - 5);
     expect(value('nodejs_heap_used_bytes')).toBeGreaterThan(0);
     expect(value('nodejs_heap_size_limit_bytes')).toBeGreaterThan(value('nodejs_heap_used_bytes'));
     const afterGc = value('nodejs_heap_used_after_major_gc_bytes');
