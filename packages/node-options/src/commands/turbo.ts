@@ -1,17 +1,24 @@
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
-import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.js';
+import { chooseConcurrency, computeBudget, cpuConcurrencyCap, heapsThatFit } from '../budget.js';
 import { runChild } from '../child.js';
 import { CONCURRENCY_ENV, largestRequestedHeapMb } from '../resolve.js';
 import { formatBytes } from '../size.js';
-import { findTurboJson, persistentTasks, tasksWithDependencies } from '../turbo-graph.js';
-import { countWorkspacesWithScript, findWorkspaceRoot } from '../workspaces.js';
-import { UsageError, loadConfig, locateConfig, memoryLimit, parsePositiveInteger, type Command } from './common.js';
+import { persistentTasks, tasksWithDependencies } from '../turbo-graph.js';
+import { countWorkspacesWithScript, findTurboConfig, findWorkspaceRoot } from '../workspace.js';
+import {
+  UsageError,
+  availableCpus,
+  loadConfig,
+  locateConfig,
+  memoryLimit,
+  parsePositiveInteger,
+  type Command,
+} from './common.js';
 
 /** turbo's `--concurrency` accepts `N` or `P%` of the CPUs. */
-function parseTurboConcurrency(text: string): number {
+function parseTurboConcurrency(text: string, cpus: number): number {
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
-  if (percent) return Math.max(1, Math.floor((availableParallelism() * Number(percent[1])) / 100));
+  if (percent) return Math.max(1, Math.floor((cpus * Number(percent[1])) / 100));
   return parsePositiveInteger(text, '--concurrency');
 }
 
@@ -61,9 +68,9 @@ TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx p
     const config = loadConfig(context, undefined);
     const memory = memoryLimit(context, undefined);
     const budget = computeBudget(memory.bytes, config.headroom, 1);
-    const cpus = availableParallelism();
-    const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency);
-    const turboJson = findTurboJson(dirname(locateConfig(context, undefined)));
+    const cpus = availableCpus(context);
+    const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency, cpus);
+    const turboJson = findTurboConfig(dirname(locateConfig(context, undefined)));
     const allTasks = tasksWithDependencies(tasks, turboJson);
     const largestMb = largestRequestedHeapMb(config, allTasks, memory);
     let chosen = chooseConcurrency(budget.usableBytes, largestMb, cap);
@@ -87,7 +94,7 @@ TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx p
     const fitReason =
       largestMb === undefined
         ? 'no task requests a heap'
-        : `${formatBytes(budget.usableBytes)} usable fits ${Math.floor(budget.usableBytes / 1048576 / largestMb)} × ${largestMb} MB (largest heap of ${allTasks.join(', ')})`;
+        : `${formatBytes(budget.usableBytes)} usable fits ${heapsThatFit(budget.usableBytes, largestMb)} × ${largestMb} MB (largest heap of ${allTasks.join(', ')})`;
     context.err(`heapwise: turbo --concurrency ${chosen} (${capReason}; ${fitReason})`);
 
     const env: NodeJS.ProcessEnv = { ...context.env, TURBO_TELEMETRY_DISABLED: '1', [CONCURRENCY_ENV]: String(chosen) };
