@@ -11,7 +11,7 @@ import type { ImportCellArgs, ImportSubject } from './import-child.js';
 import { BATCH_RECORDS, PINO_ES_FLUSH_BYTES, type SubjectName } from './subjects.js';
 
 const quick = isQuick();
-/** Sizes of each scenario: the where it names one, else large enough for a stable median. */
+/** Sizes of each scenario: a goal's own figure where it names one (16k/s offered), else enough for a stable median. */
 const SIZES = {
   throughputRecords: quick ? 10_000 : 20_000,
   throughputWarmupRecords: quick ? 1_000 : 3_000,

@@ -20,7 +20,7 @@ export type SubjectName =
   | 'winston-elasticsearch'
   | 'floor';
 
-/** Records per `_bulk` request asked of every shipper that lets us choose (the issue's 100). */
+/** Records per `_bulk` request asked of every shipper that lets us choose: the same 100 for all, like for like. */
 export const BATCH_RECORDS = 100;
 /** pino-elasticsearch batches by bytes: 100 records of the bench record, serialised by pino. */
 export const PINO_ES_FLUSH_BYTES = BATCH_RECORDS * 420;
@@ -65,7 +65,10 @@ function withDeadline(promise: Promise<unknown>, deadlineMs: number): Promise<vo
   });
 }
 
-/** The subset of @heapwise/logger this bench relies on (DESIGN.md "Contracts"). */
+/**
+ * The subset of @heapwise/logger's public API this bench relies on. The package is imported by a
+ * computed specifier below, so these lines are the only types tsc checks the bench against.
+ */
 interface HeapwiseShipper {
   write(line: string): unknown;
   stats(): {
