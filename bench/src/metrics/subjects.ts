@@ -2,6 +2,7 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import client from 'prom-client';
+import { importByName } from '../harness/import-by-name.js';
 
 export type MetricsSubjectName = 'heapwise' | 'heapwise-uncapped' | 'prom-client' | 'opentelemetry';
 
@@ -42,7 +43,7 @@ interface HeapwiseMetricsModule {
 }
 
 export async function loadHeapwiseMetrics(): Promise<HeapwiseMetricsModule> {
-  return (await import('@heapwise/metrics' as string)) as HeapwiseMetricsModule;
+  return (await importByName('@heapwise/metrics')) as HeapwiseMetricsModule;
 }
 
 /**
@@ -106,7 +107,7 @@ export async function createMetrics(name: MetricsSubjectName, runtime = false): 
         },
         scrape: () => registry.metrics(),
         // prom-client has no teardown; clear() is what its docs offer.
-        destroy: async () => registry.clear(),
+        destroy: () => Promise.resolve(registry.clear()),
       };
     }
     case 'opentelemetry': {
