@@ -64,13 +64,10 @@ beforeAll(() => {
   logFile = join(dir, 'log');
   const record = `{ printf 'CMD %s\\n' "$(basename "$0")"; for a in "$@"; do printf 'ARG %s\\n' "$a"; done; printf 'NODE_OPTIONS %s\\n' "$NODE_OPTIONS"; } >> "$STUB_LOG"`;
   for (const name of STUBS) {
-    const extra =
-      name === 'git'
-        ? `\nprintf 'deadbeef\\n'`
-        : name === 'cat' || name === 'tee'
-          ? `\ncat_input=$(command -p cat 2>/dev/null)`
-          : '';
-    write(join(stubDir, name), `#!/bin/sh\n${record}${extra}\nexit 0\n`, true);
+    // cat and tee read their input to the end before recording, so both sides of a pipe record in order.
+    const before = name === 'cat' || name === 'tee' ? 'input=$(command -p cat 2>/dev/null)\n' : '';
+    const after = name === 'git' ? `\nprintf 'deadbeef\\n'` : '';
+    write(join(stubDir, name), `#!/bin/sh\n${before}${record}${after}\nexit 0\n`, true);
   }
   // Launchers that run their arguments, as the real ones do (only what they run is recorded).
   write(join(stubDir, 'npx'), `#!/bin/sh\nexec "$@"\n`, true);

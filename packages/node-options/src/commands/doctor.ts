@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.js';
 import {
@@ -21,6 +20,7 @@ import {
   CONFIG_OPTION,
   PLANNING_OPTIONS,
   UsageError,
+  availableCpus,
   displayPath,
   locateConfig,
   memoryLimit,
@@ -142,7 +142,7 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
       `memory limit ${formatBytes(memory.bytes)} (${memory.source}: ${memory.detail}); ` +
         `× ${config.headroom} headroom${config.headroom === 0.75 ? '' : ` (from [${SETTINGS_SECTION}])`} = ${formatBytes(budgetAll.usableBytes)} usable`,
     );
-    const cpus = availableParallelism();
+    const cpus = availableCpus(context);
     const cap = plannedConcurrency ?? cpuConcurrencyCap(cpus);
     const turboJson = findTurboConfig(dirname(configFile));
     const plans: TaskPlan[] = [];

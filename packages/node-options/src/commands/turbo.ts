@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.js';
 import { runChild } from '../child.js';
@@ -13,12 +12,20 @@ import {
   TurboArgsError,
 } from '../turbo-args.js';
 import { findTurboConfig, findWorkspaceRoot } from '../workspace.js';
-import { UsageError, loadConfig, locateConfig, memoryLimit, parsePositiveInteger, type Command } from './common.js';
+import {
+  UsageError,
+  availableCpus,
+  loadConfig,
+  locateConfig,
+  memoryLimit,
+  parsePositiveInteger,
+  type Command,
+} from './common.js';
 
 /** turbo's `--concurrency` accepts `N` or `P%` of the CPUs. */
-function parseTurboConcurrency(text: string): number {
+function parseTurboConcurrency(text: string, cpus: number): number {
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
-  if (percent) return Math.max(1, Math.floor((availableParallelism() * Number(percent[1])) / 100));
+  if (percent) return Math.max(1, Math.floor((cpus * Number(percent[1])) / 100));
   return parsePositiveInteger(text, '--concurrency');
 }
 
@@ -52,8 +59,8 @@ range or --affected counts every package.`,
     const config = loadConfig(context, undefined);
     const memory = memoryLimit(context, undefined);
     const budget = computeBudget(memory.bytes, config.headroom, 1);
-    const cpus = availableParallelism();
-    const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency);
+    const cpus = availableCpus(context);
+    const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency, cpus);
     const turboJson = findTurboConfig(dirname(locateConfig(context, undefined)));
     const allTasks = tasksWithDependencies(tasks, turboJson);
     const largestMb = largestRequestedHeapMb(config, allTasks, memory);
