@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.js';
+import { chooseConcurrency, computeBudget, cpuConcurrencyCap, heapsThatFit } from '../budget.js';
 import { runChild } from '../child.js';
 import { CONCURRENCY_ENV, largestRequestedHeapMb } from '../resolve.js';
 import { formatBytes } from '../size.js';
@@ -93,7 +93,7 @@ range or --affected counts every package.`,
     const fitReason =
       largestMb === undefined
         ? 'no task requests a heap'
-        : `${formatBytes(budget.usableBytes)} usable fits ${Math.floor(budget.usableBytes / 1048576 / largestMb)} × ${largestMb} MB (largest heap of ${allTasks.join(', ')})`;
+        : `${formatBytes(budget.usableBytes)} usable fits ${heapsThatFit(budget.usableBytes, largestMb)} × ${largestMb} MB (largest heap of ${allTasks.join(', ')})`;
     context.err(`heapwise: turbo --concurrency ${chosen} (${capReason}; ${fitReason})`);
 
     const env: NodeJS.ProcessEnv = { ...context.env, TURBO_TELEMETRY_DISABLED: '1', [CONCURRENCY_ENV]: String(chosen) };
