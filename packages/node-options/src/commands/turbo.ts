@@ -4,7 +4,14 @@ import { runChild } from '../child.js';
 import { CONCURRENCY_ENV, largestRequestedHeapMb } from '../resolve.js';
 import { formatBytes } from '../size.js';
 import { persistentTasks, tasksWithDependencies } from '../turbo-graph.js';
-import { countWorkspacesWithScript, findTurboConfig, findWorkspaceRoot } from '../workspace.js';
+import {
+  countSelectedWithScript,
+  parseTurboRunArgs,
+  readWorkspaceGraph,
+  selectPackages,
+  TurboArgsError,
+} from '../turbo-args.js';
+import { findTurboConfig, findWorkspaceRoot } from '../workspace.js';
 import {
   UsageError,
   availableCpus,
@@ -22,48 +29,32 @@ function parseTurboConcurrency(text: string, cpus: number): number {
   return parsePositiveInteger(text, '--concurrency');
 }
 
-/** Splits `<task…> [turbo args]`, taking out a user's --concurrency. */
-function splitTurboArgs(args: string[]): { tasks: string[]; rest: string[]; userConcurrency: string | undefined } {
-  const tasks: string[] = [];
-  const rest: string[] = [];
-  let userConcurrency: string | undefined;
-  let inTasks = true;
-  for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index] as string;
-    if (inTasks && !arg.startsWith('-')) {
-      tasks.push(arg);
-      continue;
-    }
-    inTasks = false;
-    if (arg === '--concurrency') {
-      userConcurrency = args[index + 1];
-      if (userConcurrency === undefined) throw new UsageError('turbo: --concurrency needs a value');
-      index += 1;
-    } else if (arg.startsWith('--concurrency=')) {
-      userConcurrency = arg.slice('--concurrency='.length);
-    } else {
-      rest.push(arg);
-    }
-  }
-  return { tasks, rest, userConcurrency };
-}
-
 export const turboCommand: Command = {
   name: 'turbo',
   summary: "run `turbo run` with --concurrency chosen so that the tasks' heaps fit the budget",
-  help: `Usage: heapwise turbo <task…> [turbo args…]
+  help: `Usage: heapwise turbo [turbo run options…] <task…> [turbo run options…] [-- task args…]
 
 Runs \`turbo run <task…> --concurrency N [turbo args…]\` with N = as many tasks as fit the largest
 heap among <task…> and the tasks they depend on (turbo.json dependsOn) into the usable memory,
 never above the cap: the --concurrency you pass (N or P% of the CPUs), else min(10, max(2, CPUs)).
 Tasks get HEAPWISE_CONCURRENCY=N so that \`heapwise run\` inside them divides the budget by N, and
-TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx put it there).`,
+TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx put it there).
+Options go before or after the task names, as with turbo. Persistent tasks (dev servers) are counted
+in the packages that --filter/-F selects (names, globs, ./folders, ... and ^, ! exclusions); a git
+range or --affected counts every package.`,
   async main(args, context) {
     if (args.includes('--help') || args.includes('-h')) {
       context.out(turboCommand.help);
       return 0;
     }
-    const { tasks, rest, userConcurrency } = splitTurboArgs(args);
+    let parsed;
+    try {
+      parsed = parseTurboRunArgs(args);
+    } catch (error) {
+      if (error instanceof TurboArgsError) throw new UsageError(error.message);
+      throw error;
+    }
+    const { tasks, rest, userConcurrency } = parsed;
     if (tasks.length === 0) throw new UsageError('turbo: missing <task> (e.g. heapwise turbo build)');
     const config = loadConfig(context, undefined);
     const memory = memoryLimit(context, undefined);
@@ -77,10 +68,18 @@ TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx p
     // turbo refuses to start unless concurrency exceeds the number of persistent tasks (dev servers):
     // they all run at once whatever we choose, so go up to that and say that the heaps get lowered.
     const root = findWorkspaceRoot(context.cwd);
-    const persistentCount =
-      root === undefined
-        ? 0
-        : persistentTasks(tasks, turboJson).reduce((sum, task) => sum + countWorkspacesWithScript(root, task), 0);
+    const persistent = persistentTasks(tasks, turboJson);
+    let persistentCount = 0;
+    if (root !== undefined && persistent.length > 0) {
+      const graph = readWorkspaceGraph(root);
+      const selection = selectPackages(graph, parsed.filters, parsed.affected);
+      if (selection.unknown !== undefined) {
+        context.err(
+          `heapwise: ${selection.unknown} is not evaluated here: every package's persistent tasks are counted`,
+        );
+      }
+      persistentCount = persistent.reduce((sum, task) => sum + countSelectedWithScript(graph, selection, task), 0);
+    }
     if (userConcurrency === undefined && persistentCount > 0 && chosen <= persistentCount) {
       chosen = persistentCount + 1;
       context.err(
