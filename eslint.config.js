@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { globals, js, prettier, tseslint } from '@heapwise/eslint-config';
 
 const root = import.meta.dirname;
+const { printWidth } = JSON.parse(readFileSync(join(root, '.prettierrc.json'), 'utf8'));
 
 /** Workspace directories, from package.json `workspaces` (`dir/*` or `dir`). */
 function workspaceDirs() {
@@ -94,6 +95,24 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
-  // Last, so that no stylistic rule argues with Prettier.
+  // After the rule sets, so that no stylistic rule argues with Prettier.
   prettier,
+  {
+    // Prettier wraps code at printWidth but never a comment: this catches the comments. Strings,
+    // template literals (messages, test names, generated text) and URLs stay whole, so they can be
+    // searched for.
+    name: 'heapwise/comment-width',
+    rules: {
+      'max-len': [
+        'error',
+        {
+          code: printWidth,
+          ignoreUrls: true,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+          ignoreRegExpLiterals: true,
+        },
+      ],
+    },
+  },
 );
