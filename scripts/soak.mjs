@@ -19,7 +19,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderSoakChart } from './soak-chart.mjs';
-import { fitLine } from './soak-stats.mjs';
 
 /** The verdict's limit: heap growth per completed request above this fails the soak (DESIGN.md). */
 export const THRESHOLD_BYTES_PER_REQUEST = 5;
@@ -125,7 +124,8 @@ function startService({ leak }) {
       }
     };
     child.stdout.on('data', onData);
-    exited.then(({ code, signal }) => {
+    // `exited` only ever resolves (on the child's exit event), so nothing here can go unhandled.
+    void exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`service exited before listening (code ${code}, signal ${signal})`));
     });
@@ -134,7 +134,9 @@ function startService({ leak }) {
 }
 
 async function sample(baseUrl) {
+  // An admin route: the service asks for the token when ADMIN_TOKEN is set (it inherits ours).
   const response = await fetch(`${baseUrl}/api/monitoring/memory?gc=1`, {
+    headers: process.env.ADMIN_TOKEN ? { authorization: `Bearer ${process.env.ADMIN_TOKEN}` } : {},
     signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS),
   });
   const body = await response.json();
@@ -254,7 +256,9 @@ async function main() {
     const last = await sample(baseUrl);
     if (samples.length < 3) throw new SetupError(`only ${samples.length} samples under load; use a longer --duration`);
 
-    const fit = fitLine(samples.map((s) => ({ x: s.requests, y: s.heapUsed })));
+    // Loaded here, after the build check above, so a missing build reads as that and not as a missing module.
+    const { fitSlope } = await import('@heapwise/lifecycle/testing');
+    const fit = fitSlope(samples.map((s) => ({ x: s.requests, y: s.heapUsed })));
     const requests = samples[samples.length - 1].requests;
     const enoughLoad = requests >= MIN_MEASURED_REQUESTS;
     const verdict = enoughLoad && fit.slope <= THRESHOLD_BYTES_PER_REQUEST ? 'pass' : 'fail';

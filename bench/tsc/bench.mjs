@@ -14,6 +14,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from '@heapwise/testkit';
 import { apiChangeFile, defaultParameters, generate, variantFileName } from '../../scripts/synthetic-monorepo.mjs';
 import { measure, sampleIntervalMs } from './process-tree.mjs';
 
@@ -122,8 +123,13 @@ const cells = [
     project: 'refs',
     env: { GOMEMLIMIT: limit },
   })),
+  // TypeScript 7's threads: 4 checkers per project by default, several projects at once under -b.
+  // These cells are what heapwise's thread rule (node-options) is chosen from.
   { id: '7 refs --checkers 1', ts: '7', project: 'refs', tscArgs: ['--checkers', '1'] },
+  { id: '7 refs --checkers 2', ts: '7', project: 'refs', tscArgs: ['--checkers', '2'] },
   { id: '7 refs --builders 1', ts: '7', project: 'refs', tscArgs: ['--builders', '1'] },
+  { id: '7 refs --checkers 1 --builders 1', ts: '7', project: 'refs', tscArgs: ['--checkers', '1', '--builders', '1'] },
+  { id: '7 refs --checkers 2 --builders 1', ts: '7', project: 'refs', tscArgs: ['--checkers', '2', '--builders', '1'] },
   { id: '7 refs --singleThreaded', ts: '7', project: 'refs', tscArgs: ['--singleThreaded'] },
   { id: '5.9 single', ts: '5.9', project: 'single', note: 'plain: one program, @tsconfig/node20 only' },
   { id: '5.9 refs', ts: '5.9', project: 'refs', note: "tsc -b, presets, Node's default heap" },
@@ -198,11 +204,6 @@ async function runOnce(cell) {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const mb = (bytes) => bytes / (1024 * 1024);
 
 async function main() {

@@ -1,10 +1,6 @@
-/** Median of a list of numbers (mean of the two middle values for an even count). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
+import { median } from '@heapwise/testkit';
+
+export { median };
 
 /** Per-key median over samples that each map metric names to numbers. */
 export function medianOfSamples(samples: readonly Record<string, number>[]): Record<string, number> {

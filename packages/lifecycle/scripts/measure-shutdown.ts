@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { Agent, get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { median } from '@heapwise/testkit';
 
 const RUNS = Number(process.env.RUNS ?? '3');
 const IN_FLIGHT = 50;
@@ -61,11 +62,6 @@ async function runOnce(plainClose: boolean): Promise<Run> {
     exitMs: atMs - signalledAtMs,
     afterLastAnswerMs: Math.max(0, atMs - lastAnswerAtMs),
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 const rows: string[] = [];

@@ -133,7 +133,8 @@ describe('countLiveInstances', () => {
     registry = undefined;
     await forceGc();
     expect(countLiveInstances(Session)).toBe(before);
-  });
+    // Each count is a full GC and a walk of the whole heap: over 5 s in all on a busy 2-core machine.
+  }, 30_000);
 
   it.skipIf(available)('returns undefined on a Node without v8.queryObjects', () => {
     expect(countLiveInstances(Session)).toBeUndefined();
@@ -144,7 +145,37 @@ describe('measureHeapSlope', () => {
   it('fits an exact line', () => {
     const fit = fitSlope([0, 1, 2, 3].map((x) => ({ x, y: 10 + 4 * x })));
     expect(fit.slope).toBeCloseTo(4, 10);
+    expect(fit.intercept).toBeCloseTo(10, 10);
     expect(fit.stdError).toBeCloseTo(0, 10);
+  });
+
+  it('recovers a known slope and its standard error from noisy points', () => {
+    // y = 3 + 2x with residuals +0.5, −0.5, …; the alternating residuals tilt the fit by
+    // cov(x, e) / var(x) = −2.5 / 82.5, and the standard error is sqrt(s² / Sxx) by hand.
+    const points = Array.from({ length: 10 }, (_, x) => ({ x, y: 3 + 2 * x + (x % 2 === 0 ? 0.5 : -0.5) }));
+    const fit = fitSlope(points);
+    const slope = 2 - 2.5 / 82.5;
+    expect(fit.slope).toBeCloseTo(slope, 10);
+    // The line passes through the means: x̄ = 4.5, ȳ = 3 + 2 · 4.5 = 12 (the residuals cancel).
+    expect(fit.intercept).toBeCloseTo(12 - slope * 4.5, 10);
+    const residuals = points.reduce((sum, p) => sum + (p.y - (fit.intercept + fit.slope * p.x)) ** 2, 0);
+    expect(fit.stdError).toBeCloseTo(Math.sqrt(residuals / 8 / 82.5), 10);
+  });
+
+  it('refuses fewer than 3 points and points that share one x', () => {
+    expect(() =>
+      fitSlope([
+        { x: 1, y: 1 },
+        { x: 2, y: 2 },
+      ]),
+    ).toThrow(/at least 3 points/);
+    expect(() =>
+      fitSlope([
+        { x: 1, y: 1 },
+        { x: 1, y: 2 },
+        { x: 1, y: 3 },
+      ]),
+    ).toThrow(/two distinct x/);
   });
 
   it('measures what a Map growing per call keeps (over 1 KB per iteration)', async () => {

@@ -1,5 +1,6 @@
 // GET /metrics for node:http `(req, res)` and express-style `(req, res, next)`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { negotiateFormat } from './negotiate.js';
 import type { Registry } from './registry.js';
 
 export interface MetricsHandlerOptions {
@@ -22,7 +23,8 @@ function pathOf(req: Request): string {
 /**
  * Answers the metrics path with the registry's exposition; for any other path it calls `next()`
  * when there is one (middleware) and answers 404 otherwise (a bare node:http server).
- * Methods other than GET/HEAD get 405. A failing scrape goes to `next(error)` or answers 500.
+ * Methods other than GET/HEAD get 405. A failing scrape goes to `next(error)` or answers 500; a
+ * destroyed registry (also one destroyed while the scrape ran) answers 503.
  */
 export function createMetricsHandler(registry: Registry, options: MetricsHandlerOptions = {}): MetricsHandler {
   const path = options.path ?? '/metrics';
@@ -38,11 +40,21 @@ export function createMetricsHandler(registry: Registry, options: MetricsHandler
         .end('method not allowed\n');
       return;
     }
-    registry.metrics().then(
+    const format = negotiateFormat(req.headers.accept);
+    registry.metrics(format).then(
       (body) => {
         if (res.headersSent || res.destroyed) return;
+        if (registry.destroyed) {
+          // The process is shutting down (or the registry was replaced): say so, so that the
+          // scraper records a failed scrape instead of a target whose series all vanished.
+          res
+            .writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+            .end('metrics registry destroyed\n');
+          return;
+        }
         res.writeHead(200, {
-          'content-type': registry.contentType,
+          'content-type': registry.contentTypeFor(format),
+          vary: 'Accept',
           'content-length': Buffer.byteLength(body),
           'cache-control': 'no-store',
         });

@@ -34,3 +34,15 @@ export const MAX_BUCKETS = 64;
 
 /** Shortest idle expiry accepted: a sweep timer more frequent than once a second is waste. */
 export const MIN_IDLE_EXPIRY_MS = 1000;
+
+/**
+ * Default cap on the length of one label value, in UTF-16 code units (`string.length`); override
+ * per metric with `maxLabelValueLength`. A label set with a longer value goes to the overflow
+ * series and is counted in `heapwise_metrics_label_value_too_long_total`. Route templates, status
+ * codes and method names are far shorter; a value past 256 is a raw URL, a message or a payload,
+ * and with the series cap it bounds a metric's label text to about maxSeries × labels × 256.
+ */
+export const DEFAULT_MAX_LABEL_VALUE_LENGTH = 256;
+
+/** Upper bound for `maxLabelValueLength`. */
+export const MAX_LABEL_VALUE_LENGTH_LIMIT = 64 * 1024;

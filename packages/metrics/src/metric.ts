@@ -1,9 +1,15 @@
 // What counters, gauges and histograms share: configuration checks, the series index, and the
 // label part of exposition lines.
-import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, MIN_IDLE_EXPIRY_MS } from './limits.js';
+import {
+  DEFAULT_MAX_LABEL_VALUE_LENGTH,
+  MAX_LABEL_VALUE_LENGTH_LIMIT,
+  MAX_SERIES_LIMIT,
+  MIN_IDLE_EXPIRY_MS,
+} from './limits.js';
 import { validateLabelNames, validateMetricName } from './names.js';
 import { SeriesIndex, type LabelValue, type Labels, type SeriesState } from './series-index.js';
-import { escapeHelp, escapeLabelValue } from './text-format.js';
+import { renderExemplarLabels, type Exemplar, type ExemplarLabels } from './exemplar.js';
+import { escapeLabelValue, familyHeader, type ExpositionFormat } from './text-format.js';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -16,6 +22,8 @@ export interface MetricConfig<L extends string> {
   labelNames?: readonly L[];
   /** Hard cap on live series (default DEFAULT_MAX_SERIES, 1000); the overflow series is extra. */
   maxSeries?: number;
+  /** Longest label value stored (default DEFAULT_MAX_LABEL_VALUE_LENGTH, 256); longer goes to overflow. */
+  maxLabelValueLength?: number;
   /** Drop series not updated for this long (between 1× and 2× this); off by default. */
   idleExpiryMs?: number;
   /** Called before every scrape, to set values that are read rather than pushed. */
@@ -26,6 +34,10 @@ export interface MetricConfig<L extends string> {
 export interface RegistryState {
   destroyed: boolean;
   readonly defaultMaxSeries: number;
+  /** Clock in ms since the epoch: `_created` and exemplar timestamps. */
+  readonly now: () => number;
+  /** Exemplars dropped because their labels were longer than OpenMetrics allows. */
+  exemplarsDropped: number;
 }
 
 export abstract class Metric<L extends string, S extends SeriesState> {
@@ -34,6 +46,7 @@ export abstract class Metric<L extends string, S extends SeriesState> {
   readonly help: string;
   readonly labelNames: readonly L[];
   readonly maxSeries: number;
+  readonly maxLabelValueLength: number;
   readonly idleExpiryMs: number | undefined;
   readonly collect: (() => void | Promise<void>) | undefined;
   /** Observations that went to the overflow series because the cap was reached. */
@@ -60,6 +73,17 @@ export abstract class Metric<L extends string, S extends SeriesState> {
       );
     }
     this.maxSeries = maxSeries;
+    const maxLabelValueLength = config.maxLabelValueLength ?? DEFAULT_MAX_LABEL_VALUE_LENGTH;
+    if (
+      !Number.isInteger(maxLabelValueLength) ||
+      maxLabelValueLength < 1 ||
+      maxLabelValueLength > MAX_LABEL_VALUE_LENGTH_LIMIT
+    ) {
+      throw new RangeError(
+        `metric ${config.name}: maxLabelValueLength must be an integer from 1 to ${MAX_LABEL_VALUE_LENGTH_LIMIT}, got ${maxLabelValueLength}`,
+      );
+    }
+    this.maxLabelValueLength = maxLabelValueLength;
     if (config.idleExpiryMs !== undefined) {
       if (!Number.isFinite(config.idleExpiryMs) || config.idleExpiryMs < MIN_IDLE_EXPIRY_MS) {
         throw new RangeError(
@@ -72,18 +96,25 @@ export abstract class Metric<L extends string, S extends SeriesState> {
       throw new TypeError(`metric ${config.name}: collect must be a function`);
     }
     this.collect = config.collect;
-    this.index = new SeriesIndex<S>(this.name, this.labelNames, this.maxSeries, (values, overflow) =>
-      this.createSeries(values, overflow),
+    this.index = new SeriesIndex<S>(
+      this.name,
+      this.labelNames,
+      this.maxSeries,
+      maxLabelValueLength,
+      (values, overflow) => this.createSeries(values, overflow),
     );
   }
 
   protected abstract createSeries(values: readonly string[], overflow: boolean): S;
 
-  /** Sample names this family writes (a later metric may not reuse them). */
+  /**
+   * Names this family writes in either format, its OpenMetrics family name included (a later
+   * metric may not reuse them).
+   */
   abstract sampleNames(): string[];
 
   /** Exposition lines of one series, each ending in a newline. */
-  abstract formatSeries(series: S): string;
+  abstract formatSeries(series: S, format: ExpositionFormat): string;
 
   /** How many sample lines one series writes (scrape chunking). */
   abstract readonly samplesPerSeries: number;
@@ -98,10 +129,16 @@ export abstract class Metric<L extends string, S extends SeriesState> {
     return this.index.expiredSeries;
   }
 
+  /** Lookups sent to the overflow series because a label value was longer than the cap. */
+  get labelValuesTooLong(): number {
+    return this.index.labelValuesTooLong;
+  }
+
   /** Resets every value by forgetting every series. Never throws. */
   reset(): void {
     this.index.clear();
     this.overflowObservations = 0;
+    this.index.labelValuesTooLong = 0;
   }
 
   /** Idle-expiry sweep, run by the registry's timer. */
@@ -122,8 +159,23 @@ export abstract class Metric<L extends string, S extends SeriesState> {
     return this.index.series();
   }
 
-  header(): string {
-    return `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`;
+  /** The family name: the metric's name, except for counters in OpenMetrics (no `_total`). */
+  familyName(_format: ExpositionFormat): string {
+    return this.name;
+  }
+
+  header(format: ExpositionFormat = 'prometheus'): string {
+    return familyHeader(format, this.familyName(format), this.type, this.help);
+  }
+
+  /** An exemplar to keep, or undefined when it is over the length limit (then counted). */
+  protected exemplar(labels: ExemplarLabels, value: number): Exemplar | undefined {
+    const rendered = renderExemplarLabels(this.name, labels);
+    if (rendered === undefined) {
+      this.state.exemplarsDropped++;
+      return undefined;
+    }
+    return { labels: rendered, value, timestampMs: this.state.now() };
   }
 
   /** `a="x",b="y"` for a series (no braces), empty for an unlabelled metric. */

@@ -20,14 +20,20 @@ export interface SeriesState {
   detached: boolean;
   /** The one overflow series that takes every label set past the cap. */
   readonly overflow: boolean;
+  /** When it was created (ms since the epoch): OpenMetrics `_created`. */
+  readonly createdAtMs: number;
 }
 
 type Level<S> = Map<string, Level<S> | S>;
 
-function toLabelValue(raw: LabelValue | undefined): string {
-  if (typeof raw === 'string') return raw;
-  if (raw === undefined) return ''; // Prometheus: an empty label value is the same as no label
-  return String(raw);
+type LabelsObject = { readonly [name: string]: LabelValue | undefined };
+
+/**
+ * The caller's own value for a label, never one inherited from Object.prototype: a label named
+ * `constructor`, `toString` or `valueOf` that the call omits would otherwise take a function.
+ */
+function ownLabel(labels: LabelsObject | undefined, name: string): LabelValue | undefined {
+  return labels !== undefined && Object.hasOwn(labels, name) ? labels[name] : undefined;
 }
 
 export class SeriesIndex<S extends SeriesState> {
@@ -38,11 +44,14 @@ export class SeriesIndex<S extends SeriesState> {
   private single: S | undefined;
   /** Series removed by idle expiry since creation. */
   expiredSeries = 0;
+  /** Lookups sent to the overflow series because a label value was longer than the cap. */
+  labelValuesTooLong = 0;
 
   constructor(
     private readonly metricName: string,
     private readonly labelNames: readonly string[],
     private readonly maxSeries: number,
+    private readonly maxLabelValueLength: number,
     private readonly createSeries: (values: readonly string[], overflow: boolean) => S,
   ) {
     this.labelNameSet = new Set(labelNames);
@@ -58,7 +67,7 @@ export class SeriesIndex<S extends SeriesState> {
   }
 
   /** Hot path: allocation-free for an existing series whose label values are strings. */
-  resolve(labels: { readonly [name: string]: LabelValue | undefined } | undefined): S {
+  resolve(labels: LabelsObject | undefined): S {
     const names = this.labelNames;
     const count = names.length;
     if (labels !== undefined) {
@@ -70,8 +79,8 @@ export class SeriesIndex<S extends SeriesState> {
     if (count === 0) return this.single ?? (this.single = this.createSeries([], false));
     let node: Level<S> | S | undefined = this.root;
     for (let i = 0; i < count; i++) {
-      const raw = labels === undefined ? undefined : labels[names[i]!];
-      node = (node as Level<S>).get(typeof raw === 'string' ? raw : toLabelValue(raw));
+      const raw = ownLabel(labels, names[i]!);
+      node = (node as Level<S>).get(typeof raw === 'string' ? raw : this.toLabelValue(names[i]!, raw));
       if (node === undefined) return this.insert(this.valuesOf(labels));
     }
     return node as S;
@@ -88,11 +97,26 @@ export class SeriesIndex<S extends SeriesState> {
     return node as S;
   }
 
-  private valuesOf(labels: { readonly [name: string]: LabelValue | undefined } | undefined): string[] {
-    return this.labelNames.map((name) => toLabelValue(labels?.[name]));
+  private valuesOf(labels: LabelsObject | undefined): string[] {
+    return this.labelNames.map((name) => this.toLabelValue(name, ownLabel(labels, name)));
   }
 
+  private toLabelValue(name: string, raw: LabelValue | undefined): string {
+    if (typeof raw === 'string') return raw;
+    if (raw === undefined) return ''; // Prometheus: an empty label value is the same as no label
+    if (typeof raw === 'number') return String(raw);
+    throw new TypeError(
+      `metric ${this.metricName}: label ${name} must be a string or a number, got ${raw === null ? 'null' : typeof raw}`,
+    );
+  }
+
+  // Only label sets that are not stored yet get here, so the length check costs nothing on the
+  // hot path: a value over the cap is never stored, and always ends here.
   private insert(values: readonly string[]): S {
+    if (values.some((v) => v.length > this.maxLabelValueLength)) {
+      this.labelValuesTooLong++;
+      return this.overflow();
+    }
     if (this.live.size >= this.maxSeries || values.every((v) => v === OVERFLOW_LABEL_VALUE)) {
       return this.overflow();
     }

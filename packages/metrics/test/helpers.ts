@@ -1,6 +1,6 @@
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { parsePrometheusText } from '@heapwise/testkit';
 
-export const parse = parsePrometheusTextFormat;
+export const parse = parsePrometheusText;
 
 /** Go float syntax back to a number (Number() does not know `+Inf`). */
 export function goFloat(text: string | undefined): number {
@@ -35,16 +35,4 @@ export function histogramSamples(
     for (const m of f.metrics) samples.push({ name: f.name, labels: m.labels ?? {}, value: goFloat(m.value) });
   }
   return samples;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,13 +1,14 @@
+import { mulberry32 } from '@heapwise/testkit';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BUCKETS, createRegistry } from '../src/index.js';
-import { family, goFloat, histogramSamples, seededRandom } from './helpers.js';
+import { family, goFloat, histogramSamples } from './helpers.js';
 
 describe('histogram exposition', () => {
   it('keeps the invariants: cumulative buckets, le="+Inf" == _count, exact _sum and per-bucket counts', async () => {
     const registry = createRegistry();
     const buckets = [0.01, 0.1, 0.5, 1, 5];
     const histogram = registry.histogram({ name: 'work_seconds', help: 'x', labelNames: ['route', 'method'], buckets });
-    const random = seededRandom(42);
+    const random = mulberry32(42);
     const observed = new Map<string, number[]>();
     for (let i = 0; i < 5000; i++) {
       const route = `/r${Math.floor(random() * 7)}`;
@@ -83,13 +84,13 @@ describe('histogram exposition', () => {
   it('writes 0 for unlabelled counters and histograms before their first update, nothing for unset gauges', async () => {
     const registry = createRegistry();
     registry.histogram({ name: 'never', help: 'x', buckets: [1] });
-    registry.counter({ name: 'never_total', help: 'x' });
+    registry.counter({ name: 'never_counted_total', help: 'x' });
     registry.gauge({ name: 'never_set', help: 'x' });
     const text = await registry.metrics();
     expect(text).toContain(
       '# TYPE never histogram\nnever_bucket{le="1"} 0\nnever_bucket{le="+Inf"} 0\nnever_sum 0\nnever_count 0\n',
     );
-    expect(text).toContain('# TYPE never_total counter\nnever_total 0\n');
+    expect(text).toContain('# TYPE never_counted_total counter\nnever_counted_total 0\n');
     // a gauge that was never set has no value to report: HELP and TYPE only
     expect(text).toContain('# TYPE never_set gauge\n# HELP');
     await registry.destroy();

@@ -7,6 +7,13 @@
 // (from `kill`), so those we forward.
 // Otherwise (CI, turbo, scripts): the child gets its own process group (`detached`), so a signal to
 // our group (`kill -INT -PGID`, a CI timeout) reaches us only, and we forward every one of them once.
+//
+// If we die without forwarding anything (SIGKILL to us alone, or to our group, which the child's own
+// group escapes), the child must not run on: a watchdog, a `sh` started before the child in a session
+// of its own (so our group's SIGKILL misses it), waits on a pipe from us. When we exit normally we
+// write `done` first; when we are killed the pipe just closes, and the watchdog SIGKILLs the child's
+// process group (the child alone when interactive: it shares our group with the shell's job). Node
+// cannot set PR_SET_PDEATHSIG, and a `sh` blocked in `read` costs no CPU and well under 1 MB.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 
@@ -20,6 +27,37 @@ export interface RunChildOptions {
   cwd?: string;
   /** Default: whether our stdin is a terminal. */
   interactive?: boolean;
+  /** Called once the child is spawned (to sample its memory). */
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+const WATCHDOG_SCRIPT = 'read -r target; read -r word; [ "$word" = done ] || kill -KILL "$target"';
+
+interface Watchdog {
+  arm: (target: string) => void;
+  disarm: () => void;
+}
+
+function startWatchdog(): Watchdog | undefined {
+  if (process.platform === 'win32') return undefined;
+  let watchdog: ChildProcess;
+  try {
+    watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  } catch {
+    return undefined;
+  }
+  watchdog.on('error', () => undefined);
+  watchdog.stdin?.on('error', () => undefined);
+  watchdog.unref();
+  let armed = false;
+  return {
+    arm: (target) => {
+      armed = true;
+      watchdog.stdin?.write(`${target}\n`);
+    },
+    // Without a target line first, `done` would be read as the target.
+    disarm: () => watchdog.stdin?.end(armed ? 'done\n' : '\ndone\n'),
+  };
 }
 
 /** Exit code for a child that died of `signal`: 128 + its number, as shells report it. */
@@ -51,19 +89,24 @@ export function runChild(command: string, args: readonly string[], options: RunC
       listeners.set(signal, listener);
       process.on(signal, listener);
     }
+    const watchdog = startWatchdog();
     child = spawn(command, [...args], {
       stdio: 'inherit',
       env: options.env,
       cwd: options.cwd,
       detached: !interactive,
     });
+    if (child.pid !== undefined) watchdog?.arm(interactive ? String(child.pid) : `-${child.pid}`);
+    options.onSpawn?.(child);
     child.on('error', (error: NodeJS.ErrnoException) => {
+      watchdog?.disarm();
       cleanup();
       const reason = error.code === 'ENOENT' ? 'command not found' : error.message;
       process.stderr.write(`heapwise: cannot run '${command}': ${reason}\n`);
       resolvePromise(EXIT_COMMAND_NOT_FOUND);
     });
     child.on('exit', (code, signal) => {
+      watchdog?.disarm();
       cleanup();
       resolvePromise(signal ? exitCodeForSignal(signal) : (code ?? 1));
     });

@@ -1,4 +1,4 @@
-export * from './parse.js';
+export * from './node-options-file.js';
 export * from './memory.js';
 export * from './budget.js';
 export * from './resolve.js';

@@ -1,13 +1,16 @@
 // Resolving a task: the file's flags for it, the caller's NODE_OPTIONS and GOMEMLIMIT, and the budget,
 // into exactly what `heapwise run` sets and `heapwise print` shows.
 import {
+  HEAP_FLAGS,
   HEAP_PERCENTAGE_FLAG,
   HEAP_SIZE_FLAG,
   formatFlag,
   normaliseFlagName,
+  taskFlags,
+  taskHeapFlag,
   type FlagLine,
   type NodeOptionsConfig,
-} from './parse.js';
+} from './node-options-file.js';
 import { computeBudget, fitHeap, goMemLimitFor, MIN_HEAP_MB } from './budget.js';
 import type { MemoryLimit, MemorySource } from './memory.js';
 import { BYTES_PER_MIB, formatBytes } from './size.js';
@@ -17,8 +20,6 @@ export const APPLIED_NODE_OPTIONS_ENV = 'HEAPWISE_APPLIED_NODE_OPTIONS';
 export const APPLIED_GOMEMLIMIT_ENV = 'HEAPWISE_APPLIED_GOMEMLIMIT';
 /** Set by `heapwise turbo` for its tasks: how many run at once, so each takes its share. */
 export const CONCURRENCY_ENV = 'HEAPWISE_CONCURRENCY';
-
-const HEAP_FLAGS = new Set([HEAP_SIZE_FLAG, HEAP_PERCENTAGE_FLAG]);
 
 export interface ResolveOptions {
   memory: MemoryLimit;
@@ -112,26 +113,20 @@ export function callerEnvironment(env: NodeJS.ProcessEnv): { nodeOptions: string
   return { nodeOptions, goMemLimit };
 }
 
-/** The task's flags: the common lines, then its section; a later flag of the same name replaces an earlier one. */
-export function taskFlags(config: NodeOptionsConfig, task: string): FlagLine[] {
-  const merged: FlagLine[] = [];
-  for (const flag of [...config.common, ...(config.sections.get(task)?.flags ?? [])]) {
-    const sameName = (other: FlagLine): boolean =>
-      other.name === flag.name || (HEAP_FLAGS.has(other.name) && HEAP_FLAGS.has(flag.name));
-    const index = merged.findIndex(sameName);
-    if (index !== -1) merged.splice(index, 1);
-    merged.push(flag);
-  }
-  return merged;
-}
-
-function percentageToMb(percent: number, limitBytes: number): number {
+/** A heap given as a percentage of the memory limit, in MB (rounded down). */
+export function percentageToMb(percent: number, limitBytes: number): number {
   return Math.floor((limitBytes * percent) / 100 / BYTES_PER_MIB);
 }
 
-function mbToPercentage(mb: number, limitBytes: number): number {
+/** A heap in MB as a percentage of the memory limit, two decimals. */
+export function mbToPercentage(mb: number, limitBytes: number): number {
   // Two decimals, rounded down so the heap never comes out above the fitted figure.
   return Math.floor(((mb * BYTES_PER_MIB) / limitBytes) * 100 * 100) / 100;
+}
+
+/** The heap a heap flag asks for, in MB: its size, or its percentage of the memory limit. */
+function heapFlagMb(flag: FlagLine, limitBytes: number): number {
+  return flag.name === HEAP_SIZE_FLAG ? Number(flag.value) : percentageToMb(Number(flag.value), limitBytes);
 }
 
 function describeMemory(memory: MemoryLimit): string {
@@ -155,13 +150,8 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
   const callerHeapToken = [...callerByName.entries()].reverse().find(([name]) => HEAP_FLAGS.has(name))?.[1];
 
   const flags = taskFlags(config, task);
-  const heapFlag = flags.find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
-  const requestedHeapMb =
-    heapFlag === undefined
-      ? undefined
-      : heapFlag.name === HEAP_SIZE_FLAG
-        ? Number(heapFlag.value)
-        : percentageToMb(Number(heapFlag.value), memory.bytes);
+  const heapFlag = taskHeapFlag(config, task);
+  const requestedHeapMb = heapFlag === undefined ? undefined : heapFlagMb(heapFlag, memory.bytes);
 
   let heapMb: number | undefined;
   let lowered = false;
@@ -259,11 +249,8 @@ export function largestRequestedHeapMb(
 ): number | undefined {
   let largest: number | undefined;
   for (const task of tasks) {
-    const heapFlag = taskFlags(config, task).find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
-    if (!heapFlag) continue;
-    const mb =
-      heapFlag.name === HEAP_SIZE_FLAG ? Number(heapFlag.value) : percentageToMb(Number(heapFlag.value), memory.bytes);
-    largest = Math.max(largest ?? 0, mb);
+    const heapFlag = taskHeapFlag(config, task);
+    if (heapFlag) largest = Math.max(largest ?? 0, heapFlagMb(heapFlag, memory.bytes));
   }
   return largest;
 }

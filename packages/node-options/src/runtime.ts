@@ -1,5 +1,5 @@
 // Facts about Node versions that the budget and `doctor` depend on, detected where possible.
-import { HEAP_PERCENTAGE_FLAG } from './parse.js';
+import { HEAP_PERCENTAGE_FLAG } from './node-options-file.js';
 
 /** End-of-life dates of Node release lines (nodejs.org release schedule). */
 export const NODE_END_OF_LIFE: Readonly<Record<number, string>> = {

@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInit, planInit, InitError } from '../src/init/index.js';
-import {
-  npmWorkspace,
-  pnpmWorkspace,
-  read,
-  runInitCli,
-  snapshot,
-  UI_TSCONFIG,
-  writeTree,
-  type Files,
-} from './init-fixtures.js';
+import { npmWorkspace, pnpmWorkspace, read, snapshot, UI_TSCONFIG, writeTree, type Files } from './init-fixtures.js';
+import { runMain } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -83,20 +75,20 @@ describe('heapwise init on an npm workspace', () => {
     expect(read(root, 'node_modules/some-dep/package.json')).toBe(npmWorkspace()['node_modules/some-dep/package.json']);
   });
 
-  it('extends the presets in tsconfigs, keeping comments, trailing commas, tabs and an existing extends', () => {
+  it('extends the adopt preset in tsconfigs, keeping comments, trailing commas, tabs and an existing extends', () => {
     const root = fixture(npmWorkspace());
     applyInit(planInit(root));
     const ui = read(root, 'packages/ui/tsconfig.json');
     // Exactly one line added: the rest of the file is the author's bytes.
-    expect(ui).toBe(UI_TSCONFIG.replace('{\n', '{\n  "extends": "@heapwise/tsconfig/library.json",\n'));
+    expect(ui).toBe(UI_TSCONFIG.replace('{\n', '{\n  "extends": "@heapwise/tsconfig/adopt.json",\n'));
     expect(parse(read(root, 'packages/utils/tsconfig.json')).extends).toEqual([
-      '@heapwise/tsconfig/library.json',
+      '@heapwise/tsconfig/adopt.json',
       '../../tsconfig.base.json',
     ]);
     expect(read(root, 'packages/utils/tsconfig.json')).toContain('/* shared repo settings */');
     // apps/* are services; the tab indentation is kept.
     expect(read(root, 'apps/web/tsconfig.json')).toBe(
-      '{\n\t"extends": "@heapwise/tsconfig/service.json",\n\t"compilerOptions": {\n\t\t"noEmit": true\n\t}\n}\n',
+      '{\n\t"extends": "@heapwise/tsconfig/adopt.json",\n\t"compilerOptions": {\n\t\t"noEmit": true\n\t}\n}\n',
     );
   });
 
@@ -142,14 +134,14 @@ describe('heapwise init on an npm workspace', () => {
       ].join('\n'),
     );
     expect(plan.diff).toContain(
-      '+  "extends": "@heapwise/tsconfig/library.json",\n   // UI components: strict, with JSX.\n',
+      '+  "extends": "@heapwise/tsconfig/adopt.json",\n   // UI components: strict, with JSX.\n',
     );
     // turbo's strict env mode would drop HEAPWISE_CONCURRENCY on the way to the tasks.
     expect(plan.diff).toContain(
       '+  "globalPassThroughEnv": [\n+    "NODE_OPTIONS",\n+    "GOMEMLIMIT",\n+    "HEAPWISE_*"\n+  ],\n   "tasks": {',
     );
     expect(plan.notes).toEqual([
-      'packages/utils/package.json: script "start" sets a heap size but is not a heapwise task (build, typecheck, test, dev); left as it is',
+      'packages/utils/package.json: script "start" left as it is: it sets a heap size but is not a heapwise task (build, typecheck, test, dev)',
     ]);
   });
 
@@ -166,7 +158,7 @@ describe('heapwise init on an npm workspace', () => {
 });
 
 describe('heapwise init on a pnpm workspace', () => {
-  it('reads pnpm-workspace.yaml (with exclusions), uses service.json for services, and raises an existing .node-options', () => {
+  it('reads pnpm-workspace.yaml (with exclusions), extends adopt.json, and raises an existing .node-options', () => {
     const root = fixture(pnpmWorkspace());
     const plan = planInit(root, { versionRange: '^1.2.3' });
     expect(plan.manager).toBe('pnpm');
@@ -175,10 +167,10 @@ describe('heapwise init on a pnpm workspace', () => {
     expect(read(root, '.node-options')).toBe(
       '# ours\n[build]\n--max-old-space-size=3000\n\n[test]\n--max-old-space-size=3000\n',
     );
-    expect(parse(read(root, 'services/api/tsconfig.json')).extends).toBe('@heapwise/tsconfig/service.json');
+    expect(parse(read(root, 'services/api/tsconfig.json')).extends).toBe('@heapwise/tsconfig/adopt.json');
     expect(read(root, 'services/api/tsconfig.json')).toContain('"outDir": "dist", },\n}');
     expect(parse(read(root, 'libs/core/tsconfig.json')).extends).toEqual([
-      '@heapwise/tsconfig/library.json',
+      '@heapwise/tsconfig/adopt.json',
       '@tsconfig/node20/tsconfig.json',
     ]);
     expect(pkg(root, 'services/api').scripts).toEqual({
@@ -189,6 +181,23 @@ describe('heapwise init on a pnpm workspace', () => {
     // '!libs/legacy' is not a workspace package: its 16384 is neither moved nor wrapped.
     expect(read(root, 'libs/legacy/package.json')).toBe(pnpmWorkspace()['libs/legacy/package.json']);
     expect(planInit(root).changes).toEqual([]);
+  });
+
+  it('raises a size written `--max-old-space-size N` in place, so the build gets the raised heap', async () => {
+    const root = fixture({
+      ...pnpmWorkspace(),
+      '.node-options': '# ours\n[build]  # sized by hand\n--max-old-space-size 2048  # was enough\n--expose-gc\n',
+    });
+    const plan = planInit(root, { versionRange: '^1.2.3' });
+    expect(plan.diff).toContain('--max-old-space-size 2048  # was enough\n+--max-old-space-size 3000  # was enough\n');
+    applyInit(plan);
+    expect(read(root, '.node-options')).toBe(
+      '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n[test]\n--max-old-space-size=3000\n',
+    );
+    // The runtime reads the same line: the request is 3000, not a 2048 that a later line overrides.
+    const printed = await runMain(['print', 'build', '--memory', '64g', '--format', 'json'], { cwd: root });
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.stdout)).toMatchObject({ requestedHeapMb: 3000 });
   });
 });
 
@@ -264,14 +273,14 @@ describe('heapwise init (CLI)', () => {
   it('--dry-run prints the diff and writes nothing; then init applies; a second init reports nothing to change', async () => {
     const root = fixture(npmWorkspace());
     const before = snapshot(root);
-    const dry = await runInitCli(['init', '--dry-run'], root);
+    const dry = await runMain(['init', '--dry-run'], { cwd: root });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('+++ b/.node-options');
     expect(dry.stdout).toContain('-    "build": "node --max-old-space-size=8192 ./scripts/build.js",');
     expect(dry.stdout).toContain('9 files would change (dry run: nothing was written)');
     expect(snapshot(root)).toEqual(before);
 
-    const real = await runInitCli(['init'], root);
+    const real = await runMain(['init'], { cwd: root });
     expect(real.code).toBe(0);
     expect(real.stdout).toBe(
       dry.stdout.replace(
@@ -281,7 +290,7 @@ describe('heapwise init (CLI)', () => {
     );
     expect(readFileSync(join(root, '.node-options'), 'utf8')).toContain('--max-old-space-size=8192');
 
-    const again = await runInitCli(['init'], root);
+    const again = await runMain(['init'], { cwd: root });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to change');
     expect(again.stdout).not.toContain('+++');
@@ -290,7 +299,7 @@ describe('heapwise init (CLI)', () => {
   it('exits 2 with one line naming the broken file', async () => {
     const root = fixture({ ...npmWorkspace(), 'packages/ui/tsconfig.json': '{ "compilerOptions": ' });
     const before = snapshot(root);
-    const result = await runInitCli(['init'], root);
+    const result = await runMain(['init'], { cwd: root });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('packages/ui/tsconfig.json:1:');
@@ -311,7 +320,7 @@ describe('heapwise init on a workspace that contains the heapwise packages thems
         scripts: { build: 'tsc -b' },
         devDependencies: { '@heapwise/tsconfig': '*' },
       }),
-      'packages/node-options/tsconfig.json': '{ "extends": "@heapwise/tsconfig/library.json" }\n',
+      'packages/node-options/tsconfig.json': '{ "extends": "@heapwise/tsconfig/adopt.json" }\n',
       // …and the presets' tests run through the CLI: declaring it would close a cycle.
       'packages/tsconfig/package.json': json({ name: '@heapwise/tsconfig', scripts: { test: 'vitest run' } }),
     });

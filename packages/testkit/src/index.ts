@@ -3,3 +3,9 @@ export type { BulkServer, BulkServerOptions, BulkServerCounters, StoredDoc, Reco
 export type { BulkServerMode, BulkServerModeName, BulkItemInfo } from './bulk-modes.js';
 export { parseBulkBody, generateDocumentId } from './bulk-protocol.js';
 export type { ParsedBulkOp } from './bulk-protocol.js';
+export { mulberry32 } from './random.js';
+export { median } from './stats.js';
+export { parsePrometheusText } from './prometheus.js';
+export type { PrometheusFamily, PrometheusMetric } from './prometheus.js';
+export { dashboardQueries, metricNamesInPromQL, substituteGrafanaVariables } from './grafana.js';
+export type { DashboardQuery } from './grafana.js';

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CONNECTIONS_CHECKING_INTERVAL_MS } from './config.js';
 import type { AppDeps } from './deps.js';
 import { HttpError } from './http/errors.js';
 import { sendError } from './http/respond.js';
@@ -8,6 +9,18 @@ import { itemRoutes } from './routes/items.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { slowRoutes } from './routes/slow.js';
+
+/**
+ * W3C trace context (`traceparent: 00-<trace id>-<span id>-<flags>`): the trace id becomes the
+ * exemplar of the request's metrics, so a latency spike on a dashboard links to a trace.
+ */
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+function traceIdOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.traceparent;
+  const traceId = typeof header === 'string' ? TRACEPARENT.exec(header.trim())?.[1] : undefined;
+  return traceId === undefined || /^0+$/.test(traceId) ? undefined : traceId;
+}
 
 /** Metric label for requests that matched no route: one series, whatever URLs clients invent. */
 const UNMATCHED_ROUTE = 'unmatched';
@@ -50,7 +63,7 @@ export function createApp(deps: AppDeps): App {
     res.once('finish', () => {
       state.requestsCompleted += 1;
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      deps.metrics.observeRequest(routeLabel, req.method ?? 'UNKNOWN', res.statusCode, durationMs);
+      deps.metrics.observeRequest(routeLabel, req.method ?? 'UNKNOWN', res.statusCode, durationMs, traceIdOf(req));
     });
 
     if (deps.config.demoLeak) {
@@ -80,8 +93,18 @@ export function createApp(deps: AppDeps): App {
     }
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
+  const limits = deps.config.http;
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    },
+    (req, res) => {
+      void handle(req, res);
+    },
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
   return { server, state };
 }

@@ -1,5 +1,4 @@
-import { startBulkServer } from '@heapwise/testkit';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { parsePrometheusText, startBulkServer } from '@heapwise/testkit';
 import { describe, expect, it } from 'vitest';
 import { requestJson, startService } from './service-process.js';
 
@@ -38,7 +37,7 @@ describe('logging', () => {
       await bulk.waitFor(() => bulk.sources().some((line) => line.includes('items built')), 10_000);
       expect(parseJsonLines(service.stdout())).toEqual([]); // nothing logged to stdout but the plain lines
 
-      const families = parsePrometheusTextFormat(await (await fetch(`${service.url}/metrics`)).text());
+      const families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
       const records = families.find((family) => family.name === 'log_shipper_records_total');
       const shipped = records?.metrics.find((m) => m.labels?.outcome === 'shipped');
       expect(Number(shipped?.value)).toBeGreaterThanOrEqual(1);

@@ -1,9 +1,10 @@
 import { request as httpRequest } from 'node:http';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { parsePrometheusText } from '@heapwise/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, requestJson, spawnService, startService, type RunningService } from './service-process.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
+const MB = 1024 * 1024;
 
 let service: RunningService;
 
@@ -155,14 +156,26 @@ describe('/api/monitoring/memory', () => {
   });
 
   it('POST updateThresholds changes what the report says', async () => {
-    const response = await postJson(`${service.url}/api/monitoring/memory`, {
-      action: 'updateThresholds',
-      thresholds: { warning: 2000, critical: 3000 },
-    });
+    const limitMb = (await requestJson(`${service.url}/api/monitoring/memory`)).body.memory.heapSizeLimitBytes / MB;
+    const thresholds = { warning: Math.round(limitMb * 0.6), critical: Math.round(limitMb * 0.9) };
+    const response = await postJson(`${service.url}/api/monitoring/memory`, { action: 'updateThresholds', thresholds });
     expect(response.status).toBe(200);
     const report = await requestJson(`${service.url}/api/monitoring/memory`);
-    expect(JSON.stringify(report.body)).toMatch(/2000/);
-    expect(JSON.stringify(report.body)).toMatch(/3000/);
+    expect(report.body.thresholds).toEqual({ warningMb: thresholds.warning, criticalMb: thresholds.critical });
+  });
+
+  it.each([
+    ['1e-300 (permanently critical)', { warning: 1e-301, critical: 1e-300 }, /at least 10 % of the heap size limit/],
+    ['1048576 (protection off)', { warning: 0, critical: 1048576 }, /must not exceed the heap size limit/],
+  ])('POST updateThresholds refuses %s against the heap size limit with 400', async (_label, thresholds, message) => {
+    if (thresholds.warning === 0) {
+      // a warning the limit allows, so that the critical one is what is refused
+      const limitMb = (await requestJson(`${service.url}/api/monitoring/memory`)).body.memory.heapSizeLimitBytes / MB;
+      thresholds.warning = Math.round(limitMb * 0.5);
+    }
+    const response = await postJson(`${service.url}/api/monitoring/memory`, { action: 'updateThresholds', thresholds });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatch(message);
   });
 
   it.each([
@@ -194,7 +207,7 @@ describe('GET /metrics', () => {
     const response = await fetch(`${service.url}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const families = parsePrometheusTextFormat(await response.text());
+    const families = parsePrometheusText(await response.text());
     const byName = new Map(families.map((family) => [family.name, family]));
     const requests = byName.get('http_requests_total');
     expect(requests?.type).toBe('COUNTER');
@@ -206,9 +219,33 @@ describe('GET /metrics', () => {
     expect([...byName.keys()].some((name) => /heap/i.test(name))).toBe(true);
   });
 
+  it('answers OpenMetrics to a scraper that asks, with the trace id of a traced request as exemplar', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await requestJson(`${service.url}/api/items?n=1`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    await requestJson(`${service.url}/api/items?n=1`, { headers: { traceparent: 'not-a-traceparent' } });
+    const response = await fetch(`${service.url}/metrics`, {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' },
+    });
+    expect(response.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    const text = await response.text();
+    expect(text.endsWith('# EOF\n')).toBe(true);
+    expect(text).toMatch(
+      new RegExp(
+        `^http_requests_total\\{route="/api/items",method="GET",status="200"\\} \\d+ # \\{trace_id="${traceId}"\\} 1 `,
+        'm',
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(`^http_request_duration_seconds_bucket\\{.*\\} \\d+ # \\{trace_id="${traceId}"\\}`, 'm'),
+    );
+    expect(text).not.toContain('not-a-traceparent');
+  });
+
   it('keeps unknown paths in one series', async () => {
     for (let i = 0; i < 5; i++) await requestJson(`${service.url}/random-${i}`);
-    const families = parsePrometheusTextFormat(await (await fetch(`${service.url}/metrics`)).text());
+    const families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
     const requests = families.find((family) => family.name === 'http_requests_total');
     const routes = new Set(requests?.metrics.map((m) => m.labels?.route));
     expect([...routes].filter((route) => route?.startsWith('/random'))).toEqual([]);

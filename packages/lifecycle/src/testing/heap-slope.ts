@@ -17,8 +17,16 @@ export interface HeapSlope {
   samples: { iteration: number; heapUsed: number }[];
 }
 
-/** Least-squares fit of y on x: slope and its standard error. */
-export function fitSlope(points: { x: number; y: number }[]): { slope: number; stdError: number } {
+/**
+ * Least-squares line through (x, y): slope, intercept and the slope's standard error
+ * (sqrt(s² / Sxx), s² the residual variance with n − 2 degrees of freedom). Hand-written: ten lines
+ * of arithmetic that every heap-slope verdict here (tests and the soak runner) reads.
+ */
+export function fitSlope(points: readonly { x: number; y: number }[]): {
+  slope: number;
+  intercept: number;
+  stdError: number;
+} {
   const n = points.length;
   if (n < 3) throw new RangeError(`fitSlope needs at least 3 points, got ${n}`);
   const meanX = points.reduce((sum, p) => sum + p.x, 0) / n;
@@ -34,7 +42,7 @@ export function fitSlope(points: { x: number; y: number }[]): { slope: number; s
   const intercept = meanY - slope * meanX;
   let residuals = 0;
   for (const p of points) residuals += (p.y - (intercept + slope * p.x)) ** 2;
-  return { slope, stdError: Math.sqrt(residuals / (n - 2) / sxx) };
+  return { slope, intercept, stdError: Math.sqrt(residuals / (n - 2) / sxx) };
 }
 
 async function heapUsedAfterGc(): Promise<number> {
@@ -48,7 +56,7 @@ async function heapUsedAfterGc(): Promise<number> {
  * Two RSS readings prove nothing (RSS includes freed-but-kept pages and garbage); this does.
  */
 export async function measureHeapSlope(
-  iteration: (i: number) => unknown | Promise<unknown>,
+  iteration: (i: number) => unknown,
   options: { warmup?: number; iterations?: number; samples?: number } = {},
 ): Promise<HeapSlope> {
   const warmup = options.warmup ?? DEFAULT_SLOPE_WARMUP;

@@ -1,4 +1,4 @@
-import { HEAP_PERCENTAGE_FLAG } from '../parse.js';
+import { HEAP_PERCENTAGE_FLAG } from '../node-options-file.js';
 import { callerEnvironment, resolveTask, type Resolution } from '../resolve.js';
 import { supportsHeapPercentage } from '../runtime.js';
 import {

@@ -1,12 +1,6 @@
 import { basename } from 'node:path';
-import { ConfigError, formatFlag, NODE_ONLY_MARKER } from '../parse.js';
-import {
-  APPLIED_GOMEMLIMIT_ENV,
-  APPLIED_NODE_OPTIONS_ENV,
-  callerEnvironment,
-  resolveTask,
-  taskFlags,
-} from '../resolve.js';
+import { ConfigError, formatFlag, NODE_ONLY_MARKER, taskFlags } from '../node-options-file.js';
+import { APPLIED_GOMEMLIMIT_ENV, APPLIED_NODE_OPTIONS_ENV, callerEnvironment, resolveTask } from '../resolve.js';
 import { runChild } from '../child.js';
 import {
   CONFIG_OPTION,

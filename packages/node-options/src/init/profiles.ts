@@ -1,6 +1,16 @@
 // The profiles `heapwise init` writes into a new `.node-options`. This is the
 // one place the default sizes live: the repository's own `.node-options`
 // is checked against it by test/init-profiles.test.ts.
+import {
+  addSection,
+  configFromDocument,
+  formatProblem,
+  HEAP_SIZE_FLAG,
+  parseDocument,
+  raiseHeapRequest,
+  renderDocument,
+} from '../node-options-file.js';
+import { InitError } from './errors.js';
 
 export const INIT_TASKS = ['build', 'typecheck', 'test', 'dev'] as const;
 export type InitTask = (typeof INIT_TASKS)[number];
@@ -32,53 +42,42 @@ const HEADER = [
 
 /** Renders a complete `.node-options` from profiles (defaults with any raised sizes). */
 export function renderNodeOptions(profiles: Readonly<Record<InitTask, Profile>>): string {
-  const lines = [...HEADER];
+  let document = parseDocument(`${HEADER.join('\n')}\n`);
   for (const task of INIT_TASKS) {
     const profile = profiles[task];
-    lines.push('', `[${task}]`, `--max-old-space-size=${profile.maxOldSpaceSizeMb}`, ...profile.flags);
+    document = addSection(document, task, [`${HEAP_SIZE_FLAG}=${profile.maxOldSpaceSizeMb}`, ...profile.flags]);
   }
-  return `${lines.join('\n')}\n`;
+  return renderDocument(document);
 }
 
-/** `--max-old-space-size` per `[task]` section of an existing `.node-options` (last one wins, as at run time). */
-export function readRequestedSizes(text: string): Map<string, { sizeMb: number; line: number }> {
-  const sizes = new Map<string, { sizeMb: number; line: number }>();
-  let section = '';
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.replace(/#.*/, '').trim();
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header?.[1]) section = header[1].trim();
-    const size = /^--max[-_]old[-_]space[-_]size=(\d+)$/.exec(line);
-    if (size?.[1]) sizes.set(section, { sizeMb: Number(size[1]), line: index });
-  });
-  return sizes;
+export interface RaisedNodeOptions {
+  readonly text: string;
+  /** Raises that were not made, and why. */
+  readonly notes: readonly string[];
 }
 
 /**
- * Raises the `--max-old-space-size` of each task in an existing `.node-options`
- * to at least `sizes[task]`, editing only the lines involved; a task without a
- * section gets one appended. Lower values are never lowered.
+ * Raises the requested heap of each task in an existing `.node-options` to at least `sizes[task]`
+ * through the one `.node-options` editor: the line that sets it is edited in place (in either
+ * spelling, `--max-old-space-size=N` or `--max-old-space-size N`), a section without one gets one
+ * below its header, a missing section is appended. Sizes are never lowered. A file the format cannot
+ * read is refused, naming its first problem, so that an edit never changes what it means.
  */
-export function raiseRequestedSizes(text: string, sizes: ReadonlyMap<InitTask, number>): string {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const lines = text.split(/\r?\n/);
-  const existing = readRequestedSizes(text);
-  const insertions: { after: number; line: string }[] = [];
-  const appended: string[] = [];
-  for (const [task, sizeMb] of sizes) {
-    const current = existing.get(task);
-    if (current) {
-      if (current.sizeMb < sizeMb) lines[current.line] = `--max-old-space-size=${sizeMb}`;
-      continue;
-    }
-    const sectionLine = lines.findIndex((line) => line.replace(/#.*/, '').trim() === `[${task}]`);
-    if (sectionLine >= 0) insertions.push({ after: sectionLine, line: `--max-old-space-size=${sizeMb}` });
-    else appended.push('', `[${task}]`, `--max-old-space-size=${sizeMb}`);
+export function raiseRequestedSizes(
+  relativePath: string,
+  text: string,
+  sizes: ReadonlyMap<InitTask, number>,
+): RaisedNodeOptions {
+  let document = parseDocument(text);
+  const [problem] = configFromDocument(document, { file: relativePath, allowedFlags: null }).problems;
+  if (problem) {
+    throw new InitError(`${formatProblem(problem)}; fix it and run heapwise init again. Nothing was changed.`);
   }
-  // Bottom-up, so that earlier line numbers stay valid.
-  for (const { after, line } of insertions.sort((a, b) => b.after - a.after)) lines.splice(after + 1, 0, line);
-  if (appended.length === 0) return lines.join(eol);
-  // Keep exactly one final newline after the appended sections.
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return [...lines, ...appended, ''].join(eol);
+  const notes: string[] = [];
+  for (const [task, sizeMb] of sizes) {
+    const raised = raiseHeapRequest(document, task, sizeMb);
+    document = raised.document;
+    if (raised.skipped !== undefined) notes.push(`${relativePath}: ${raised.skipped}`);
+  }
+  return { text: renderDocument(document), notes };
 }
