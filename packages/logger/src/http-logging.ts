@@ -105,8 +105,8 @@ export function createHttpLogging(
       capturedBytes += buffer.byteLength;
     };
 
-    const originalWrite = res.write;
-    const originalEnd = res.end;
+    const originalWrite = res.write.bind(res);
+    const originalEnd = res.end.bind(res);
     res.write = function write(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown) {
       try {
         count(chunk, encoding);

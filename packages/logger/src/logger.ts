@@ -1,11 +1,11 @@
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions, type SerializerFn } from 'pino';
 import { ecsFormat } from '@elastic/ecs-pino-format';
 import { REDACTION_DEFAULTS } from './limits.js';
 import { createRedactor, isPlainData, type RedactionOptions, type Redactor } from './redaction.js';
 import { safeLogMethod } from './safe-logging.js';
 import { serializeRequest, serializeResponse } from './serializers.js';
 
-type Serializer = (value: any) => unknown;
+type Serializer = SerializerFn;
 type LogFormatter = (object: Record<string, unknown>) => Record<string, unknown>;
 
 type EcsOptions = NonNullable<Parameters<typeof ecsFormat>[0]>;
@@ -126,7 +126,8 @@ function redactChildren(
   userLog: LogFormatter | undefined,
   makeLog: (userLog: LogFormatter | undefined, serializerKeys: Iterable<string>) => LogFormatter,
 ): void {
-  const originalChild = logger.child as unknown as (this: Logger, bindings: unknown, options?: unknown) => Logger;
+  const originalChild = (logger as unknown as { child: (this: Logger, bindings: unknown, options?: unknown) => Logger })
+    .child;
   const childOf = (keys: readonly string[], parentLog: LogFormatter | undefined) => {
     const keySet: ReadonlySet<string> = new Set(keys);
     return function child(this: Logger, bindings: Record<string, unknown>, options?: ChildOptions) {
@@ -140,7 +141,7 @@ function redactChildren(
         return originalChild.call(this, safeBindings, options);
       }
       const childKeys = [...keys, ...Object.keys(options.serializers ?? {})];
-      const childLog = (options.formatters?.log as LogFormatter | undefined) ?? parentLog;
+      const childLog = options.formatters?.log ?? parentLog;
       const safeOptions: ChildOptions = {
         ...options,
         formatters: { ...options.formatters, log: makeLog(childLog, childKeys) },
@@ -172,7 +173,7 @@ function builtinSerializers(redactor: Redactor, messageKey: string): Record<stri
     (serializer: Serializer): Serializer =>
     (value: unknown) => {
       if (value === null || typeof value !== 'object' || isPlainData(value)) return value;
-      return redactor(serializer(value));
+      return redactor<unknown>(serializer(value));
     };
   return {
     err: redactOutput(pino.stdSerializers.err),
@@ -193,7 +194,7 @@ function wrapSerializers(
   if (!redactor) return serializers;
   const wrapped: Record<string, Serializer> = {};
   for (const [key, serializer] of Object.entries(serializers)) {
-    wrapped[key] = (value: unknown) => redactor(serializer(value));
+    wrapped[key] = (value: unknown) => redactor<unknown>(serializer(value));
   }
   return wrapped;
 }

@@ -162,7 +162,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     let copy: Record<string, unknown> | undefined;
     ancestors[depth] = value;
     for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
+      const name = names[i];
       if (budget-- <= 0) {
         // Out of budget: the keys not examined are not written; one marker says how many.
         copy ??= copyOfFirst(value, names, i);
@@ -236,7 +236,7 @@ export function isPlainData(value: object): boolean {
 function copyOfFirst(value: object, names: readonly string[], count: number): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
-    const name = names[i] as string;
+    const name = names[i];
     setData(copy, name, (value as Record<string, unknown>)[name]);
   }
   return copy;

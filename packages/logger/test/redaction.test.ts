@@ -7,13 +7,19 @@ import { createHttpLogging, createLogger, createRedactor, type CreateLoggerOptio
 // Every secret in this file contains SECRET (or is hunter2), so one regex proves none was written.
 const LEAK = /SECRET|hunter2/;
 
+type Line = Record<string, unknown>;
+
+function parse(line: string | undefined): Line {
+  return JSON.parse(line ?? 'null') as Line;
+}
+
 function capture(options: Omit<CreateLoggerOptions, 'destination'> = {}) {
   const lines: string[] = [];
   const logger = createLogger({ ...options, destination: { write: (line: string) => void lines.push(line) } });
   return {
     logger,
     lines,
-    last: (): Record<string, any> => JSON.parse(lines.at(-1) ?? 'null') as Record<string, any>,
+    last: (): Line => parse(lines.at(-1)),
   };
 }
 
@@ -62,7 +68,7 @@ describe.each([
   ['ecs converting req/res', { ecs: { convertReqRes: true } }],
 ] as const)('a raw node:http request and response (%s)', (_name, options) => {
   it('log.info({ req }), log.info({ res }), nested and as bindings: headers censored, no rawHeaders or socket internals', async () => {
-    const out = capture(options as Omit<CreateLoggerOptions, 'destination'>);
+    const out = capture(options);
     const port = await serve((req, res) => {
       out.logger.info({ req }, 'incoming');
       out.logger.info({ context: { req } }, 'nested');
@@ -83,16 +89,18 @@ describe.each([
       expect(line).toContain('127.0.0.1');
       expect(line).toContain('/orders?page=2&token=[Redacted]');
     }
-    const finished = JSON.parse(out.lines[3] as string) as Record<string, any>;
+    const finished = parse(out.lines[3]);
     if ('req' in finished) {
       expect(finished['req']).toMatchObject({
         method: 'GET',
         headers: { authorization: '[Redacted]', cookie: '[Redacted]' },
       });
-      expect(finished['req'].headers['x-request-id']).toBe('r-1');
+      expect(finished['req']).toMatchObject({ headers: { 'x-request-id': 'r-1' } });
       expect(finished['res']).toMatchObject({ statusCode: 200, headers: { 'set-cookie': '[Redacted]' } });
     } else {
-      expect(finished['http'].request.headers).toMatchObject({ authorization: '[Redacted]', cookie: '[Redacted]' });
+      expect(finished['http']).toMatchObject({
+        request: { headers: { authorization: '[Redacted]', cookie: '[Redacted]' } },
+      });
     }
   });
 });
@@ -153,10 +161,10 @@ describe('errors', () => {
     out.logger.error({ err: new Error('with cause', { cause: innerError() }) });
     for (const line of out.lines) expect(line).not.toMatch(LEAK);
     if (!('ecs' in options)) {
-      const first = JSON.parse(out.lines[0] as string) as { err: { aggregateErrors: Record<string, any>[] } };
+      const first = parse(out.lines[0]) as { err: { aggregateErrors: Line[] } };
       expect(first.err.aggregateErrors).toHaveLength(2);
       expect(first.err.aggregateErrors[0]?.['config']).toEqual({ headers: { authorization: '[Redacted]' } });
-      const third = JSON.parse(out.lines[2] as string) as { err: Record<string, any> };
+      const third = parse(out.lines[2]) as { err: Line };
       expect(third.err['details']).toEqual({ password: '[Redacted]', retry: 3 });
     }
   });
@@ -178,7 +186,7 @@ describe('errors', () => {
     const line = out.lines.at(-1) as string;
     expect(line).not.toMatch(LEAK);
     expect(line.length).toBeLessThan(3_000);
-    expect(out.last()['err'].request).toMatchObject({
+    expect((out.last() as { err: Line })['err']['request']).toMatchObject({
       method: 'GET',
       path: '/',
       headers: { authorization: '[Redacted]' },
@@ -197,12 +205,12 @@ describe('URL credentials', () => {
     out.logger.error(new Error('connect ECONNREFUSED http://admin:hunter2@db.internal/'));
     out.logger.info({ odd: 'see http://user:p@ss:hunter2@host/path and mailto:someone@example.test' });
     for (const line of out.lines) expect(line).not.toMatch(LEAK);
-    expect(JSON.parse(out.lines[0] as string)).toMatchObject({ target: 'http://[Redacted]@db.internal:5432/app' });
-    expect(JSON.parse(out.lines[1] as string)).toMatchObject({
+    expect(parse(out.lines[0])).toMatchObject({ target: 'http://[Redacted]@db.internal:5432/app' });
+    expect(parse(out.lines[1])).toMatchObject({
       target: 'https://[Redacted]@db.internal/x?token=[Redacted]&page=1',
     });
-    expect(JSON.parse(out.lines[3] as string)).toMatchObject({ msg: 'connecting to http://[Redacted]@db.internal/' });
-    expect(JSON.parse(out.lines[6] as string)['odd']).toContain('mailto:someone@example.test');
+    expect(parse(out.lines[3])).toMatchObject({ msg: 'connecting to http://[Redacted]@db.internal/' });
+    expect(parse(out.lines[6])['odd']).toContain('mailto:someone@example.test');
   });
 
   it('are censored in the HTTP middleware’s url (an absolute-form request line)', async () => {
@@ -222,7 +230,7 @@ describe('URL credentials', () => {
     for (let i = 0; i < 100 && lines.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(LEAK);
-    expect(JSON.parse(lines[0] as string)).toMatchObject({
+    expect(parse(lines[0])).toMatchObject({
       url: 'http://[Redacted]@proxied.test/path?token=[Redacted]',
     });
   });
@@ -251,9 +259,7 @@ describe('other shapes', () => {
       'getter',
     );
     for (const line of out.lines) expect(line).not.toMatch(LEAK);
-    const [cls, toJSON, collections, binary, , getter] = out.lines.map(
-      (line) => JSON.parse(line) as Record<string, any>,
-    );
+    const [cls, toJSON, collections, binary, , getter] = out.lines.map((line) => parse(line));
     expect(cls?.['creds']).toEqual({ user: 'ann', password: '[Redacted]', nested: { token: '[Redacted]' } });
     expect(toJSON?.['session']).toEqual({ sessionId: '[Redacted]', ok: true });
     expect(collections).toMatchObject({ map: {}, set: {} });
@@ -273,15 +279,15 @@ describe('other shapes', () => {
       .child({}, { serializers: { user: (user: User) => ({ token: user.token(), name: 'ann' }) } })
       .info({ user: new User('child-serializer-SECRET') });
     out.logger
-      .child({}, { formatters: { log: (object: Record<string, unknown>) => object } })
+      .child({}, { formatters: { log: (object: object) => object } })
       .info({ password: 'child-formatter-SECRET' });
     out.logger
-      .child({}, { formatters: { log: (object: Record<string, unknown>) => object } })
+      .child({}, { formatters: { log: (object: object) => object } })
       .child({ grand: true })
       .info({ password: 'grandchild-SECRET' });
     expect(out.lines).toHaveLength(3);
     for (const line of out.lines) expect(line).not.toMatch(LEAK);
-    expect(JSON.parse(out.lines[0] as string)['user']).toEqual({ token: '[Redacted]', name: 'ann' });
+    expect(parse(out.lines[0])['user']).toEqual({ token: '[Redacted]', name: 'ann' });
   });
 
   it('the redactor itself: same result shape for plain data, the caller’s objects untouched', () => {
