@@ -201,8 +201,7 @@ async function main(): Promise<void> {
       for (const concurrency of [...heapwiseConcurrency.keys()].sort()) await plain(ts, concurrency, 'machine');
       if (threadCells && ts === '7') {
         const concurrency = [...heapwiseConcurrency.keys()].sort().at(-1) ?? 2;
-        for (const flags of ['--checkers 1', '--singleThreaded', '--checkers 2'])
-          await plain(ts, concurrency, 'machine', flags);
+        for (const flags of ['--singleThreaded', '--checkers 2']) await plain(ts, concurrency, 'machine', flags);
         // TypeScript's own default written out: heapwise leaves the threads of a command that sets them
         // alone. Same warm ledger as the learned cell at the machine's memory.
         if (machineEnv !== undefined) await heapwise(ts, 'learned', 'machine', machineEnv, '--checkers 4');
@@ -234,7 +233,7 @@ async function main(): Promise<void> {
   sections.push(wrapperMemorySection(memories));
   writeSuite({
     suite: 'build',
-    command: `npm run bench:build${quick ? ' -- --quick' : ''}`,
+    command: ['npm run bench:build', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     environment,
     packages: ['turbo', 'typescript', 'typescript-5.9', '@heapwise/node-options'],
     plan: { runs: rounds, warmups: 0, concurrency: 1 },

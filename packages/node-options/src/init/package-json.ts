@@ -11,6 +11,8 @@ export interface PackageJsonPlan {
   /** Heap sizes removed from this file's scripts, per task. */
   readonly sizesMb: ReadonlyMap<InitTask, number[]>;
   readonly notes: readonly string[];
+  /** The dev dependencies that were added. */
+  readonly added: readonly string[];
 }
 
 export interface PackageJsonOptions {
@@ -65,8 +67,10 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
     ),
   );
   const devKeys = Object.keys((pkg.devDependencies ?? {}) as object);
+  const added: string[] = [];
   for (const [name, range] of options.devDependencies) {
     if (declared.has(name) || pkg.name === name) continue;
+    added.push(name);
     // Alphabetical when the list already is (npm keeps it so), else at the end.
     const index = isSorted(devKeys) ? devKeys.filter((key) => key < name).length : devKeys.length;
     after =
@@ -76,5 +80,5 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
         : setProperty(after, ['devDependencies', name], range, () => index);
     devKeys.splice(index, 0, name);
   }
-  return { after, sizesMb, notes };
+  return { after, sizesMb, notes, added };
 }
