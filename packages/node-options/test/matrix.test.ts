@@ -14,7 +14,7 @@ interface Runtime {
   node: string;
 }
 
-const thisMajor = process.versions.node.split('.')[0] as string;
+const thisMajor = process.versions.node.split('.')[0];
 const runtimes: Runtime[] = [{ label: `Node ${thisMajor} (this machine)`, major: thisMajor, node: process.execPath }];
 for (const major of NODE_MATRIX_MAJORS) {
   const installed = installedNode(major);
