@@ -404,11 +404,12 @@ async function main(): Promise<void> {
         medianWithRangeOf(e.runs, 'peakPssBytes', (v) => formatMiB(v, 0)),
         medianWithRangeOf(e.runs, 'wallSeconds', (v) => formatFixed(v, 1)),
         medianWithRangeOf(e.runs, 'cpuSeconds', (v) => formatFixed(v, 1)),
+        // Plain ratios, no verdict: most rows here are not heapwise at all.
         plainDefault && e !== plainDefault
-          ? ratioCell(med(e.runs, 'peakPssBytes'), med(plainDefault.runs, 'peakPssBytes'), false)
+          ? `${(med(e.runs, 'peakPssBytes') / med(plainDefault.runs, 'peakPssBytes')).toFixed(2)}×`
           : '—',
         plainDefault && e !== plainDefault
-          ? ratioCell(med(e.runs, 'wallSeconds'), med(plainDefault.runs, 'wallSeconds'), false)
+          ? `${(med(e.runs, 'wallSeconds') / med(plainDefault.runs, 'wallSeconds')).toFixed(2)}×`
           : '—',
       ]);
     }
