@@ -61,9 +61,9 @@ export default tseslint.config(
           // Files no workspace program includes: scripts, config files, bin shims, .mjs fixtures.
           allowDefaultProject: [
             '*.js',
-            'scripts/*.mjs',
+            'scripts/*.{mjs,d.mts}',
             '*/*/*.config.ts',
-            '*/*/*.{js,mjs,d.ts}',
+            '*/*/*.{js,mjs,d.ts,d.mts}',
             '*/*/bin/*.js',
             '*/*/test/fixtures/*.mjs',
           ],
