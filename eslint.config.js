@@ -63,6 +63,7 @@ export default tseslint.config(
           allowDefaultProject: [
             '*.js',
             'scripts/*.{mjs,d.mts}',
+            '*/*.config.ts',
             '*/*/*.config.ts',
             '*/*/*.{js,mjs,d.ts,d.mts}',
             '*/*/bin/*.js',
