@@ -123,7 +123,7 @@ describe('OpenMetrics 1.0 text', () => {
     expect(hostile.labels.route).toBe('quo"te\\new\nline');
     expect(requests.samples.filter((s) => s.name === 'http_requests_created')).toHaveLength(2);
     expect(byName.get('legacy_count')!.samples[0]).toMatchObject({ name: 'legacy_count_total', value: 3 });
-    expect(byName.get('temperature_celsius')!.samples[0]!.value).toBe(-4.5);
+    expect(byName.get('temperature_celsius')!.samples[0].value).toBe(-4.5);
 
     const latency = byName.get('latency_seconds')!;
     expect(latency.type).toBe('histogram');
@@ -153,7 +153,7 @@ describe('OpenMetrics 1.0 text', () => {
       const byName = new Map(families.map((f) => [f.name, f]));
       // the Python client names counter families without _total in both forms
       expect(byName.get('http_requests')!.samples.find((s) => s.labels.route === '/a')!.value).toBe(2);
-      expect(byName.get('legacy_count')!.samples[0]!.value).toBe(3);
+      expect(byName.get('legacy_count')!.samples[0].value).toBe(3);
       const latency = byName.get('latency_seconds')!;
       expect(latency.samples.find((s) => s.name === 'latency_seconds_count')!.value).toBe(3);
       await registry.destroy();

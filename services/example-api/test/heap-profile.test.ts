@@ -56,8 +56,8 @@ describe('heap profiles', () => {
     expect(answer.status).toBe(200);
     const [record] = answer.body.records as { kind: string; trigger: string; file: string; bytes: number }[];
     expect(record).toMatchObject({ kind: 'profile', trigger: 'manual' });
-    expect(record!.file.startsWith(dir)).toBe(true);
-    const profile = JSON.parse(readFileSync(record!.file, 'utf8')) as { head: ProfileNode };
+    expect(record.file.startsWith(dir)).toBe(true);
+    const profile = JSON.parse(readFileSync(record.file, 'utf8')) as { head: ProfileNode };
     const bytes = selfBytesByFunction(profile.head);
     const leaking = bytes.get('keepDemoLeakEntry') ?? 0;
     expect(leaking, `after ${requests} requests`).toBeGreaterThan(0);
@@ -66,7 +66,7 @@ describe('heap profiles', () => {
     expect(ranked.slice(0, 5)).toContain('keepDemoLeakEntry');
     // the report lists it
     const report = await requestJson(`${service.url}/api/monitoring/memory`);
-    expect(report.body.diagnostics.map((d: { file: string }) => d.file)).toContain(record!.file);
+    expect(report.body.diagnostics.map((d: { file: string }) => d.file)).toContain(record.file);
   }, 60_000);
 
   it('is an admin route, and says how to turn profiles on when they are off', async () => {

@@ -85,8 +85,8 @@ export function spawnService(env: Record<string, string | undefined> = {}): {
     const next = text + chunk.toString('utf8');
     return next.length > MAX_KEPT_OUTPUT_CHARS ? next.slice(-MAX_KEPT_OUTPUT_CHARS) : next;
   };
-  child.stdout!.on('data', (chunk: Buffer) => (out = keep(out, chunk)));
-  child.stderr!.on('data', (chunk: Buffer) => (err = keep(err, chunk)));
+  child.stdout.on('data', (chunk: Buffer) => (out = keep(out, chunk)));
+  child.stderr.on('data', (chunk: Buffer) => (err = keep(err, chunk)));
   const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
@@ -103,7 +103,7 @@ export async function startService(env: Record<string, string | undefined> = {})
       if (match) {
         clearTimeout(timer);
         spawned.child.stdout!.off('data', check);
-        resolve(match[1]!);
+        resolve(match[1]);
       }
     };
     spawned.child.stdout!.on('data', check);
@@ -129,6 +129,7 @@ export async function startService(env: Record<string, string | undefined> = {})
 export interface JsonResponse {
   status: number;
   headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON whose shape each test asserts
   body: any;
 }
 

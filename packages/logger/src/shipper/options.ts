@@ -32,7 +32,10 @@ export interface ElasticsearchShipperOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   closeDeadlineMs?: number;
-  /** Called for every drop (aggregated per event for overflow, expired and shutdown). Must not throw; if it does, it is ignored. */
+  /**
+   * Called for every drop (aggregated per event for overflow, expired and shutdown). Must not throw;
+   * if it does, it is ignored.
+   */
   onDrop?: (event: DropEvent) => void;
   /** Called with request-level failures and internal errors. The `error` event fires too, when listened to. */
   onError?: (error: unknown) => void;
