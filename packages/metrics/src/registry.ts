@@ -26,7 +26,7 @@ export interface RegistryOptions {
 }
 
 // any metric, whatever its label names and series type
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Metric's label type is invariant: only any admits every metric
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- label types are invariant: only any fits all
 export type AnyMetric = Metric<any, SeriesState>;
 
 /** Families the registry writes about itself, so that capped metrics are visible. */

@@ -31,9 +31,9 @@ describe.skipIf(promtoolMissing)('observability/prometheus rules', () => {
   }, 120_000);
 
   it('and the unit tests can fail: a leak rule without its uptime condition fires on a deploy', async () => {
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- node:fs functions do not use `this`
     const { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- path.join does not use `this`
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'heapwise-rules-'));
     try {

@@ -87,9 +87,9 @@ describe('collectRuntimeMetrics', () => {
 
 describe('the container memory limit', () => {
   it("exports the cgroup's limit and usage, and drops the limit when it is lifted", async () => {
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- node:fs functions do not use `this`
     const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- path.join does not use `this`
     const { join } = await import('node:path');
     const root = mkdtempSync(join(tmpdir(), 'heapwise-cgroup-'));
     try {
