@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInit, planInit, InitError } from '../src/init/index.js';
-import {
-  npmWorkspace,
-  pnpmWorkspace,
-  read,
-  runInitCli,
-  snapshot,
-  UI_TSCONFIG,
-  writeTree,
-  type Files,
-} from './init-fixtures.js';
+import { npmWorkspace, pnpmWorkspace, read, snapshot, UI_TSCONFIG, writeTree, type Files } from './init-fixtures.js';
+import { runMain } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -34,13 +26,19 @@ const pkg = (root: string, dir: string) =>
   };
 
 describe('heapwise init on an npm workspace', () => {
-  it('moves every hard-coded heap size into .node-options (largest per task, never below the default)', () => {
+  it("moves every hard-coded heap size into .node-options: the root's into [task], a package's into [package#task]", () => {
     const root = fixture(npmWorkspace());
     applyInit(planInit(root, { versionRange: '^1.2.3' }));
-    expect(read(root, '.node-options')).toContain('[build]\n--max-old-space-size=8192\n');
-    expect(read(root, '.node-options')).toContain('[typecheck]\n--max-old-space-size=5120\n');
-    expect(read(root, '.node-options')).toContain('[test]\n--max-old-space-size=3072\n--expose-gc\n');
-    expect(read(root, '.node-options')).toContain('[dev]\n--max-old-space-size=2560\n--expose-gc\n');
+    const written = read(root, '.node-options');
+    // The root's NODE_OPTIONS=--max-old-space-size=6144 reached every build task: it raises [build].
+    expect(written).toContain('[build]\n--max-old-space-size=6144\n');
+    // One package's size stays that package's request: the others keep the defaults.
+    expect(written).toContain('[typecheck]\n--max-old-space-size=3072\n');
+    expect(written).toContain('[test]\n--max-old-space-size=2048\n--expose-gc\n');
+    expect(written).toContain('[dev]\n--max-old-space-size=2048\n--expose-gc\n');
+    expect(written).toContain(
+      '[@acme/web#dev]\n--max-old-space-size=2560\n\n[@acme/ui#build]\n--max-old-space-size=8192\n\n[@acme/ui#typecheck]\n--max-old-space-size=5120\n\n[@acme/utils#test]\n--max-old-space-size=3072\n',
+    );
     const all = Object.entries(snapshot(root))
       .filter(([path]) => path.endsWith('package.json') && !path.startsWith('node_modules'))
       .map(([, file]) => file.content)
@@ -149,7 +147,7 @@ describe('heapwise init on an npm workspace', () => {
       '+  "globalPassThroughEnv": [\n+    "NODE_OPTIONS",\n+    "GOMEMLIMIT",\n+    "HEAPWISE_*"\n+  ],\n   "tasks": {',
     );
     expect(plan.notes).toEqual([
-      'packages/utils/package.json: script "start" sets a heap size but is not a heapwise task (build, typecheck, test, dev); left as it is',
+      'packages/utils/package.json: script "start" left as it is: it sets a heap size but is not a heapwise task (build, typecheck, test, dev)',
     ]);
   });
 
@@ -171,9 +169,9 @@ describe('heapwise init on a pnpm workspace', () => {
     const plan = planInit(root, { versionRange: '^1.2.3' });
     expect(plan.manager).toBe('pnpm');
     applyInit(plan);
-    // Kept the team's file; raised [build], added the [test] size found in a script.
+    // Kept the team's file; each package's larger size became its own section.
     expect(read(root, '.node-options')).toBe(
-      '# ours\n[build]\n--max-old-space-size=3000\n\n[test]\n--max-old-space-size=3000\n',
+      '# ours\n[build]\n--max-old-space-size=2048\n\n[core#build]\n--max-old-space-size=3000\n\n[api#test]\n--max-old-space-size=3000\n',
     );
     expect(parse(read(root, 'services/api/tsconfig.json')).extends).toBe('@heapwise/tsconfig/adopt.json');
     expect(read(root, 'services/api/tsconfig.json')).toContain('"outDir": "dist", },\n}');
@@ -194,16 +192,22 @@ describe('heapwise init on a pnpm workspace', () => {
   it('raises a size written `--max-old-space-size N` in place, so the build gets the raised heap', async () => {
     const root = fixture({
       ...pnpmWorkspace(),
+      // A heap size in a root script reaches every task: it raises [build] itself.
+      'package.json': JSON.stringify({
+        name: 'shop',
+        private: true,
+        scripts: { build: 'NODE_OPTIONS=--max-old-space-size=3000 turbo run build' },
+      }),
       '.node-options': '# ours\n[build]  # sized by hand\n--max-old-space-size 2048  # was enough\n--expose-gc\n',
     });
     const plan = planInit(root, { versionRange: '^1.2.3' });
     expect(plan.diff).toContain('--max-old-space-size 2048  # was enough\n+--max-old-space-size 3000  # was enough\n');
     applyInit(plan);
     expect(read(root, '.node-options')).toBe(
-      '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n[test]\n--max-old-space-size=3000\n',
+      '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n[api#test]\n--max-old-space-size=3000\n',
     );
     // The runtime reads the same line: the request is 3000, not a 2048 that a later line overrides.
-    const printed = await runInitCli(['print', 'build', '--memory', '64g', '--format', 'json'], root);
+    const printed = await runMain(['print', 'build', '--memory', '64g', '--format', 'json'], { cwd: root });
     expect(printed.code).toBe(0);
     expect(JSON.parse(printed.stdout)).toMatchObject({ requestedHeapMb: 3000 });
   });
@@ -281,14 +285,14 @@ describe('heapwise init (CLI)', () => {
   it('--dry-run prints the diff and writes nothing; then init applies; a second init reports nothing to change', async () => {
     const root = fixture(npmWorkspace());
     const before = snapshot(root);
-    const dry = await runInitCli(['init', '--dry-run'], root);
+    const dry = await runMain(['init', '--dry-run'], { cwd: root });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('+++ b/.node-options');
     expect(dry.stdout).toContain('-    "build": "node --max-old-space-size=8192 ./scripts/build.js",');
     expect(dry.stdout).toContain('9 files would change (dry run: nothing was written)');
     expect(snapshot(root)).toEqual(before);
 
-    const real = await runInitCli(['init'], root);
+    const real = await runMain(['init'], { cwd: root });
     expect(real.code).toBe(0);
     expect(real.stdout).toBe(
       dry.stdout.replace(
@@ -298,7 +302,7 @@ describe('heapwise init (CLI)', () => {
     );
     expect(readFileSync(join(root, '.node-options'), 'utf8')).toContain('--max-old-space-size=8192');
 
-    const again = await runInitCli(['init'], root);
+    const again = await runMain(['init'], { cwd: root });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to change');
     expect(again.stdout).not.toContain('+++');
@@ -307,7 +311,7 @@ describe('heapwise init (CLI)', () => {
   it('exits 2 with one line naming the broken file', async () => {
     const root = fixture({ ...npmWorkspace(), 'packages/ui/tsconfig.json': '{ "compilerOptions": ' });
     const before = snapshot(root);
-    const result = await runInitCli(['init'], root);
+    const result = await runMain(['init'], { cwd: root });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('packages/ui/tsconfig.json:1:');

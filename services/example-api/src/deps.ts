@@ -16,7 +16,8 @@ export interface HttpMetrics {
    * included (@heapwise/metrics' handler); calls `next(error)` when the scrape fails.
    */
   handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
-  observeRequest(route: string, method: string, status: number, durationMs: number): void;
+  /** `traceId` (from a W3C traceparent header) is attached as the exemplar. */
+  observeRequest(route: string, method: string, status: number, durationMs: number, traceId?: string): void;
 }
 
 export interface Thresholds {
@@ -32,6 +33,10 @@ export interface MemoryMonitorPort {
   cleanup(level: CleanupLevel): Promise<unknown>;
   /** Throws a RangeError naming the problem (e.g. critical above the heap size limit). */
   updateThresholds(thresholds: Thresholds): void;
+  /** Whether HEAP_PROFILE_DIR is set. */
+  readonly heapProfilesEnabled: boolean;
+  /** Samples for the configured time, writes a `.heapprofile`, answers what was written. */
+  captureHeapProfile(): Promise<unknown>;
 }
 
 export interface AppDeps {

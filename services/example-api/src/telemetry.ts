@@ -126,6 +126,17 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
 
   const monitor = createMemoryMonitor({
     registry,
+    ...(config.heapProfileDir
+      ? {
+          heapProfile: {
+            dir: config.heapProfileDir,
+            ...(config.heapProfileDurationMs === undefined ? {} : { durationMs: config.heapProfileDurationMs }),
+            ...(config.heapProfileSamplingIntervalBytes === undefined
+              ? {}
+              : { samplingIntervalBytes: config.heapProfileSamplingIntervalBytes }),
+          },
+        }
+      : {}),
     onStatusChange: (status, previous) => logger.warn({ status, previous }, `memory status ${previous} -> ${status}`),
   });
   scope.adopt(monitor, (m) => m.stop(), 'memory monitor');
@@ -138,9 +149,10 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
     },
     metrics: {
       handle: (req, res, next) => metricsHandler(req, res, next),
-      observeRequest(route, method, status, durationMs) {
-        requests.inc({ route, method, status: String(status) });
-        durations.observe({ route, method }, durationMs / 1000);
+      observeRequest(route, method, status, durationMs, traceId) {
+        const exemplar = traceId === undefined ? undefined : { trace_id: traceId };
+        requests.inc({ route, method, status: String(status) }, 1, exemplar);
+        durations.observe({ route, method }, durationMs / 1000, exemplar);
       },
     },
     monitor: {
@@ -150,6 +162,8 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
       },
       cleanup: (level) => monitor.cleanup(level),
       updateThresholds: (thresholds) => monitor.updateThresholds(thresholds),
+      heapProfilesEnabled: config.heapProfileDir !== undefined,
+      captureHeapProfile: () => monitor.captureHeapProfile(),
     },
   };
 }

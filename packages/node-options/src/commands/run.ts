@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { ConfigError, formatFlag, NODE_ONLY_MARKER, taskFlags } from '../node-options-file.js';
 import { APPLIED_GOMEMLIMIT_ENV, APPLIED_NODE_OPTIONS_ENV, callerEnvironment, resolveTask } from '../resolve.js';
 import { runChild } from '../child.js';
@@ -15,6 +16,20 @@ import {
 /** `node`, `node.exe`, or the very binary running us. */
 function isNodeCommand(command: string): boolean {
   return command === process.execPath || /^node(\.exe)?$/i.test(basename(command));
+}
+
+/**
+ * The package whose script runs: npm and pnpm set npm_package_name for a script; otherwise the
+ * package.json in the working directory. Its `[package#task]` section, if any, applies.
+ */
+function runningPackage(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  if (env.npm_package_name) return env.npm_package_name;
+  try {
+    const name = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown }).name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined; // no package here: [task] alone applies
+  }
 }
 
 export const runCommand: Command = {
@@ -43,15 +58,17 @@ command cannot be started.`,
 
     const config = loadConfig(context, values.config);
     const caller = callerEnvironment(context.env);
+    const packageName = runningPackage(context.env, context.cwd);
     const resolution = resolveTask(config, task, {
       memory: memoryLimit(context, undefined),
       concurrency: concurrency(context, undefined),
       callerNodeOptions: caller.nodeOptions,
       callerGoMemLimit: caller.goMemLimit,
+      packageName,
     });
 
     let finalArgs = commandArgs;
-    const nodeOnly = taskFlags(config, task).filter((flag) => flag.nodeOnly);
+    const nodeOnly = taskFlags(config, task, packageName).filter((flag) => flag.nodeOnly);
     if (nodeOnly.length > 0) {
       if (!isNodeCommand(command)) {
         const first = nodeOnly[0]!;

@@ -1,7 +1,18 @@
 // `heapwise init` as two steps: planInit reads everything and computes every
 // new file in memory (any problem throws before a byte is written), and
 // applyInit writes the plan all-or-nothing.
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { unifiedDiff } from './diff.js';
@@ -9,8 +20,10 @@ import { InitError } from './errors.js';
 import { parseObject } from './jsonc.js';
 import { planPackageJson } from './package-json.js';
 import {
+  addPackageRequests,
   DEFAULT_PROFILES,
   INIT_TASKS,
+  type PackageRequest,
   raiseRequestedSizes,
   renderNodeOptions,
   type InitTask,
@@ -23,6 +36,8 @@ import {
   PRESET_PACKAGE,
   resolveChain,
 } from './tsconfig.js';
+import { PNPM_WORKSPACE_FILE } from '../workspace.js';
+import { addToDefaultCatalog, CATALOG_REFERENCE, usesCatalogs } from './pnpm-catalog.js';
 import { passHeapwiseEnv } from './turbo-json.js';
 import { readWorkspace, type Workspace } from './workspace.js';
 
@@ -43,8 +58,8 @@ export interface InitPlan {
   readonly changes: readonly FileChange[];
   /** Unified diff of every change, '' when there is none. */
   readonly diff: string;
-  /** Heap sizes found in scripts, per task, with where they came from. */
-  readonly foundSizes: readonly { task: InitTask; sizeMb: number; file: string }[];
+  /** Heap sizes found in scripts, per task, with where they came from (and the package, outside the root). */
+  readonly foundSizes: readonly FoundSize[];
   /** Things init saw and deliberately left alone. */
   readonly notes: readonly string[];
   /**
@@ -53,6 +68,14 @@ export interface InitPlan {
    * option that changes, as `tsc --showConfig` would show it.
    */
   readonly optionChanges: readonly string[];
+}
+
+export interface FoundSize {
+  readonly task: InitTask;
+  readonly sizeMb: number;
+  readonly file: string;
+  /** The package whose script set it; undefined for the workspace root (every task of that kind). */
+  readonly packageName?: string | undefined;
 }
 
 export interface PlanInitOptions {
@@ -93,16 +116,20 @@ function describeTsconfigFamily(root: string, dir: string): string[] {
 
 export function planInit(root: string, options: PlanInitOptions = {}): InitPlan {
   const workspace = readWorkspace(root);
-  const range = options.versionRange ?? `^${ownVersion()}`;
+  const versionRange = options.versionRange ?? `^${ownVersion()}`;
+  // A pnpm workspace with a catalog gets `catalog:` references, and the versions go into the catalog.
+  const catalog = workspace.manager === 'pnpm' && usesCatalogs(workspace.catalogs);
+  const range = catalog ? CATALOG_REFERENCE : versionRange;
+  const addedDependencies = new Set<string>();
   const changes: FileChange[] = [];
   const notes: string[] = [];
-  const foundSizes: { task: InitTask; sizeMb: number; file: string }[] = [];
+  const foundSizes: FoundSize[] = [];
   const optionChanges: string[] = [];
   const record = (relativePath: string, before: string | null, after: string) => {
     if (before !== after) changes.push({ path: join(root, relativePath), relativePath, before, after });
   };
-  const collect = (file: string, sizes: ReadonlyMap<InitTask, number[]>) => {
-    for (const [task, list] of sizes) for (const sizeMb of list) foundSizes.push({ task, sizeMb, file });
+  const collect = (file: string, sizes: ReadonlyMap<InitTask, number[]>, packageName?: string) => {
+    for (const [task, list] of sizes) for (const sizeMb of list) foundSizes.push({ task, sizeMb, file, packageName });
   };
 
   const turboText = readFileSync(join(root, workspace.turboConfig), 'utf8');
@@ -117,6 +144,7 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     devDependencies: new Map([[NODE_OPTIONS_PACKAGE, range]]),
   });
   collect('package.json', rootPlan.sizesMb);
+  for (const name of rootPlan.added) addedDependencies.add(name);
   notes.push(...rootPlan.notes);
   record('package.json', rootText, rootPlan.after);
 
@@ -155,15 +183,29 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     for (const dependency of [...devDependencies.keys()])
       if (wouldCycle(dependency, dir)) devDependencies.delete(dependency);
     const packagePlan = planPackageJson(packagePath, packageText, { isRoot: false, devDependencies });
-    collect(packagePath, packagePlan.sizesMb);
+    collect(packagePath, packagePlan.sizesMb, nameOf.get(dir) ?? dir);
+    for (const name of packagePlan.added) addedDependencies.add(name);
     notes.push(...packagePlan.notes);
     record(packagePath, packageText, packagePlan.after);
   }
 
-  // The largest size found per task becomes its request; a default is never
-  // lowered by a smaller hard-coded size (other packages relied on it).
+  // A size in a root script reached every task: it raises the task's request. A size in one
+  // package's script becomes that package's own request ([package#task]) when it is larger than the
+  // task's: one oversized build must not become every build's request. Never lowered.
   const largest = new Map<InitTask, number>();
-  for (const { task, sizeMb } of foundSizes) largest.set(task, Math.max(largest.get(task) ?? 0, sizeMb));
+  const packageRequests = new Map<string, PackageRequest>();
+  for (const { task, sizeMb, packageName } of foundSizes) {
+    if (packageName === undefined) largest.set(task, Math.max(largest.get(task) ?? 0, sizeMb));
+    else {
+      const key = `${packageName}#${task}`;
+      packageRequests.set(key, { packageName, task, sizeMb: Math.max(packageRequests.get(key)?.sizeMb ?? 0, sizeMb) });
+    }
+  }
+  const withPackageRequests = (text: string) => {
+    const added = addPackageRequests('.node-options', text, [...packageRequests.values()]);
+    notes.push(...added.notes);
+    return added.text;
+  };
   const nodeOptionsText = readIfExists(join(root, '.node-options'));
   if (nodeOptionsText === null) {
     const profiles = Object.fromEntries(
@@ -172,16 +214,30 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
         return [task, { ...profile, maxOldSpaceSizeMb: Math.max(profile.maxOldSpaceSizeMb, largest.get(task) ?? 0) }];
       }),
     ) as Record<InitTask, Profile>;
-    record('.node-options', null, renderNodeOptions(profiles));
+    record('.node-options', null, withPackageRequests(renderNodeOptions(profiles)));
   } else {
     const raised = raiseRequestedSizes('.node-options', nodeOptionsText, largest);
     notes.push(...raised.notes);
-    record('.node-options', nodeOptionsText, raised.text);
+    record('.node-options', nodeOptionsText, withPackageRequests(raised.text));
+  }
+
+  if (catalog && addedDependencies.size > 0) {
+    const yamlText = readFileSync(join(root, PNPM_WORKSPACE_FILE), 'utf8');
+    const entries = new Map([...addedDependencies].sort().map((name) => [name, versionRange]));
+    record(PNPM_WORKSPACE_FILE, yamlText, addToDefaultCatalog(PNPM_WORKSPACE_FILE, yamlText, entries));
   }
 
   changes.sort((a, b) => a.relativePath.localeCompare(b.relativePath));
   const diff = changes.map((change) => unifiedDiff(change.relativePath, change.before, change.after)).join('');
   return { root, manager: workspace.manager, changes, diff, foundSizes, notes, optionChanges };
+}
+
+/**
+ * Where a change is written: a symlinked package.json or tsconfig.json stays a symlink and its
+ * target gets the new content (a rename onto the link would replace the link with a file).
+ */
+function writeTarget(path: string): string {
+  return existsSync(path) && lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
 }
 
 /**
@@ -191,24 +247,30 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
  * removes the temporaries and leaves the workspace as it was.
  */
 export function applyInit(plan: InitPlan): void {
-  for (const change of plan.changes) {
+  const targets = plan.changes.map((change) => ({ change, target: writeTarget(change.path) }));
+  for (const { change, target } of targets) {
     if (readIfExists(change.path) !== change.before) {
       throw new InitError(
         `${change.relativePath} changed since the plan was made; run heapwise init again. Nothing was changed.`,
       );
     }
+    if (existsSync(`${target}${TEMP_SUFFIX}`)) {
+      throw new InitError(
+        `${target}${TEMP_SUFFIX} is left over from an interrupted heapwise init: remove it and run heapwise init again. Nothing was changed.`,
+      );
+    }
   }
   const written: string[] = [];
   try {
-    for (const change of plan.changes) {
-      const temp = `${change.path}${TEMP_SUFFIX}`;
+    for (const { change, target } of targets) {
+      const temp = `${target}${TEMP_SUFFIX}`;
       writeFileSync(temp, change.after, { flag: 'wx' });
       written.push(temp);
-      if (change.before !== null) chmodSync(temp, statSync(change.path).mode);
+      if (change.before !== null) chmodSync(temp, statSync(target).mode);
     }
   } catch (error) {
     for (const temp of written) rmSync(temp, { force: true });
     throw error;
   }
-  for (const change of plan.changes) renameSync(`${change.path}${TEMP_SUFFIX}`, change.path);
+  for (const { target } of targets) renameSync(`${target}${TEMP_SUFFIX}`, target);
 }
