@@ -402,7 +402,7 @@ export class ElasticsearchShipper extends EventEmitter {
       case 'too_large': {
         this.#failedRequests++;
         if (records.length === 1) {
-          const record = records[0] as BufferedRecord;
+          const record = records[0];
           this.#drop('too_large', 1, { line: record.line.slice(0, 1024), status: 413 });
           return;
         }
