@@ -5,11 +5,20 @@ import { UsageError, type Command, type CommandContext } from './commands/common
 import { doctorCommand } from './commands/doctor.js';
 import { initCommand } from './commands/init.js';
 import { printCommand } from './commands/print.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { syncCommand } from './commands/sync.js';
 import { turboCommand } from './commands/turbo.js';
 
-const COMMANDS: readonly Command[] = [runCommand, turboCommand, printCommand, doctorCommand, syncCommand, initCommand];
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  turboCommand,
+  printCommand,
+  doctorCommand,
+  syncCommand,
+  initCommand,
+  reportCommand,
+];
 
 /** Exit code of a usage or configuration error. */
 export const EXIT_USAGE = 2;

@@ -55,11 +55,11 @@ describe('heapwise run', () => {
     expect(child.nodeOptions).toBe('--enable-source-maps --expose-gc --max-old-space-size=2048');
   });
 
-  it('lowers the heap to the share of HEAPWISE_CONCURRENCY tasks, with a note on stderr', async () => {
+  it('a persistent task (all run at once) gets the share of HEAPWISE_CONCURRENCY tasks, with a note on stderr', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
     const result = await runCli(['run', 'test', '--', 'node', '-e', PRINT_CHILD], {
       cwd,
-      env: env16g({ HEAPWISE_CONCURRENCY: '8' }),
+      env: env16g({ HEAPWISE_CONCURRENCY: '8', HEAPWISE_PERSISTENT: 'dev,test' }),
     });
     expect(result.code).toBe(0);
     const child = JSON.parse(result.stdout) as ChildReport;

@@ -10,6 +10,10 @@ console.log(JSON.stringify({
   argv: process.argv.slice(2),
   concurrency: process.env.HEAPWISE_CONCURRENCY,
   telemetry: process.env.TURBO_TELEMETRY_DISABLED,
+  persistent: process.env.HEAPWISE_PERSISTENT,
+  memory: process.env.HEAPWISE_MEMORY ?? null,
+  ledger: process.env.HEAPWISE_LEDGER,
+  runId: process.env.HEAPWISE_RUN_ID,
 }));
 process.exit(Number(process.env.FAKE_TURBO_EXIT ?? 0));
 `;
@@ -39,43 +43,47 @@ interface TurboCall {
   argv: string[];
   concurrency: string;
   telemetry: string;
+  persistent: string;
+  memory: string | null;
+  ledger: string;
+  runId: string;
 }
 
 const cpuCap = Math.min(10, Math.max(2, availableParallelism()));
 
 describe('heapwise turbo', () => {
-  it('fits the largest heap of the tasks and their dependencies, capped by the CPUs', async () => {
-    const { cwd, env } = setup(16 * GIB); // 12 GiB usable: 3 × 4096 (build, which test depends on)
+  it('runs turbo at the CPU cap and leaves memory to the pool, passing the ledger, run id and persistent tasks', async () => {
+    const { cwd, env } = setup(16 * GIB);
     const result = await runCli(['turbo', 'test', '--filter=@x/y'], { cwd, env });
     expect(result.code).toBe(0);
-    const expected = Math.min(3, cpuCap);
-    expect(JSON.parse(result.stdout)).toEqual({
-      argv: ['run', 'test', '--concurrency', String(expected), '--filter=@x/y'],
-      concurrency: String(expected),
+    const call = JSON.parse(result.stdout) as TurboCall;
+    expect(call).toMatchObject({
+      argv: ['run', 'test', '--concurrency', String(cpuCap), '--filter=@x/y'],
+      concurrency: String(cpuCap),
       telemetry: '1',
-    } satisfies TurboCall);
-    expect(result.stderr).toMatch(new RegExp(`^heapwise: turbo --concurrency ${expected} \\(.*fits 3 × 4096 MB`));
+      persistent: '',
+      memory: null,
+      ledger: join(cwd, 'node_modules', '.cache', 'heapwise', 'ledger.json'),
+    });
+    expect(call.runId).toMatch(/^\d{8}T\d{6}-\d+$/);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^heapwise: turbo --concurrency ${cpuCap} \\(cap min\\(10, max\\(2, \\d+ CPUs\\)\\) = ${cpuCap}\\); memory decides what runs together: 12 GiB pool \\(16 GiB cgroup-v2 × 0.75 headroom\\)\n$`,
+      ),
+    );
   });
 
-  it('without a heavy dependency the small heap decides: lint alone', async () => {
-    const { cwd, env } = setup(2 * GIB); // 1536 MB usable: 3 × 512
-    const result = await runCli(['turbo', 'lint', '--concurrency', '8'], { cwd, env });
-    expect((JSON.parse(result.stdout) as TurboCall).argv).toEqual(['run', 'lint', '--concurrency', '3']);
-  });
-
-  it("never exceeds the user's --concurrency, and goes down to 1 when one heap barely fits", async () => {
-    const roomy = setup(16 * GIB); // 12 GiB usable: 24 × 512 MB (lint)
+  it("keeps the user's --concurrency; --memory is heapwise's, passed to the tasks and not to turbo", async () => {
+    const roomy = setup(16 * GIB);
     const capped = await runCli(['turbo', 'build', '--concurrency=1'], roomy);
     expect(JSON.parse(capped.stdout)).toMatchObject({ argv: ['run', 'build', '--concurrency', '1'], concurrency: '1' });
-    const many = await runCli(['turbo', 'lint', '--concurrency', '9'], roomy);
-    expect(JSON.parse(many.stdout)).toMatchObject({ argv: ['run', 'lint', '--concurrency', '9'], concurrency: '9' });
-
-    const tight = setup(7 * GIB); // 5376 MB usable: one 4096 MB build at a time
-    const one = await runCli(['turbo', 'build', 'test', '--concurrency', '4'], tight);
-    expect(JSON.parse(one.stdout)).toMatchObject({
-      argv: ['run', 'build', 'test', '--concurrency', '1'],
-      concurrency: '1',
+    const many = await runCli(['turbo', 'lint', '--concurrency', '9', '--memory', '2g', '--continue'], roomy);
+    expect(JSON.parse(many.stdout)).toMatchObject({
+      argv: ['run', 'lint', '--concurrency', '9', '--continue'],
+      concurrency: '9',
+      memory: '2g',
     });
+    expect(many.stderr).toContain('1536 MiB pool (2 GiB --memory 2g × 0.75 headroom)');
   });
 
   it('goes above the memory fit when turbo needs it for persistent tasks, and says so', async () => {
@@ -91,7 +99,11 @@ describe('heapwise turbo', () => {
       );
     }
     const result = await runCli(['turbo', 'dev'], { cwd, env });
-    expect(JSON.parse(result.stdout)).toMatchObject({ argv: ['run', 'dev', '--concurrency', '3'], concurrency: '3' });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      argv: ['run', 'dev', '--concurrency', '3'],
+      concurrency: '3',
+      persistent: 'dev',
+    });
     expect(result.stderr).toContain(
       'heapwise: 2 persistent task(s) run at once: turbo needs --concurrency 3; heaps are fitted to that share',
     );

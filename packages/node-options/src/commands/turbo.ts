@@ -1,12 +1,24 @@
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
-import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.js';
+import { computeBudget, cpuConcurrencyCap } from '../budget.js';
 import { runChild } from '../child.js';
-import { CONCURRENCY_ENV, largestRequestedHeapMb } from '../resolve.js';
+import { LEDGER_ENV } from '../ledger.js';
+import { CONCURRENCY_ENV } from '../resolve.js';
+import { appendRunLine, MAX_RUN_FILES, newRunId, pruneRunFiles, RUN_ID_ENV, runFile } from '../run-records.js';
 import { formatBytes } from '../size.js';
-import { findTurboJson, persistentTasks, tasksWithDependencies } from '../turbo-graph.js';
+import { ledgerFileFor, PERSISTENT_ENV } from '../task-identity.js';
+import { findTurboJson, persistentTasks } from '../turbo-graph.js';
 import { countWorkspacesWithScript, findWorkspaceRoot } from '../workspaces.js';
-import { UsageError, loadConfig, locateConfig, memoryLimit, parsePositiveInteger, type Command } from './common.js';
+import {
+  MEMORY_ENV,
+  UsageError,
+  displayPath,
+  loadConfig,
+  locateConfig,
+  machineMemoryLimit,
+  parsePositiveInteger,
+  type Command,
+} from './common.js';
 
 /** turbo's `--concurrency` accepts `N` or `P%` of the CPUs. */
 function parseTurboConcurrency(text: string): number {
@@ -15,11 +27,17 @@ function parseTurboConcurrency(text: string): number {
   return parsePositiveInteger(text, '--concurrency');
 }
 
-/** Splits `<task…> [turbo args]`, taking out a user's --concurrency. */
-function splitTurboArgs(args: string[]): { tasks: string[]; rest: string[]; userConcurrency: string | undefined } {
+/** Splits `<task…> [turbo args]`, taking out a user's --concurrency and heapwise's own --memory. */
+function splitTurboArgs(args: string[]): {
+  tasks: string[];
+  rest: string[];
+  userConcurrency: string | undefined;
+  memory: string | undefined;
+} {
   const tasks: string[] = [];
   const rest: string[] = [];
   let userConcurrency: string | undefined;
+  let memory: string | undefined;
   let inTasks = true;
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index] as string;
@@ -28,52 +46,60 @@ function splitTurboArgs(args: string[]): { tasks: string[]; rest: string[]; user
       continue;
     }
     inTasks = false;
-    if (arg === '--concurrency') {
-      userConcurrency = args[index + 1];
-      if (userConcurrency === undefined) throw new UsageError('turbo: --concurrency needs a value');
-      index += 1;
-    } else if (arg.startsWith('--concurrency=')) {
-      userConcurrency = arg.slice('--concurrency='.length);
-    } else {
+    const option = ['--concurrency', '--memory'].find((name) => arg === name || arg.startsWith(`${name}=`));
+    if (option === undefined) {
       rest.push(arg);
+      continue;
     }
+    let value: string | undefined;
+    if (arg === option) {
+      value = args[index + 1];
+      if (value === undefined) throw new UsageError(`turbo: ${option} needs a value`);
+      index += 1;
+    } else {
+      value = arg.slice(option.length + 1);
+    }
+    if (option === '--memory') memory = value;
+    else userConcurrency = value;
   }
-  return { tasks, rest, userConcurrency };
+  return { tasks, rest, userConcurrency, memory };
 }
 
 export const turboCommand: Command = {
   name: 'turbo',
-  summary: "run `turbo run` with --concurrency chosen so that the tasks' heaps fit the budget",
-  help: `Usage: heapwise turbo <task…> [turbo args…]
+  summary: 'run `turbo run` at CPU concurrency; the memory pool decides which tasks run together',
+  help: `Usage: heapwise turbo <task…> [--memory <size>] [turbo args…]
 
-Runs \`turbo run <task…> --concurrency N [turbo args…]\` with N = as many tasks as fit the largest
-heap among <task…> and the tasks they depend on (turbo.json dependsOn) into the usable memory,
-never above the cap: the --concurrency you pass (N or P% of the CPUs), else min(10, max(2, CPUs)).
-Tasks get HEAPWISE_CONCURRENCY=N so that \`heapwise run\` inside them divides the budget by N, and
-TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx put it there).`,
+Runs \`turbo run <task…> --concurrency N [turbo args…]\` with N from the CPUs: the --concurrency you
+pass (N or P% of the CPUs), else min(10, max(2, CPUs)). Memory decides what actually runs together:
+each \`heapwise run\` inside reserves its estimate from the machine's memory pool and waits while it
+does not fit (persistent tasks, e.g. dev servers, are not held back: they divide the memory by N).
+  --memory <size>   lower the memory limit for this build (also $HEAPWISE_MEMORY); a size above
+                    the machine's is refused (exit 2)
+Tasks get HEAPWISE_CONCURRENCY=N, TURBO_TELEMETRY_DISABLED=1, and the ledger and run id, so that
+\`heapwise report\` can draw the run afterwards; the report's path is printed at the end. turbo
+itself is found on PATH (npm scripts and npx put it there).`,
   async main(args, context) {
     if (args.includes('--help') || args.includes('-h')) {
       context.out(turboCommand.help);
       return 0;
     }
-    const { tasks, rest, userConcurrency } = splitTurboArgs(args);
+    const { tasks, rest, userConcurrency, memory: memoryOption } = splitTurboArgs(args);
     if (tasks.length === 0) throw new UsageError('turbo: missing <task> (e.g. heapwise turbo build)');
+    const configFile = locateConfig(context, undefined);
     const config = loadConfig(context, undefined);
-    const memory = memoryLimit(context, undefined);
+    const memory = machineMemoryLimit(context, memoryOption);
     const budget = computeBudget(memory.bytes, config.headroom, 1);
     const cpus = availableParallelism();
     const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency);
-    const turboJson = findTurboJson(dirname(locateConfig(context, undefined)));
-    const allTasks = tasksWithDependencies(tasks, turboJson);
-    const largestMb = largestRequestedHeapMb(config, allTasks, memory);
-    let chosen = chooseConcurrency(budget.usableBytes, largestMb, cap);
+    const turboJson = findTurboJson(dirname(configFile));
+    let chosen = cap;
     // turbo refuses to start unless concurrency exceeds the number of persistent tasks (dev servers):
     // they all run at once whatever we choose, so go up to that and say that the heaps get lowered.
     const root = findWorkspaceRoot(context.cwd);
+    const persistent = persistentTasks(tasks, turboJson);
     const persistentCount =
-      root === undefined
-        ? 0
-        : persistentTasks(tasks, turboJson).reduce((sum, task) => sum + countWorkspacesWithScript(root, task), 0);
+      root === undefined ? 0 : persistent.reduce((sum, task) => sum + countWorkspacesWithScript(root, task), 0);
     if (userConcurrency === undefined && persistentCount > 0 && chosen <= persistentCount) {
       chosen = persistentCount + 1;
       context.err(
@@ -84,13 +110,52 @@ TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx p
       userConcurrency === undefined
         ? `cap min(10, max(2, ${cpus} CPUs)) = ${cap}`
         : `your --concurrency ${userConcurrency}`;
-    const fitReason =
-      largestMb === undefined
-        ? 'no task requests a heap'
-        : `${formatBytes(budget.usableBytes)} usable fits ${Math.floor(budget.usableBytes / 1048576 / largestMb)} × ${largestMb} MB (largest heap of ${allTasks.join(', ')})`;
-    context.err(`heapwise: turbo --concurrency ${chosen} (${capReason}; ${fitReason})`);
+    context.err(
+      `heapwise: turbo --concurrency ${chosen} (${capReason}); memory decides what runs together: ` +
+        `${formatBytes(budget.usableBytes)} pool (${formatBytes(memory.bytes)} ${memory.source === 'option' ? memory.detail : memory.source} × ${config.headroom} headroom)`,
+    );
 
-    const env: NodeJS.ProcessEnv = { ...context.env, TURBO_TELEMETRY_DISABLED: '1', [CONCURRENCY_ENV]: String(chosen) };
-    return runChild('turbo', ['run', ...tasks, '--concurrency', String(chosen), ...rest], { env, cwd: context.cwd });
+    const ledgerFile = await ledgerFileFor({
+      env: context.env,
+      cwd: context.cwd,
+      configFile,
+      configLedger: config.ledger,
+    });
+    const cacheDir = dirname(ledgerFile);
+    const runId = newRunId();
+    const records = runFile(cacheDir, runId);
+    pruneRunFiles(cacheDir, MAX_RUN_FILES - 1);
+    appendRunLine(records, {
+      type: 'start',
+      runId,
+      startMs: Date.now(),
+      poolBytes: budget.usableBytes,
+      concurrency: chosen,
+      tasks,
+    });
+    const env: NodeJS.ProcessEnv = {
+      ...context.env,
+      TURBO_TELEMETRY_DISABLED: '1',
+      [CONCURRENCY_ENV]: String(chosen),
+      [LEDGER_ENV]: ledgerFile,
+      [RUN_ID_ENV]: runId,
+      [PERSISTENT_ENV]: persistent.join(','),
+    };
+    // The tasks plan with the same lowered limit: passed on as given (`2g` reads better in notes).
+    if (memoryOption !== undefined) env[MEMORY_ENV] = memoryOption;
+    const exitCode = await runChild('turbo', ['run', ...tasks, '--concurrency', String(chosen), ...rest], {
+      env,
+      cwd: context.cwd,
+    });
+    appendRunLine(records, { type: 'end', endMs: Date.now(), exitCode });
+    try {
+      const { writeReport } = await import('./report.js');
+      const written = writeReport(cacheDir, records);
+      if (written !== undefined)
+        context.err(`heapwise: report ${displayPath(written.svgFile, context.cwd)} (the table: heapwise report)`);
+    } catch (error) {
+      context.err(`heapwise: no report: ${(error as Error).message}`);
+    }
+    return exitCode;
   },
 };
