@@ -151,13 +151,18 @@ async function execute(plan: RunPlan, context: CommandContext): Promise<number> 
   const arrivalMs = Date.now();
   let admission: Admission | undefined;
   if (plan.pool) {
-    admission = await reserve({
-      dir: plan.pool.dir,
-      key: plan.key,
-      bytes: plan.estimateBytes,
-      limitBytes: plan.pool.limitBytes,
-      onWait: (line) => context.err(line),
-    });
+    try {
+      admission = await reserve({
+        dir: plan.pool.dir,
+        key: plan.key,
+        bytes: plan.estimateBytes,
+        limitBytes: plan.pool.limitBytes,
+        onWait: (line) => context.err(line),
+      });
+    } catch (error) {
+      // An unwritable temporary directory must not stop the build; it only loses the admission.
+      context.err(`heapwise: [${plan.key}] runs without the memory pool: ${(error as Error).message}`);
+    }
   }
   const startMs = Date.now();
   // Rooted at this process: the wrapper's own memory counts with its command's.
