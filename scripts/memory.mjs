@@ -6,6 +6,9 @@
 //   npm run memory:monitor [-- <seconds>] one line per interval until Ctrl-C (default every 5 s)
 //   npm run memory:thresholds 1500,2500   warning and critical thresholds, in MB
 //
+// cleanup and thresholds are admin routes: when the service runs with ADMIN_TOKEN, set the same
+// ADMIN_TOKEN here; it is sent as `Authorization: Bearer <token>` and never printed.
+//
 // Exit codes: 0 done, 1 the service is unreachable or answered an error, 2 malformed input.
 import { formatReport, formatStatusLine } from './memory-format.mjs';
 
@@ -26,7 +29,8 @@ class CommandError extends Error {
 
 const USAGE = `usage: node scripts/memory.mjs <report|cleanup [moderate|aggressive]|monitor [seconds]|thresholds <warningMb>,<criticalMb>>
   (npm run memory:report, memory:cleanup, memory:monitor, memory:thresholds 1500,2500)
-  SERVICE_URL  the service to talk to (default ${DEFAULT_SERVICE_URL})`;
+  SERVICE_URL  the service to talk to (default ${DEFAULT_SERVICE_URL})
+  ADMIN_TOKEN  the service's admin token, for cleanup and thresholds (when it has one)`;
 
 function serviceUrl() {
   const raw = process.env.SERVICE_URL || DEFAULT_SERVICE_URL;
@@ -48,7 +52,10 @@ async function call(method, body) {
   try {
     response = await fetch(base + MEMORY_PATH, {
       method,
-      headers: body ? { 'content-type': 'application/json' } : {},
+      headers: {
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(process.env.ADMIN_TOKEN ? { authorization: `Bearer ${process.env.ADMIN_TOKEN}` } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
@@ -72,8 +79,16 @@ async function call(method, body) {
     throw new CommandError(`${base}${MEMORY_PATH} answered ${response.status} with non-JSON: ${text.slice(0, 200)}`, 1);
   }
   if (!response.ok) {
+    const hint =
+      response.status === 401 || response.status === 403
+        ? process.env.ADMIN_TOKEN
+          ? " (ADMIN_TOKEN is set here: is it the service's?)"
+          : " (set ADMIN_TOKEN to the service's admin token)"
+        : response.status === 429
+          ? ` (retry after ${response.headers.get('retry-after') ?? '?'} s)`
+          : '';
     throw new CommandError(
-      `${base}${MEMORY_PATH} answered ${response.status}: ${json?.error ?? text.slice(0, 200)}`,
+      `${base}${MEMORY_PATH} answered ${response.status}: ${json?.error ?? text.slice(0, 200)}${hint}`,
       1,
     );
   }

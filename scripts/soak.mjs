@@ -133,7 +133,9 @@ function startService({ leak }) {
 }
 
 async function sample(baseUrl) {
+  // An admin route: the service asks for the token when ADMIN_TOKEN is set (it inherits ours).
   const response = await fetch(`${baseUrl}/api/monitoring/memory?gc=1`, {
+    headers: process.env.ADMIN_TOKEN ? { authorization: `Bearer ${process.env.ADMIN_TOKEN}` } : {},
     signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS),
   });
   const body = await response.json();

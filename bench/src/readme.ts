@@ -17,6 +17,7 @@ const SUITES = [
   { suite: 'metrics', title: 'Metrics', command: 'npm run bench:metrics' },
   { suite: 'service', title: 'Service', command: 'npm run bench:service' },
   { suite: 'tsc', title: 'TypeScript build memory', command: 'npm run bench:tsc' },
+  { suite: 'build', title: 'Whole-workspace build', command: 'npm run bench:build' },
 ] as const;
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */

@@ -123,8 +123,13 @@ const cells = [
     project: 'refs',
     env: { GOMEMLIMIT: limit },
   })),
+  // TypeScript 7's threads: 4 checkers per project by default, several projects at once under -b.
+  // These cells are what heapwise's thread rule (node-options) is chosen from.
   { id: '7 refs --checkers 1', ts: '7', project: 'refs', tscArgs: ['--checkers', '1'] },
+  { id: '7 refs --checkers 2', ts: '7', project: 'refs', tscArgs: ['--checkers', '2'] },
   { id: '7 refs --builders 1', ts: '7', project: 'refs', tscArgs: ['--builders', '1'] },
+  { id: '7 refs --checkers 1 --builders 1', ts: '7', project: 'refs', tscArgs: ['--checkers', '1', '--builders', '1'] },
+  { id: '7 refs --checkers 2 --builders 1', ts: '7', project: 'refs', tscArgs: ['--checkers', '2', '--builders', '1'] },
   { id: '7 refs --singleThreaded', ts: '7', project: 'refs', tscArgs: ['--singleThreaded'] },
   { id: '5.9 single', ts: '5.9', project: 'single', note: 'plain: one program, @tsconfig/node20 only' },
   { id: '5.9 refs', ts: '5.9', project: 'refs', note: "tsc -b, presets, Node's default heap" },

@@ -220,7 +220,7 @@ writeFileSync('dist/seen.json', JSON.stringify({
       globalPassThroughEnv: ['NODE_OPTIONS', 'GOMEMLIMIT', 'HEAPWISE_*'],
     });
     expect(readFileSync(join(repo, 'packages/lib/tsconfig.json'), 'utf8')).toBe(
-      '{\n  "extends": "@heapwise/tsconfig/library.json",\n  // ours\n  "compilerOptions": { "strict": true, },\n}\n',
+      '{\n  "extends": "@heapwise/tsconfig/adopt.json",\n  // ours\n  "compilerOptions": { "strict": true, },\n}\n',
     );
     // The new dev dependencies resolve to the installed tarballs, not the registry.
     await runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {

@@ -14,10 +14,17 @@ export const SHIPPER_DEFAULTS = {
    * garbage) overwrites instead of duplicating; with `create`, the 409 that follows counts as shipped.
    */
   assignIds: true,
-  /** Records held (queued plus in flight) before the oldest are dropped. */
-  maxBufferedItems: 1000,
-  /** UTF-8 bytes of the records held (queued plus in flight) before the oldest are dropped. */
-  maxBufferedBytes: 16 * 1024 * 1024,
+  /**
+   * Records held (queued, waiting for a retry, or in flight) before the oldest are dropped: a 15 s
+   * outage at 2,000 records/s is 30,000 records; the rest is headroom for a burst on top.
+   */
+  maxBufferedItems: 32_000,
+  /**
+   * UTF-8 bytes of the records held. 30,000 records of ~300 bytes are 9 MB. With the per-record
+   * overhead outside this cap (about 150 bytes, measured by test/shipper-memory.test.ts), a full
+   * buffer costs at most 11 MiB + 32,000 × 150 B ≈ 15.6 MiB of heap.
+   */
+  maxBufferedBytes: 11 * 1024 * 1024,
   /** A single record above this many UTF-8 bytes is dropped as `too_large` when written. */
   maxRecordBytes: 1024 * 1024,
   /** Share of the item and byte caps freed on overflow, oldest records first. */
@@ -28,13 +35,20 @@ export const SHIPPER_DEFAULTS = {
   maxBatchSize: 100,
   /** UTF-8 bytes of records per `_bulk` request (Elasticsearch advises 5–15 MB requests). */
   maxBatchBytes: 5 * 1024 * 1024,
-  /** A processing pass starts no request after this long, so it ends within maxProcessingMs + requestTimeoutMs. */
-  maxProcessingMs: 5_000,
-  /** How long a record waits for more to fill a batch before a pass ships it anyway. */
+  /**
+   * `_bulk` requests in flight at once. One request at a time caps a loopback shipper near 7k
+   * docs/s; 2 already doubles it and more adds little (measured by `npm run bench:logger`), while
+   * each extra request holds another batch and asks Elasticsearch for another write thread.
+   */
+  maxConcurrentRequests: 2,
+  /** How long a record waits for more to fill a batch before it is shipped in a partial one. */
   flushIntervalMs: 1_000,
   /** Timeout of one `_bulk` request (under flush()/close() also bounded by their deadline). */
   requestTimeoutMs: 5_000,
-  /** First backoff after a failure; doubles with each consecutive failure … */
+  /**
+   * First backoff after a failure; doubles with each consecutive failure … (globally after a request
+   * that got nothing through; per record after an item-level 429/5xx)
+   */
   minBackoffMs: 100,
   /** … up to this cap. The delay is drawn in [delay / 2, delay] (jitter). */
   maxBackoffMs: 30_000,

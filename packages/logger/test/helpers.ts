@@ -2,14 +2,29 @@ import { expect } from 'vitest';
 import type { BulkServer } from '@heapwise/testkit';
 import type { ElasticsearchShipper, ElasticsearchShipperOptions, ShipperStats } from '../src/index.js';
 
-/** Small delays so the fault matrix runs in seconds; the logic is the same as with the defaults. */
+/**
+ * Small delays so the fault matrix runs in seconds; the logic is the same as with the defaults.
+ * Three requests in flight, more than the default, so every fault is met with concurrent requests.
+ */
 export const FAST: ElasticsearchShipperOptions = {
   flushIntervalMs: 20,
   minBackoffMs: 20,
   maxBackoffMs: 200,
   requestTimeoutMs: 1_000,
-  maxProcessingMs: 2_000,
+  maxConcurrentRequests: 3,
 };
+
+/** A clock the test moves: real time plus `advance(ms)`, injected as the shipper's `now`. */
+export function movableClock(frozen = false): { now: () => number; advance(ms: number): void } {
+  const base = Date.now();
+  let offsetMs = 0;
+  return {
+    now: () => (frozen ? base : Date.now()) + offsetMs,
+    advance(ms) {
+      offsetMs += ms;
+    },
+  };
+}
 
 export function droppedTotal(stats: ShipperStats): number {
   const { overflow, expired, rejected, too_large, shutdown } = stats.dropped;

@@ -3,6 +3,7 @@ import { startBulkServer, type BulkServer } from '@heapwise/testkit';
 import {
   createElasticsearchShipper,
   createLogger,
+  SHIPPER_DEFAULTS,
   type DropEvent,
   type ElasticsearchShipper,
   type ElasticsearchShipperOptions,
@@ -12,6 +13,7 @@ import {
   expectNoDuplicates,
   identityHolds,
   line,
+  movableClock,
   storedSequences,
   waitUntil,
   watchAccounting,
@@ -36,7 +38,7 @@ async function setup(
     onDrop: (event) => drops.push(event),
     ...shipperOptions,
   });
-  const watch = watchAccounting(shipper, shipperOptions.maxBufferedItems ?? 1000);
+  const watch = watchAccounting(shipper, shipperOptions.maxBufferedItems ?? SHIPPER_DEFAULTS.maxBufferedItems);
   cleanups.push(() => server.close());
   cleanups.push(() => shipper.close(1_000));
   return { server, shipper, errors, drops, watch };
@@ -48,7 +50,7 @@ function writeRecords(shipper: ElasticsearchShipper, from: number, count: number
 
 describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
   it('server down from the start, then up: every record still buffered arrives, once', async () => {
-    const { server, shipper, errors, watch } = await setup({ mode: 'refuse' });
+    const { server, shipper, errors, watch } = await setup({ mode: 'refuse' }, { maxBufferedItems: 1_000 });
     writeRecords(shipper, 0, 1_500);
     // 1500 > maxBufferedItems (1000): the oldest were purged, 20 % at a time.
     const before = watch.check();
@@ -249,23 +251,26 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
   }, 30_000);
 
   it('records older than maxAgeMs are dropped as expired when processed', async () => {
-    const { server, shipper, watch } = await setup({ mode: 'refuse' }, { maxAgeMs: 100 });
+    const clock = movableClock();
+    const { server, shipper, watch } = await setup({ mode: 'refuse' }, { maxAgeMs: 60_000, now: clock.now });
     writeRecords(shipper, 0, 30);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    await server.setMode('ok');
-    writeRecords(shipper, 30, 10);
     await waitUntil(
-      () => shipper.stats().buffered === 0,
+      () => shipper.stats().failedRequests >= 1,
       10_000,
       () => shipper.stats(),
     );
+    // An hour passes for the shipper (and its backoff with it); the server comes back.
+    clock.advance(3_600_000);
+    await server.setMode('ok');
+    writeRecords(shipper, 30, 10);
+    expect(await shipper.flush(10_000)).toBe(true);
     expect(shipper.stats().dropped.expired).toBe(30);
     expect(shipper.stats().shipped).toBe(10);
     expect(storedSequences(server).seqs.sort((a, b) => a - b)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
     watch.stop();
   }, 20_000);
 
-  it('batches hold at most maxBatchSize records and maxBatchBytes, and requests never overlap', async () => {
+  it('batches hold at most maxBatchSize records and maxBatchBytes, and at most maxConcurrentRequests are in flight', async () => {
     const server = await startBulkServer({ mode: { kind: 'ok', delayMs: 30 } });
     cleanups.push(() => server.close());
     const { Client } = await import('@elastic/elasticsearch');
@@ -289,10 +294,11 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     cleanups.push(() => shipper.close(1_000));
     const watch = watchAccounting(shipper, 1_000);
     writeRecords(shipper, 0, 500);
-    // flush() while timer passes run: still one request at a time.
+    // Several flush() calls while timer-started requests run: still at most 3 (FAST) at once.
     const flushes = await Promise.all([shipper.flush(10_000), shipper.flush(10_000), shipper.flush(10_000)]);
     expect(flushes).toEqual([true, true, true]);
-    expect(maxInFlight).toBe(1);
+    expect(maxInFlight).toBe(3);
+    expect(server.counters.maxInFlight).toBe(3);
     expect(server.docs.size).toBe(500);
     for (const request of server.requests) {
       expect(request.items).toBeLessThanOrEqual(25);
@@ -322,7 +328,7 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
   }, 20_000);
 
   it('close() with the server hung keeps its deadline, drops the rest as shutdown, and is idempotent', async () => {
-    const { shipper, watch } = await setup({ mode: 'stall' }, { requestTimeoutMs: 10_000, maxProcessingMs: 10_000 });
+    const { shipper, watch } = await setup({ mode: 'stall' }, { requestTimeoutMs: 10_000 });
     writeRecords(shipper, 0, 50);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const startedAt = Date.now();
@@ -419,29 +425,34 @@ describe('shipper limits, one by one', () => {
     }
   }, 20_000);
 
-  it('a pass starts no request after maxProcessingMs; the rest waits for the next pass', async () => {
-    const server = await startBulkServer({ mode: { kind: 'ok', delayMs: 300 } });
+  it('a full batch goes at once; a partial one waits flushIntervalMs', async () => {
+    const clock = movableClock(true);
+    const server = await startBulkServer();
     const shipper = createElasticsearchShipper({
       node: server.url,
       ...FAST,
       maxBatchSize: 10,
-      maxProcessingMs: 100,
-      flushIntervalMs: 60_000,
+      flushIntervalMs: 50,
+      now: clock.now,
     });
     try {
-      // The 10th record fills a batch and starts a pass; it sends 10, then its 100 ms are over.
+      // The 10th record fills a batch: it goes at once; the 5 after it wait for the shipper's clock.
       writeRecords(shipper, 0, 15);
       await waitUntil(
         () => shipper.stats().shipped === 10,
         10_000,
         () => shipper.stats(),
       );
-      await new Promise((resolve) => setTimeout(resolve, 700));
-      // Without the bound the same pass would have sent the last 5 by now.
+      // Had the partial batch gone with the answer, it would be in flight or shipped by now.
       expect(shipper.stats()).toMatchObject({ shipped: 10, buffered: 5 });
       expect(server.counters.bulkRequests).toBe(1);
-      expect(await shipper.flush(5_000)).toBe(true);
-      expect(shipper.stats().shipped).toBe(15);
+      clock.advance(50);
+      await waitUntil(
+        () => shipper.stats().shipped === 15,
+        10_000,
+        () => shipper.stats(),
+      );
+      expect(server.counters.bulkRequests).toBe(2);
     } finally {
       await shipper.close(1_000);
       await server.close();
@@ -505,18 +516,23 @@ describe('flush deadline', () => {
 describe('backoff', () => {
   it('backoff doubles up to maxBackoffMs and no further: a long outage keeps probing at the cap', async () => {
     const server = await startBulkServer({ mode: 'refuse' });
-    // Uncapped doubling from 10 ms would make about 9 attempts in 3 s; capped at 100 ms, about 35.
+    // Uncapped, 25 consecutive failures from 10 ms would take 10 ms × 2^24 (two days); capped at
+    // 40 ms they take about a second. Reaching 25 at all is the proof.
     const shipper = createElasticsearchShipper({
       node: server.url,
       ...FAST,
       minBackoffMs: 10,
-      maxBackoffMs: 100,
+      maxBackoffMs: 40,
+      random: () => 0.5,
       onError: () => {},
     });
     try {
       shipper.write(line(0));
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
-      expect(shipper.stats().failedRequests).toBeGreaterThanOrEqual(15);
+      await waitUntil(
+        () => shipper.stats().failedRequests >= 25,
+        15_000,
+        () => shipper.stats(),
+      );
       await server.setMode('ok');
       await waitUntil(
         () => shipper.stats().shipped === 1,

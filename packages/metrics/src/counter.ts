@@ -1,15 +1,19 @@
 // Counter: a value that only goes up.
+import { formatExemplar, type Exemplar, type ExemplarLabels } from './exemplar.js';
 import { Metric, type MetricConfig, type RegistryState } from './metric.js';
 import type { Labels, SeriesState } from './series-index.js';
-import { formatValue } from './text-format.js';
+import { counterFamilyName, formatSeconds, formatValue, type ExpositionFormat } from './text-format.js';
 
 export interface CounterSeries extends SeriesState {
   value: number;
+  /** The latest exemplar attached to an increment (OpenMetrics only). */
+  exemplar: Exemplar | undefined;
 }
 
 /** A counter child bound to one label set: the cheapest way to count on a hot path. */
 export interface BoundCounter {
-  inc(value?: number): void;
+  /** `exemplar`, e.g. `{ trace_id }`, is written with the sample in OpenMetrics. */
+  inc(value?: number, exemplar?: ExemplarLabels): void;
 }
 
 function invalidIncrement(name: string, value: number): never {
@@ -18,19 +22,27 @@ function invalidIncrement(name: string, value: number): never {
 
 export class Counter<L extends string = never> extends Metric<L, CounterSeries> {
   readonly type = 'counter' as const;
-  readonly samplesPerSeries = 1;
+  readonly samplesPerSeries = 2;
 
   constructor(config: MetricConfig<L>, state: RegistryState) {
     super(config, state);
   }
 
   protected createSeries(values: readonly string[], overflow: boolean): CounterSeries {
-    return { values, touched: true, detached: false, overflow, value: 0 };
+    return {
+      values,
+      touched: true,
+      detached: false,
+      overflow,
+      createdAtMs: this.state.now(),
+      value: 0,
+      exemplar: undefined,
+    };
   }
 
   inc(value?: number): void;
-  inc(labels: Labels<L>, value?: number): void;
-  inc(labelsOrValue?: Labels<L> | number, value?: number): void {
+  inc(labels: Labels<L>, value?: number, exemplar?: ExemplarLabels): void;
+  inc(labelsOrValue?: Labels<L> | number, value?: number, exemplar?: ExemplarLabels): void {
     let labels: Labels<L> | undefined;
     let amount: number;
     if (typeof labelsOrValue === 'number') {
@@ -41,18 +53,18 @@ export class Counter<L extends string = never> extends Metric<L, CounterSeries> 
     }
     if (!(amount >= 0)) invalidIncrement(this.name, amount); // also rejects NaN
     if (this.state.destroyed) return;
-    this.add(this.resolve(labels), amount);
+    this.add(this.resolve(labels), amount, exemplar);
   }
 
   /** Pre-bound child: resolves the label set once; re-resolves only if its series expired. */
   labels(labels: Labels<L>): BoundCounter {
     let series = this.resolve(labels);
     return {
-      inc: (amount = 1) => {
+      inc: (amount = 1, exemplar) => {
         if (!(amount >= 0)) invalidIncrement(this.name, amount);
         if (this.state.destroyed) return;
         if (series.detached) series = this.reattach(series);
-        this.add(series, amount);
+        this.add(series, amount, exemplar);
       },
     };
   }
@@ -65,21 +77,32 @@ export class Counter<L extends string = never> extends Metric<L, CounterSeries> 
     return 0;
   }
 
-  private add(series: CounterSeries, amount: number): void {
+  private add(series: CounterSeries, amount: number, exemplar: ExemplarLabels | undefined): void {
     series.value += amount;
     series.touched = true;
     if (series.overflow) this.overflowObservations++;
+    if (exemplar !== undefined) series.exemplar = this.exemplar(exemplar, amount) ?? series.exemplar;
+  }
+
+  override familyName(format: ExpositionFormat): string {
+    return format === 'openmetrics' ? counterFamilyName(this.name) : this.name;
   }
 
   sampleNames(): string[] {
-    return [this.name];
+    const family = counterFamilyName(this.name);
+    return [...new Set([this.name, family, `${family}_total`, `${family}_created`])];
   }
 
-  formatSeries(series: CounterSeries): string {
+  formatSeries(series: CounterSeries, format: ExpositionFormat = 'prometheus'): string {
     const pairs = this.labelPairs(series);
-    return pairs === ''
-      ? `${this.name} ${formatValue(series.value)}\n`
-      : `${this.name}{${pairs}} ${formatValue(series.value)}\n`;
+    const labels = pairs === '' ? '' : `{${pairs}}`;
+    if (format === 'prometheus') return `${this.name}${labels} ${formatValue(series.value)}\n`;
+    const family = counterFamilyName(this.name);
+    const exemplar = series.exemplar === undefined ? '' : formatExemplar(series.exemplar);
+    return (
+      `${family}_total${labels} ${formatValue(series.value)}${exemplar}\n` +
+      `${family}_created${labels} ${formatSeconds(series.createdAtMs)}\n`
+    );
   }
 }
 

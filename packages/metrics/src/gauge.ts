@@ -2,7 +2,7 @@
 import { matches } from './counter.js';
 import { Metric, type MetricConfig, type RegistryState } from './metric.js';
 import type { Labels, SeriesState } from './series-index.js';
-import { formatValue } from './text-format.js';
+import { formatValue, type ExpositionFormat } from './text-format.js';
 
 export interface GaugeSeries extends SeriesState {
   value: number;
@@ -25,7 +25,7 @@ export class Gauge<L extends string = never> extends Metric<L, GaugeSeries> {
   }
 
   protected createSeries(values: readonly string[], overflow: boolean): GaugeSeries {
-    return { values, touched: true, detached: false, overflow, value: 0 };
+    return { values, touched: true, detached: false, overflow, createdAtMs: this.state.now(), value: 0 };
   }
 
   set(value: number): void;
@@ -90,7 +90,7 @@ export class Gauge<L extends string = never> extends Metric<L, GaugeSeries> {
     return [this.name];
   }
 
-  formatSeries(series: GaugeSeries): string {
+  formatSeries(series: GaugeSeries, _format?: ExpositionFormat): string {
     const pairs = this.labelPairs(series);
     return pairs === ''
       ? `${this.name} ${formatValue(series.value)}\n`

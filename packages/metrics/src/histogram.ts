@@ -2,7 +2,8 @@
 import { DEFAULT_BUCKETS, MAX_BUCKETS } from './limits.js';
 import { Metric, type MetricConfig, type RegistryState } from './metric.js';
 import type { Labels, SeriesState } from './series-index.js';
-import { formatValue } from './text-format.js';
+import { formatExemplar, type Exemplar, type ExemplarLabels } from './exemplar.js';
+import { formatSeconds, formatValue, type ExpositionFormat } from './text-format.js';
 
 export interface HistogramConfig<L extends string> extends MetricConfig<L> {
   /** Upper bounds, strictly increasing and finite; `+Inf` is implicit. Default DEFAULT_BUCKETS. */
@@ -14,10 +15,13 @@ export interface HistogramSeries extends SeriesState {
   readonly counts: Float64Array;
   sum: number;
   count: number;
+  /** Latest exemplar per bucket (OpenMetrics only), allocated on the first one. */
+  exemplars: (Exemplar | undefined)[] | undefined;
 }
 
 export interface BoundHistogram {
-  observe(value: number): void;
+  /** `exemplar`, e.g. `{ trace_id }`, is written on the observation's bucket in OpenMetrics. */
+  observe(value: number, exemplar?: ExemplarLabels): void;
   /** Starts a timer; the returned function observes the elapsed seconds and returns them. */
   startTimer(): () => number;
 }
@@ -51,7 +55,7 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     super(config, state, ['le']);
     this.buckets = checkBuckets(config.name, config.buckets ?? DEFAULT_BUCKETS);
     this.leValues = [...this.buckets.map(formatValue), '+Inf'];
-    this.samplesPerSeries = this.leValues.length + 2;
+    this.samplesPerSeries = this.leValues.length + 3;
   }
 
   protected createSeries(values: readonly string[], overflow: boolean): HistogramSeries {
@@ -60,18 +64,20 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
       touched: true,
       detached: false,
       overflow,
+      createdAtMs: this.state.now(),
       counts: new Float64Array(this.buckets.length + 1),
       sum: 0,
       count: 0,
+      exemplars: undefined,
     };
   }
 
   observe(value: number): void;
-  observe(labels: Labels<L>, value: number): void;
-  observe(labelsOrValue: Labels<L> | number, value?: number): void {
+  observe(labels: Labels<L>, value: number, exemplar?: ExemplarLabels): void;
+  observe(labelsOrValue: Labels<L> | number, value?: number, exemplar?: ExemplarLabels): void {
     if (this.state.destroyed) return;
-    if (typeof labelsOrValue === 'number') this.record(this.resolve(undefined), labelsOrValue);
-    else this.record(this.resolve(labelsOrValue), value as number);
+    if (typeof labelsOrValue === 'number') this.record(this.resolve(undefined), labelsOrValue, undefined);
+    else this.record(this.resolve(labelsOrValue), value as number, exemplar);
   }
 
   startTimer(labels?: Labels<L>): () => number {
@@ -86,10 +92,10 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
 
   labels(labels: Labels<L>): BoundHistogram {
     let series = this.resolve(labels);
-    const observe = (value: number): void => {
+    const observe = (value: number, exemplar?: ExemplarLabels): void => {
       if (this.state.destroyed) return;
       if (series.detached) series = this.reattach(series);
-      this.record(series, value);
+      this.record(series, value, exemplar);
     };
     return {
       observe,
@@ -104,7 +110,7 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     };
   }
 
-  private record(series: HistogramSeries, value: number): void {
+  private record(series: HistogramSeries, value: number, exemplar: ExemplarLabels | undefined): void {
     if (typeof value !== 'number') {
       throw new TypeError(`histogram ${this.name}: value must be a number, got ${typeof value}`);
     }
@@ -118,13 +124,18 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     series.count++;
     series.touched = true;
     if (series.overflow) this.overflowObservations++;
+    if (exemplar !== undefined) {
+      const kept = this.exemplar(exemplar, value);
+      if (kept !== undefined) (series.exemplars ??= new Array<Exemplar | undefined>(bounds.length + 1))[i] = kept;
+    }
   }
 
   sampleNames(): string[] {
-    return [this.name, `${this.name}_bucket`, `${this.name}_sum`, `${this.name}_count`];
+    return [this.name, `${this.name}_bucket`, `${this.name}_sum`, `${this.name}_count`, `${this.name}_created`];
   }
 
-  formatSeries(series: HistogramSeries): string {
+  formatSeries(series: HistogramSeries, format: ExpositionFormat = 'prometheus'): string {
+    const openMetrics = format === 'openmetrics';
     const pairs = this.labelPairs(series);
     const bucketPrefix = pairs === '' ? `${this.name}_bucket{le="` : `${this.name}_bucket{${pairs},le="`;
     const suffix = pairs === '' ? '' : `{${pairs}}`;
@@ -132,10 +143,12 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     let cumulative = 0;
     for (let i = 0; i < this.leValues.length; i++) {
       cumulative += series.counts[i]!;
-      out += `${bucketPrefix}${this.leValues[i]}"} ${formatValue(cumulative)}\n`;
+      const exemplar = openMetrics ? series.exemplars?.[i] : undefined;
+      out += `${bucketPrefix}${this.leValues[i]}"} ${formatValue(cumulative)}${exemplar ? formatExemplar(exemplar) : ''}\n`;
     }
     out += `${this.name}_sum${suffix} ${formatValue(series.sum)}\n`;
     out += `${this.name}_count${suffix} ${formatValue(series.count)}\n`;
+    if (openMetrics) out += `${this.name}_created${suffix} ${formatSeconds(series.createdAtMs)}\n`;
     return out;
   }
 }

@@ -1,5 +1,6 @@
 // GET /metrics for node:http `(req, res)` and express-style `(req, res, next)`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { negotiateFormat } from './negotiate.js';
 import type { Registry } from './registry.js';
 
 export interface MetricsHandlerOptions {
@@ -39,7 +40,8 @@ export function createMetricsHandler(registry: Registry, options: MetricsHandler
         .end('method not allowed\n');
       return;
     }
-    registry.metrics().then(
+    const format = negotiateFormat(req.headers.accept);
+    registry.metrics(format).then(
       (body) => {
         if (res.headersSent || res.destroyed) return;
         if (registry.destroyed) {
@@ -51,7 +53,8 @@ export function createMetricsHandler(registry: Registry, options: MetricsHandler
           return;
         }
         res.writeHead(200, {
-          'content-type': registry.contentType,
+          'content-type': registry.contentTypeFor(format),
+          vary: 'Accept',
           'content-length': Buffer.byteLength(body),
           'cache-control': 'no-store',
         });

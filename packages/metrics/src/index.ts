@@ -6,6 +6,7 @@ export {
   EXPIRED_FAMILY,
   LABEL_VALUE_TOO_LONG_FAMILY,
   COLLECT_ERRORS_FAMILY,
+  EXEMPLARS_DROPPED_FAMILY,
 } from './registry.js';
 export { Counter } from './counter.js';
 export type { BoundCounter, CounterSeries } from './counter.js';
@@ -15,7 +16,18 @@ export { Histogram } from './histogram.js';
 export type { BoundHistogram, HistogramConfig, HistogramSeries } from './histogram.js';
 export type { MetricConfig, MetricType } from './metric.js';
 export type { LabelValue, Labels } from './series-index.js';
-export { PROMETHEUS_CONTENT_TYPE, escapeHelp, escapeLabelValue, formatValue } from './text-format.js';
+export {
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+  contentTypeOf,
+  escapeHelp,
+  escapeLabelValue,
+  formatValue,
+} from './text-format.js';
+export type { ExpositionFormat } from './text-format.js';
+export { negotiateFormat } from './negotiate.js';
+export { MAX_EXEMPLAR_LABEL_CHARS } from './exemplar.js';
+export type { ExemplarLabels } from './exemplar.js';
 export {
   DEFAULT_BUCKETS,
   DEFAULT_MAX_LABEL_VALUE_LENGTH,
@@ -46,6 +58,7 @@ export {
   DEFAULT_MAX_CLEANUP_HISTORY,
   DEFAULT_WARNING_FRACTION,
   MIN_CHECK_INTERVAL_MS,
+  MIN_WARNING_FRACTION_OF_LIMIT,
 } from './memory-monitor.js';
 export type {
   CleanupAction,

@@ -22,6 +22,11 @@ export const DEFAULT_CRITICAL_FRACTION = 0.85;
  * the effect of one cleanup show over several checks before the next one runs.
  */
 export const DEFAULT_CLEANUP_COOLDOWN_MS = 60_000;
+/**
+ * Lowest warning threshold accepted: this fraction of the heap size limit. Below it the monitor
+ * would sit at warning (or critical) from start-up on, cleaning up for nothing.
+ */
+export const MIN_WARNING_FRACTION_OF_LIMIT = 0.1;
 /** Cleanups kept for report(); older ones are evicted. */
 export const DEFAULT_MAX_CLEANUP_HISTORY = 20;
 /** A cleanup action still running after this long is recorded as timed out and left behind. */
@@ -140,7 +145,12 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>, name: string
   return value;
 }
 
-export function validateThresholds(thresholds: MemoryThresholds): void {
+/**
+ * Throws a RangeError naming the problem unless both thresholds are positive finite MB, warning <
+ * critical and, given the heap size limit, warning ≥ MIN_WARNING_FRACTION_OF_LIMIT of it and
+ * critical ≤ it (above the limit the critical level can never be reached: protection off).
+ */
+export function validateThresholds(thresholds: MemoryThresholds, heapSizeLimitBytes?: number): void {
   for (const key of ['warningMb', 'criticalMb'] as const) {
     const value = thresholds[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -150,6 +160,19 @@ export function validateThresholds(thresholds: MemoryThresholds): void {
   if (thresholds.warningMb >= thresholds.criticalMb) {
     throw new RangeError(
       `memory warning threshold (${thresholds.warningMb} MB) must be below the critical threshold (${thresholds.criticalMb} MB)`,
+    );
+  }
+  if (heapSizeLimitBytes === undefined) return;
+  const limitMb = heapSizeLimitBytes / BYTES_PER_MB;
+  const minWarningMb = limitMb * MIN_WARNING_FRACTION_OF_LIMIT;
+  if (thresholds.warningMb < minWarningMb) {
+    throw new RangeError(
+      `memory warning threshold (${thresholds.warningMb} MB) must be at least ${MIN_WARNING_FRACTION_OF_LIMIT * 100} % of the heap size limit (${minWarningMb.toFixed(1)} of ${limitMb.toFixed(0)} MB)`,
+    );
+  }
+  if (thresholds.criticalMb > limitMb) {
+    throw new RangeError(
+      `memory critical threshold (${thresholds.criticalMb} MB) must not exceed the heap size limit (${limitMb.toFixed(0)} MB)`,
     );
   }
 }
@@ -199,7 +222,7 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
       fromEnv(env, 'MEMORY_CRITICAL_THRESHOLD') ??
       Math.round(limitMb * DEFAULT_CRITICAL_FRACTION),
   };
-  validateThresholds(thresholds);
+  validateThresholds(thresholds, lastReading.heapSizeLimitBytes);
 
   const actions = new Map<string, CleanupAction>(Object.entries(options.cleanupActions ?? {}));
   const scope = createScope('heapwise-memory-monitor');
@@ -366,7 +389,7 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
     },
     updateThresholds: (update) => {
       const next = { ...thresholds, ...update };
-      validateThresholds(next);
+      validateThresholds(next, lastReading.heapSizeLimitBytes);
       thresholds = next;
     },
     registerCleanup: (name, action) => {

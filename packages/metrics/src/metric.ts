@@ -8,7 +8,8 @@ import {
 } from './limits.js';
 import { validateLabelNames, validateMetricName } from './names.js';
 import { SeriesIndex, type LabelValue, type Labels, type SeriesState } from './series-index.js';
-import { escapeHelp, escapeLabelValue } from './text-format.js';
+import { renderExemplarLabels, type Exemplar, type ExemplarLabels } from './exemplar.js';
+import { escapeLabelValue, familyHeader, type ExpositionFormat } from './text-format.js';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -33,6 +34,10 @@ export interface MetricConfig<L extends string> {
 export interface RegistryState {
   destroyed: boolean;
   readonly defaultMaxSeries: number;
+  /** Clock in ms since the epoch: `_created` and exemplar timestamps. */
+  readonly now: () => number;
+  /** Exemplars dropped because their labels were longer than OpenMetrics allows. */
+  exemplarsDropped: number;
 }
 
 export abstract class Metric<L extends string, S extends SeriesState> {
@@ -102,11 +107,14 @@ export abstract class Metric<L extends string, S extends SeriesState> {
 
   protected abstract createSeries(values: readonly string[], overflow: boolean): S;
 
-  /** Sample names this family writes (a later metric may not reuse them). */
+  /**
+   * Names this family writes in either format, its OpenMetrics family name included (a later
+   * metric may not reuse them).
+   */
   abstract sampleNames(): string[];
 
   /** Exposition lines of one series, each ending in a newline. */
-  abstract formatSeries(series: S): string;
+  abstract formatSeries(series: S, format: ExpositionFormat): string;
 
   /** How many sample lines one series writes (scrape chunking). */
   abstract readonly samplesPerSeries: number;
@@ -151,8 +159,23 @@ export abstract class Metric<L extends string, S extends SeriesState> {
     return this.index.series();
   }
 
-  header(): string {
-    return `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`;
+  /** The family name: the metric's name, except for counters in OpenMetrics (no `_total`). */
+  familyName(_format: ExpositionFormat): string {
+    return this.name;
+  }
+
+  header(format: ExpositionFormat = 'prometheus'): string {
+    return familyHeader(format, this.familyName(format), this.type, this.help);
+  }
+
+  /** An exemplar to keep, or undefined when it is over the length limit (then counted). */
+  protected exemplar(labels: ExemplarLabels, value: number): Exemplar | undefined {
+    const rendered = renderExemplarLabels(this.name, labels);
+    if (rendered === undefined) {
+      this.state.exemplarsDropped++;
+      return undefined;
+    }
+    return { labels: rendered, value, timestampMs: this.state.now() };
   }
 
   /** `a="x",b="y"` for a series (no braces), empty for an unlabelled metric. */

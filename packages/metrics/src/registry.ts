@@ -7,11 +7,22 @@ import { createScope, type Scope, type TimerHandle } from './lifecycle-adapter.j
 import { DEFAULT_MAX_SERIES, MAX_SERIES_LIMIT, SCRAPE_SAMPLES_PER_YIELD } from './limits.js';
 import type { Metric, MetricConfig, RegistryState } from './metric.js';
 import type { SeriesState } from './series-index.js';
-import { PROMETHEUS_CONTENT_TYPE, escapeLabelValue, formatValue } from './text-format.js';
+import {
+  OPENMETRICS_EOF,
+  PROMETHEUS_CONTENT_TYPE,
+  contentTypeOf,
+  counterFamilyName,
+  escapeLabelValue,
+  familyHeader,
+  formatValue,
+  type ExpositionFormat,
+} from './text-format.js';
 
 export interface RegistryOptions {
   /** Cap on live series for metrics that do not set `maxSeries` (default 1000). */
   defaultMaxSeries?: number;
+  /** Clock in ms since the epoch, for OpenMetrics `_created` and exemplar timestamps (default Date.now). */
+  now?: () => number;
 }
 
 // any metric, whatever its label names and series type
@@ -23,9 +34,22 @@ export const OVERFLOW_FAMILY = 'heapwise_metrics_overflow_total';
 export const EXPIRED_FAMILY = 'heapwise_metrics_expired_series_total';
 export const LABEL_VALUE_TOO_LONG_FAMILY = 'heapwise_metrics_label_value_too_long_total';
 export const COLLECT_ERRORS_FAMILY = 'heapwise_metrics_collect_errors_total';
+export const EXEMPLARS_DROPPED_FAMILY = 'heapwise_metrics_exemplars_dropped_total';
+/** What the registry writes about itself; counters among them end in `_total`. */
+const SELF_FAMILIES = [
+  SERIES_FAMILY,
+  OVERFLOW_FAMILY,
+  EXPIRED_FAMILY,
+  LABEL_VALUE_TOO_LONG_FAMILY,
+  COLLECT_ERRORS_FAMILY,
+  EXEMPLARS_DROPPED_FAMILY,
+];
 
 export interface Registry {
+  /** Content type of the Prometheus text 0.0.4 that `metrics()` writes by default. */
   readonly contentType: string;
+  /** Content type of either format (the handler picks the format from the Accept header). */
+  contentTypeFor(format: ExpositionFormat): string;
   readonly destroyed: boolean;
   counter<L extends string = never>(config: MetricConfig<L>): Counter<L>;
   gauge<L extends string = never>(config: MetricConfig<L>): Gauge<L>;
@@ -39,11 +63,11 @@ export interface Registry {
   /** Runs `teardown` once when the registry is destroyed; returns a remover. */
   onDestroy(teardown: () => unknown): () => void;
   /**
-   * Prometheus text 0.0.4 of every metric; yields to the event loop every 1000 samples. `''`
-   * once the registry is destroyed, also when destroy() lands while this scrape runs: a scrape
-   * is whole or empty, never a part.
+   * Every metric in Prometheus text 0.0.4 (default) or OpenMetrics 1.0 text; yields to the event
+   * loop every 1000 samples. `''` once the registry is destroyed, also when destroy() lands while
+   * this scrape runs: a scrape is whole or empty, never a part.
    */
-  metrics(): Promise<string>;
+  metrics(format?: ExpositionFormat): Promise<string>;
   /** Forgets every series of every metric. Never throws. */
   reset(): void;
   /** Stops every timer and collector and drops all series. Idempotent. */
@@ -70,16 +94,15 @@ class MetricsRegistry implements Registry {
         `defaultMaxSeries must be an integer from 1 to ${MAX_SERIES_LIMIT}, got ${defaultMaxSeries}`,
       );
     }
-    this.state = { destroyed: false, defaultMaxSeries };
-    for (const family of [
-      SERIES_FAMILY,
-      OVERFLOW_FAMILY,
-      EXPIRED_FAMILY,
-      LABEL_VALUE_TOO_LONG_FAMILY,
-      COLLECT_ERRORS_FAMILY,
-    ]) {
+    this.state = { destroyed: false, defaultMaxSeries, now: options.now ?? Date.now, exemplarsDropped: 0 };
+    for (const family of SELF_FAMILIES) {
       this.sampleOwners.set(family, family);
+      this.sampleOwners.set(counterFamilyName(family), family); // the OpenMetrics family name
     }
+  }
+
+  contentTypeFor(format: ExpositionFormat): string {
+    return contentTypeOf(format);
   }
 
   get destroyed(): boolean {
@@ -172,7 +195,10 @@ class MetricsRegistry implements Registry {
     await Promise.all(pending);
   }
 
-  async metrics(): Promise<string> {
+  async metrics(format: ExpositionFormat = 'prometheus'): Promise<string> {
+    if (format !== 'prometheus' && format !== 'openmetrics') {
+      throw new TypeError(`exposition format must be "prometheus" or "openmetrics", got ${String(format)}`);
+    }
     if (this.state.destroyed) return '';
     await this.runCollectors();
     // destroy() during the collectors has emptied the registry: a scrape now would hold only the
@@ -183,9 +209,9 @@ class MetricsRegistry implements Registry {
     const labelled: AnyMetric[] = [];
     for (const metric of [...this.metricsByName.values()]) {
       if (metric.labelNames.length > 0) labelled.push(metric);
-      out += metric.header();
+      out += metric.header(format);
       for (const series of metric.series()) {
-        out += metric.formatSeries(series);
+        out += metric.formatSeries(series, format);
         samplesSinceYield += metric.samplesPerSeries;
         if (samplesSinceYield >= SCRAPE_SAMPLES_PER_YIELD) {
           samplesSinceYield = 0;
@@ -195,13 +221,17 @@ class MetricsRegistry implements Registry {
         }
       }
     }
-    out += this.selfFamilies(labelled);
+    out += this.selfFamilies(labelled, format);
+    if (format === 'openmetrics') out += OPENMETRICS_EOF;
     return out;
   }
 
-  private selfFamilies(labelled: readonly AnyMetric[]): string {
+  private selfFamilies(labelled: readonly AnyMetric[], format: ExpositionFormat): string {
+    // the registry's own counters all end in _total: their OpenMetrics family name drops it
+    const header = (name: string, type: string, help: string): string =>
+      familyHeader(format, format === 'openmetrics' && type === 'counter' ? counterFamilyName(name) : name, type, help);
     const family = (name: string, type: string, help: string, value: (m: AnyMetric) => number): string => {
-      let out = `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
+      let out = header(name, type, help);
       for (const metric of labelled) {
         out += `${name}{metric="${escapeLabelValue(metric.name)}"} ${formatValue(value(metric))}\n`;
       }
@@ -227,8 +257,14 @@ class MetricsRegistry implements Registry {
         'Label sets sent to the overflow series because a label value was longer than the cap.',
         (m) => m.labelValuesTooLong,
       ) +
-      `# HELP ${COLLECT_ERRORS_FAMILY} Collectors that threw or rejected during a scrape.\n` +
-      `# TYPE ${COLLECT_ERRORS_FAMILY} counter\n${COLLECT_ERRORS_FAMILY} ${this.collectErrors}\n`
+      header(COLLECT_ERRORS_FAMILY, 'counter', 'Collectors that threw or rejected during a scrape.') +
+      `${COLLECT_ERRORS_FAMILY} ${this.collectErrors}\n` +
+      header(
+        EXEMPLARS_DROPPED_FAMILY,
+        'counter',
+        'Exemplars dropped because their labels were longer than OpenMetrics allows (128 characters).',
+      ) +
+      `${EXEMPLARS_DROPPED_FAMILY} ${this.state.exemplarsDropped}\n`
     );
   }
 
@@ -241,6 +277,7 @@ class MetricsRegistry implements Registry {
       }
     }
     this.collectErrors = 0;
+    this.state.exemplarsDropped = 0;
   }
 
   destroy(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   type EventLoopUtilization,
 } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
+import { createCgroupMemoryReader, type CgroupMemoryOptions } from './cgroup-memory.js';
 import { createScope, liveScopeTotals } from './lifecycle-adapter.js';
 import type { AnyMetric, Registry } from './registry.js';
 
@@ -21,6 +22,8 @@ export interface RuntimeMetricsOptions {
   prefix?: string;
   /** Event-loop delay sampling resolution in ms (default 20). */
   eventLoopResolutionMs?: number;
+  /** Where the cgroup files are (fixtures in tests); default the process's own cgroup. */
+  cgroup?: CgroupMemoryOptions;
 }
 
 export interface RuntimeMetricsHandle {
@@ -59,6 +62,10 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
   };
 
   const rss = gauge('process_resident_memory_bytes', 'Resident set size in bytes.');
+  const startTime = gauge(
+    'process_start_time_seconds',
+    'Start time of the process since the Unix epoch, in seconds (tells a restart from a change in behaviour).',
+  );
   const heapUsed = gauge('nodejs_heap_used_bytes', 'V8 heap used in bytes (process.memoryUsage().heapUsed).');
   const heapTotal = gauge('nodejs_heap_total_bytes', 'V8 heap allocated in bytes (process.memoryUsage().heapTotal).');
   const heapLimit = gauge(
@@ -77,6 +84,15 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
     'nodejs_array_buffers_bytes',
     'Memory of ArrayBuffers and SharedArrayBuffers (Buffers included), in bytes.',
   );
+  const cgroupLimit = gauge(
+    'process_cgroup_memory_limit_bytes',
+    "Memory limit of the process's cgroup (its container) in bytes: cgroup v2 memory.max or v1 memory.limit_in_bytes, the smallest along the cgroup path. Absent when there is no limit.",
+  );
+  const cgroupUsage = gauge(
+    'process_cgroup_memory_usage_bytes',
+    "Memory the process's cgroup uses in bytes, page cache included (what its OOM killer counts): v2 memory.current or v1 memory.usage_in_bytes. Absent without a cgroup.",
+  );
+  const cgroup = createCgroupMemoryReader(options.cgroup);
   const delay = registry.gauge({
     name: `${prefix}nodejs_eventloop_delay_seconds`,
     help: 'Event-loop delay since the previous scrape, by statistic (min, mean, p50, p90, p99, max).',
@@ -129,6 +145,7 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
 
   let lastUtilization: EventLoopUtilization = performance.eventLoopUtilization();
   heapLimit.set(v8.getHeapStatistics().heap_size_limit);
+  startTime.set(Math.round(performance.timeOrigin) / 1000);
 
   const removeCollector = registry.addCollector(() => {
     const memory = process.memoryUsage();
@@ -137,6 +154,13 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
     heapTotal.set(memory.heapTotal);
     external.set(memory.external);
     arrayBuffers.set(memory.arrayBuffers);
+    // reset() rather than a stale value when the limit or the cgroup is gone
+    const limitBytes = cgroup.limitBytes();
+    if (limitBytes === undefined) cgroupLimit.reset();
+    else cgroupLimit.set(limitBytes);
+    const usageBytes = cgroup.usageBytes();
+    if (usageBytes === undefined) cgroupUsage.reset();
+    else cgroupUsage.set(usageBytes);
     if (loopDelay.count > 0) {
       delay.set({ stat: 'min' }, loopDelay.min / NS_PER_SECOND);
       delay.set({ stat: 'mean' }, loopDelay.mean / NS_PER_SECOND);

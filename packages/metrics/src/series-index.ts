@@ -20,6 +20,8 @@ export interface SeriesState {
   detached: boolean;
   /** The one overflow series that takes every label set past the cap. */
   readonly overflow: boolean;
+  /** When it was created (ms since the epoch): OpenMetrics `_created`. */
+  readonly createdAtMs: number;
 }
 
 type Level<S> = Map<string, Level<S> | S>;

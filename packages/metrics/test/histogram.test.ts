@@ -84,13 +84,13 @@ describe('histogram exposition', () => {
   it('writes 0 for unlabelled counters and histograms before their first update, nothing for unset gauges', async () => {
     const registry = createRegistry();
     registry.histogram({ name: 'never', help: 'x', buckets: [1] });
-    registry.counter({ name: 'never_total', help: 'x' });
+    registry.counter({ name: 'never_counted_total', help: 'x' });
     registry.gauge({ name: 'never_set', help: 'x' });
     const text = await registry.metrics();
     expect(text).toContain(
       '# TYPE never histogram\nnever_bucket{le="1"} 0\nnever_bucket{le="+Inf"} 0\nnever_sum 0\nnever_count 0\n',
     );
-    expect(text).toContain('# TYPE never_total counter\nnever_total 0\n');
+    expect(text).toContain('# TYPE never_counted_total counter\nnever_counted_total 0\n');
     // a gauge that was never set has no value to report: HELP and TYPE only
     expect(text).toContain('# TYPE never_set gauge\n# HELP');
     await registry.destroy();

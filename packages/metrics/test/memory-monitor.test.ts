@@ -99,6 +99,27 @@ describe('memory monitor', () => {
     await monitor.stop();
   });
 
+  it('refuses thresholds that make no sense against the heap size limit (1000 MB here)', async () => {
+    const memory = fakeMemory();
+    const create = (extra: object) => () =>
+      createMemoryMonitor({ readMemory: memory.read, env: {}, autoStart: false, ...extra });
+    // permanently critical: any heap is above 1e-300 MB
+    expect(create({ warningThresholdMb: 1e-301, criticalThresholdMb: 1e-300 })).toThrow(
+      /warning threshold \(1e-301 MB\) must be at least 10 % of the heap size limit \(100\.0 of 1000 MB\)/,
+    );
+    // protection off: a heap can never reach 1 TB with a 1000 MB limit
+    expect(create({ warningThresholdMb: 500, criticalThresholdMb: 1048576 })).toThrow(
+      /critical threshold \(1048576 MB\) must not exceed the heap size limit \(1000 MB\)/,
+    );
+    expect(create({ env: { MEMORY_WARNING_THRESHOLD: '50', MEMORY_CRITICAL_THRESHOLD: '900' } })).toThrow(/10 %/);
+    const monitor = createMemoryMonitor({ readMemory: memory.read, env: {}, autoStart: false });
+    expect(() => monitor.updateThresholds({ warningMb: 1e-300 })).toThrow(/at least 10 %/);
+    expect(() => monitor.updateThresholds({ criticalMb: 1048576 })).toThrow(/must not exceed/);
+    monitor.updateThresholds({ warningMb: 100, criticalMb: 1000 }); // both bounds are inclusive
+    expect(monitor.report().thresholds).toEqual({ warningMb: 100, criticalMb: 1000 });
+    await monitor.stop();
+  });
+
   it('runs moderate cleanups at warning and aggressive ones (with forced GC) at critical, honouring the cooldown', async () => {
     const memory = fakeMemory(100);
     const { clock, now } = fakeClock();

@@ -7,6 +7,7 @@ import { family, goFloat, histogramSamples, parse } from './helpers.js';
 
 const RUNTIME_FAMILIES = [
   'process_resident_memory_bytes',
+  'process_start_time_seconds',
   'nodejs_heap_used_bytes',
   'nodejs_heap_total_bytes',
   'nodejs_heap_size_limit_bytes',
@@ -32,6 +33,9 @@ describe('collectRuntimeMetrics', () => {
     for (const name of RUNTIME_FAMILIES) expect(names, name).toContain(name);
     const value = (name: string): number => goFloat(family(text, name).metrics[0]!.value);
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
+    const startedS = value('process_start_time_seconds');
+    expect(startedS).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(startedS).toBeGreaterThan(Date.now() / 1000 - process.uptime() - 5);
     expect(value('nodejs_heap_used_bytes')).toBeGreaterThan(0);
     expect(value('nodejs_heap_size_limit_bytes')).toBeGreaterThan(value('nodejs_heap_used_bytes'));
     const afterGc = value('nodejs_heap_used_after_major_gc_bytes');
@@ -78,5 +82,33 @@ describe('collectRuntimeMetrics', () => {
     expect(() => collectRuntimeMetrics(registry, { prefix: 'app_' })).toThrow(/already registered/);
     await runtime.stop();
     await registry.destroy();
+  });
+});
+
+describe('the container memory limit', () => {
+  it("exports the cgroup's limit and usage, and drops the limit when it is lifted", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'heapwise-cgroup-'));
+    try {
+      writeFileSync(join(root, 'memory.max'), '536870912\n');
+      writeFileSync(join(root, 'memory.current'), '123456789\n');
+      writeFileSync(join(root, 'self'), '0::/\n');
+      const registry = createRegistry();
+      const runtime = collectRuntimeMetrics(registry, {
+        cgroup: { cgroupRoot: root, selfCgroupFile: join(root, 'self'), totalMemBytes: 8 * 1024 ** 3 },
+      });
+      const text = await registry.metrics();
+      expect(goFloat(family(text, 'process_cgroup_memory_limit_bytes').metrics[0]!.value)).toBe(536870912);
+      expect(goFloat(family(text, 'process_cgroup_memory_usage_bytes').metrics[0]!.value)).toBe(123456789);
+      writeFileSync(join(root, 'memory.max'), 'max\n');
+      const lifted = await registry.metrics();
+      expect(family(lifted, 'process_cgroup_memory_limit_bytes').metrics).toEqual([]);
+      await runtime.stop();
+      await registry.destroy();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -67,7 +67,7 @@ export async function ledgerFileFor(options: {
   const prefix = env.npm_config_local_prefix;
   let root = prefix && isAbsolute(prefix) && isInside(cwd, prefix) ? prefix : undefined;
   if (root === undefined) {
-    const { findWorkspaceRoot } = await import('./workspaces.js');
+    const { findWorkspaceRoot } = await import('./workspace.js');
     root = findWorkspaceRoot(cwd) ?? dirname(options.configFile);
   }
   return join(root, DEFAULT_CACHE_DIR, LEDGER_FILE_NAME);

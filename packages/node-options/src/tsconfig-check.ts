@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
+import { findUp } from './find-up.js';
 
 export const PRESET_PACKAGE = '@heapwise/tsconfig';
 /** Guards against cycles and absurd chains. */
@@ -31,14 +32,11 @@ function asFile(candidate: string): string | undefined {
 
 function resolveSpecifier(spec: string, fromDir: string): string | undefined {
   if (spec.startsWith('.') || isAbsolute(spec)) return asFile(resolve(fromDir, spec));
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const found = asFile(join(dir, 'node_modules', spec));
-    if (found) return found;
-    if (dirname(dir) === dir) return undefined;
-  }
+  return findUp(fromDir, (dir) => asFile(join(dir, 'node_modules', spec)));
 }
 
-function isPresetSpecifier(spec: string): boolean {
+/** `@heapwise/tsconfig` or one of its files (`@heapwise/tsconfig/library.json`). */
+export function isPresetSpecifier(spec: string): boolean {
   return spec === PRESET_PACKAGE || spec.startsWith(`${PRESET_PACKAGE}/`);
 }
 

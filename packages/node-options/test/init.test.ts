@@ -83,20 +83,20 @@ describe('heapwise init on an npm workspace', () => {
     expect(read(root, 'node_modules/some-dep/package.json')).toBe(npmWorkspace()['node_modules/some-dep/package.json']);
   });
 
-  it('extends the presets in tsconfigs, keeping comments, trailing commas, tabs and an existing extends', () => {
+  it('extends the adopt preset in tsconfigs, keeping comments, trailing commas, tabs and an existing extends', () => {
     const root = fixture(npmWorkspace());
     applyInit(planInit(root));
     const ui = read(root, 'packages/ui/tsconfig.json');
     // Exactly one line added: the rest of the file is the author's bytes.
-    expect(ui).toBe(UI_TSCONFIG.replace('{\n', '{\n  "extends": "@heapwise/tsconfig/library.json",\n'));
+    expect(ui).toBe(UI_TSCONFIG.replace('{\n', '{\n  "extends": "@heapwise/tsconfig/adopt.json",\n'));
     expect(parse(read(root, 'packages/utils/tsconfig.json')).extends).toEqual([
-      '@heapwise/tsconfig/library.json',
+      '@heapwise/tsconfig/adopt.json',
       '../../tsconfig.base.json',
     ]);
     expect(read(root, 'packages/utils/tsconfig.json')).toContain('/* shared repo settings */');
     // apps/* are services; the tab indentation is kept.
     expect(read(root, 'apps/web/tsconfig.json')).toBe(
-      '{\n\t"extends": "@heapwise/tsconfig/service.json",\n\t"compilerOptions": {\n\t\t"noEmit": true\n\t}\n}\n',
+      '{\n\t"extends": "@heapwise/tsconfig/adopt.json",\n\t"compilerOptions": {\n\t\t"noEmit": true\n\t}\n}\n',
     );
   });
 
@@ -142,7 +142,7 @@ describe('heapwise init on an npm workspace', () => {
       ].join('\n'),
     );
     expect(plan.diff).toContain(
-      '+  "extends": "@heapwise/tsconfig/library.json",\n   // UI components: strict, with JSX.\n',
+      '+  "extends": "@heapwise/tsconfig/adopt.json",\n   // UI components: strict, with JSX.\n',
     );
     // turbo's strict env mode would drop HEAPWISE_CONCURRENCY on the way to the tasks.
     expect(plan.diff).toContain(
@@ -166,7 +166,7 @@ describe('heapwise init on an npm workspace', () => {
 });
 
 describe('heapwise init on a pnpm workspace', () => {
-  it('reads pnpm-workspace.yaml (with exclusions), uses service.json for services, and raises an existing .node-options', () => {
+  it('reads pnpm-workspace.yaml (with exclusions), extends adopt.json, and raises an existing .node-options', () => {
     const root = fixture(pnpmWorkspace());
     const plan = planInit(root, { versionRange: '^1.2.3' });
     expect(plan.manager).toBe('pnpm');
@@ -175,10 +175,10 @@ describe('heapwise init on a pnpm workspace', () => {
     expect(read(root, '.node-options')).toBe(
       '# ours\n[build]\n--max-old-space-size=3000\n\n[test]\n--max-old-space-size=3000\n',
     );
-    expect(parse(read(root, 'services/api/tsconfig.json')).extends).toBe('@heapwise/tsconfig/service.json');
+    expect(parse(read(root, 'services/api/tsconfig.json')).extends).toBe('@heapwise/tsconfig/adopt.json');
     expect(read(root, 'services/api/tsconfig.json')).toContain('"outDir": "dist", },\n}');
     expect(parse(read(root, 'libs/core/tsconfig.json')).extends).toEqual([
-      '@heapwise/tsconfig/library.json',
+      '@heapwise/tsconfig/adopt.json',
       '@tsconfig/node20/tsconfig.json',
     ]);
     expect(pkg(root, 'services/api').scripts).toEqual({
@@ -328,7 +328,7 @@ describe('heapwise init on a workspace that contains the heapwise packages thems
         scripts: { build: 'tsc -b' },
         devDependencies: { '@heapwise/tsconfig': '*' },
       }),
-      'packages/node-options/tsconfig.json': '{ "extends": "@heapwise/tsconfig/library.json" }\n',
+      'packages/node-options/tsconfig.json': '{ "extends": "@heapwise/tsconfig/adopt.json" }\n',
       // …and the presets' tests run through the CLI: declaring it would close a cycle.
       'packages/tsconfig/package.json': json({ name: '@heapwise/tsconfig', scripts: { test: 'vitest run' } }),
     });

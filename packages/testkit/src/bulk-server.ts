@@ -71,6 +71,10 @@ export interface BulkServerCounters {
   failedItems: number;
   /** `create` items whose `_id` already existed (409, nothing stored). */
   conflicts: number;
+  /** `_bulk` requests received and not yet answered (or their connection closed) right now. */
+  inFlight: number;
+  /** The most `_bulk` requests that were in flight at once: a client's concurrency bound, observed. */
+  maxInFlight: number;
   /** Accepted items whose `_id` was already stored: each one is a duplicate delivery. */
   duplicates: number;
   /** Connections destroyed by the `refuse`/`reset` modes. */
@@ -189,6 +193,9 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
     }
 
     counters.bulkRequests++;
+    counters.inFlight++;
+    counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
+    res.once('close', () => counters.inFlight--);
     const body = await readBody(req, maxRequestBytes);
     if (body === undefined) {
       // Elasticsearch answers 413 with an empty body and closes the connection.
@@ -409,7 +416,8 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
     reset() {
       docs.clear();
       requests = [];
-      Object.assign(counters, emptyCounters());
+      // Requests still in flight stay counted: their answers are still to come.
+      Object.assign(counters, { ...emptyCounters(), inFlight: counters.inFlight });
     },
     close() {
       if (closePromise) return closePromise;
@@ -432,6 +440,8 @@ function emptyCounters(): BulkServerCounters {
     accepted: 0,
     failedItems: 0,
     conflicts: 0,
+    inFlight: 0,
+    maxInFlight: 0,
     duplicates: 0,
     destroyedSockets: 0,
   };

@@ -7,3 +7,5 @@ export { mulberry32 } from './random.js';
 export { median } from './stats.js';
 export { parsePrometheusText } from './prometheus.js';
 export type { PrometheusFamily, PrometheusMetric } from './prometheus.js';
+export { dashboardQueries, metricNamesInPromQL, substituteGrafanaVariables } from './grafana.js';
+export type { DashboardQuery } from './grafana.js';

@@ -96,6 +96,31 @@ const cases: readonly PresetCase[] = [
     paths: { rootDir: '.' },
   },
   {
+    // The adoption overlay: memory-only editor flags, nothing that changes what compiles or where output goes.
+    name: 'adopt',
+    extends: '@heapwise/tsconfig/adopt.json',
+    expected: { disableReferencedProjectLoad: true, disableSolutionSearching: true },
+    absent: [
+      ...watchOnly,
+      'disableSourceOfProjectReferenceRedirect',
+      'skipLibCheck',
+      'types',
+      'strict',
+      'module',
+      'moduleResolution',
+      'target',
+      'lib',
+      'composite',
+      'incremental',
+      'declaration',
+      'rootDir',
+      'outDir',
+      'tsBuildInfoFile',
+      'noEmit',
+      'forceConsistentCasingInFileNames',
+    ],
+  },
+  {
     name: 'library + watch',
     extends: ['@heapwise/tsconfig/library.json', '@heapwise/tsconfig/watch.json'],
     expected: {

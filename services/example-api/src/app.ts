@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { CONNECTIONS_CHECKING_INTERVAL_MS } from './config.js';
 import type { AppDeps } from './deps.js';
 import { HttpError } from './http/errors.js';
 import { sendError } from './http/respond.js';
@@ -80,8 +81,18 @@ export function createApp(deps: AppDeps): App {
     }
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
+  const limits = deps.config.http;
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    },
+    (req, res) => {
+      void handle(req, res);
+    },
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
   return { server, state };
 }

@@ -2,6 +2,7 @@
 // from @heapwise/logger and @heapwise/metrics (see telemetry.ts); routes never import those.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceConfig } from './config.js';
+import type { IntervalLimiter } from './http/interval-limiter.js';
 
 export interface AppLogger {
   info(object: object, message?: string): void;
@@ -29,6 +30,7 @@ export interface MemoryMonitorPort {
   /** A fresh report (runs one check first, so the figures are current). */
   report(): Promise<unknown>;
   cleanup(level: CleanupLevel): Promise<unknown>;
+  /** Throws a RangeError naming the problem (e.g. critical above the heap size limit). */
   updateThresholds(thresholds: Thresholds): void;
 }
 
@@ -39,4 +41,8 @@ export interface AppDeps {
   monitor: MemoryMonitorPort;
   /** Called first for every request: one access-log line when it finishes or is aborted. */
   logRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** Throws the HttpError (401/403) an admin request gets; returns when it may proceed. */
+  authorizeAdmin(req: IncomingMessage): void;
+  /** Manual cleanups: at most one per MANUAL_CLEANUP_INTERVAL_MS. */
+  cleanupLimiter: IntervalLimiter;
 }

@@ -4,7 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { createScope, installShutdown } from '@heapwise/lifecycle';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, SHUTDOWN_TIMEOUT_MS, type ServiceConfig } from './config.js';
+import {
+  ConfigError,
+  loadConfig,
+  MANUAL_CLEANUP_INTERVAL_MS,
+  SHUTDOWN_TIMEOUT_MS,
+  type ServiceConfig,
+} from './config.js';
+import { adminAccess, authorizeAdmin, describeAdminAccess, type AdminAccess } from './http/admin-guard.js';
+import { HttpError } from './http/errors.js';
+import { createIntervalLimiter } from './http/interval-limiter.js';
 import { createTelemetry } from './telemetry.js';
 
 function readConfig(): ServiceConfig {
@@ -41,12 +50,19 @@ async function main(): Promise<void> {
   const config = readConfig();
   const scope = createScope('example-api');
   const telemetry = createTelemetry(config, scope);
+  // Decided once the listening address is known (PORT=0, HOST=localhost resolve at listen time).
+  let access: AdminAccess | undefined;
   const app = createApp({
     config,
     logger: telemetry.logger,
     metrics: telemetry.metrics,
     monitor: telemetry.monitor,
     logRequest: telemetry.logRequest,
+    authorizeAdmin: (req) => {
+      if (access === undefined) throw new HttpError(503, 'starting');
+      authorizeAdmin(access, req.headers);
+    },
+    cleanupLimiter: createIntervalLimiter(MANUAL_CLEANUP_INTERVAL_MS),
   });
   // What a cleanup can free in this service: idle keep-alive sockets, and the demo leak when on.
   telemetry.registerCleanup('idle-connections', () => app.server.closeIdleConnections());
@@ -63,8 +79,11 @@ async function main(): Promise<void> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   // Plain lines on stdout (not JSON logs): the contract tests and the soak runner wait for them.
-  console.log(`listening on ${url}`);
+  access = adminAccess(config.adminToken, address.address);
   console.log(`memory plan: ${describeMemoryPlan()}`);
+  console.log(describeAdminAccess(access));
+  // Last: whoever waits for this line (tests, the soak runner) has the lines above already.
+  console.log(`listening on ${url}`);
   telemetry.logger.info(
     { url, logs: config.elasticsearchUrl ? 'elasticsearch' : 'stdout', demoLeak: config.demoLeak },
     'example-api started',

@@ -8,6 +8,7 @@ import {
   createElasticsearchShipper,
   createHttpLogging,
   createLogger,
+  SHIPPER_DEFAULTS,
   type ElasticsearchShipper,
   type ShipperStats,
 } from '@heapwise/logger';
@@ -61,6 +62,17 @@ function registerShipperMetrics(registry: Registry, shipper: ElasticsearchShippe
     name: 'log_shipper_buffered_bytes',
     help: 'UTF-8 bytes of the buffered log records.',
   });
+  // The buffer's capacity (the shipper runs with the defaults), so that "how full" is a ratio a
+  // rule can read: the LogShipperBufferFull alert of @heapwise/metrics' rules.
+  registry
+    .gauge({ name: 'log_shipper_buffer_capacity_records', help: 'Records the log shipper buffers at most.' })
+    .set(SHIPPER_DEFAULTS.maxBufferedItems);
+  registry
+    .gauge({
+      name: 'log_shipper_buffer_capacity_bytes',
+      help: 'UTF-8 bytes of records the log shipper buffers at most.',
+    })
+    .set(SHIPPER_DEFAULTS.maxBufferedBytes);
   // stats() are running totals: on each scrape the counters move by the difference since the last one.
   let last: ShipperStats | undefined;
   registry.addCollector(() => {

@@ -1,31 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, requestJson, startService, type RunningService } from './service-process.js';
+import { requestJson, runMemory, startService, type RunningService } from './service-process.js';
 
-function runMemory(
-  args: string[],
-  serviceUrl: string,
-  timeoutMs = 20_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'memory.mjs'), ...args], {
-      env: { ...process.env, SERVICE_URL: serviceUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const MB = 1024 * 1024;
 
 // A leaky service, so that a cleanup has something to free.
 let service: RunningService;
@@ -46,12 +23,19 @@ describe('memory:* commands', () => {
     expect(stdout).toMatch(/^status\s+OK$/m);
   });
 
-  it('memory:thresholds 1500,2500 sets them; malformed or inverted input exits 2', async () => {
-    const ok = await runMemory(['thresholds', '1500,2500'], service.url);
+  it('memory:thresholds <warning>,<critical> sets them; malformed or inverted input exits 2', async () => {
+    // within the heap size limit the test profile gives the service
+    const limitMb = (await requestJson(`${service.url}/api/monitoring/memory`)).body.memory.heapSizeLimitBytes / MB;
+    const [warning, critical] = [Math.round(limitMb * 0.5), Math.round(limitMb * 0.8)];
+    const ok = await runMemory(['thresholds', `${warning},${critical}`], service.url);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain('warning 1500 MB, critical 2500 MB');
+    expect(ok.stdout).toContain(`warning ${warning} MB, critical ${critical} MB`);
     const report = await requestJson(`${service.url}/api/monitoring/memory`);
-    expect(report.body.thresholds).toEqual({ warningMb: 1500, criticalMb: 2500 });
+    expect(report.body.thresholds).toEqual({ warningMb: warning, criticalMb: critical });
+    // past the heap size limit: the service refuses, the command says why and exits 1
+    const tooHigh = await runMemory(['thresholds', `${warning},${Math.ceil(limitMb) + 1000}`], service.url);
+    expect(tooHigh.code).toBe(1);
+    expect(tooHigh.stderr).toMatch(/answered 400: .*must not exceed the heap size limit/);
     for (const bad of [['thresholds', 'abc'], ['thresholds', '2500,1500'], ['thresholds'], ['thresholds', '0,10']]) {
       const result = await runMemory(bad, service.url);
       expect(result.code).toBe(2);

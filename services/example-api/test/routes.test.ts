@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, requestJson, spawnService, startService, type RunningService } from './service-process.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
+const MB = 1024 * 1024;
 
 let service: RunningService;
 
@@ -155,14 +156,26 @@ describe('/api/monitoring/memory', () => {
   });
 
   it('POST updateThresholds changes what the report says', async () => {
-    const response = await postJson(`${service.url}/api/monitoring/memory`, {
-      action: 'updateThresholds',
-      thresholds: { warning: 2000, critical: 3000 },
-    });
+    const limitMb = (await requestJson(`${service.url}/api/monitoring/memory`)).body.memory.heapSizeLimitBytes / MB;
+    const thresholds = { warning: Math.round(limitMb * 0.6), critical: Math.round(limitMb * 0.9) };
+    const response = await postJson(`${service.url}/api/monitoring/memory`, { action: 'updateThresholds', thresholds });
     expect(response.status).toBe(200);
     const report = await requestJson(`${service.url}/api/monitoring/memory`);
-    expect(JSON.stringify(report.body)).toMatch(/2000/);
-    expect(JSON.stringify(report.body)).toMatch(/3000/);
+    expect(report.body.thresholds).toEqual({ warningMb: thresholds.warning, criticalMb: thresholds.critical });
+  });
+
+  it.each([
+    ['1e-300 (permanently critical)', { warning: 1e-301, critical: 1e-300 }, /at least 10 % of the heap size limit/],
+    ['1048576 (protection off)', { warning: 0, critical: 1048576 }, /must not exceed the heap size limit/],
+  ])('POST updateThresholds refuses %s against the heap size limit with 400', async (_label, thresholds, message) => {
+    if (thresholds.warning === 0) {
+      // a warning the limit allows, so that the critical one is what is refused
+      const limitMb = (await requestJson(`${service.url}/api/monitoring/memory`)).body.memory.heapSizeLimitBytes / MB;
+      thresholds.warning = Math.round(limitMb * 0.5);
+    }
+    const response = await postJson(`${service.url}/api/monitoring/memory`, { action: 'updateThresholds', thresholds });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatch(message);
   });
 
   it.each([

@@ -25,19 +25,55 @@ export interface RunningService {
   stop(timeoutMs?: number): Promise<ExitStatus>;
 }
 
+/** Runs scripts/memory.mjs against a service; `env` adds to (or with undefined removes from) ours. */
+export function runMemory(
+  args: string[],
+  serviceUrl: string,
+  timeoutMs = 20_000,
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'memory.mjs'), ...args], {
+      env: withEnv({ ...process.env, SERVICE_URL: serviceUrl }, env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function withEnv(base: NodeJS.ProcessEnv, changes: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
 export function spawnService(env: Record<string, string | undefined> = {}): {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
   exited: Promise<ExitStatus>;
 } {
-  const merged: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1' };
-  delete merged.ELASTICSEARCH_URL;
-  delete merged.HEAPWISE_DEMO_LEAK;
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete merged[key];
-    else merged[key] = value;
-  }
+  const merged = withEnv(
+    { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    {
+      ELASTICSEARCH_URL: undefined,
+      HEAPWISE_DEMO_LEAK: undefined,
+      ADMIN_TOKEN: undefined,
+      ...env,
+    },
+  );
   const child = spawn(process.execPath, ['dist/main.js'], {
     cwd: serviceDir,
     env: merged,

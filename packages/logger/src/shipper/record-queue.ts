@@ -8,6 +8,10 @@ export interface BufferedRecord {
   readonly writtenAtMs: number;
   /** Assigned on the first send and kept, so a re-send is idempotent. */
   id: string | undefined;
+  /** Times Elasticsearch answered this record's item with 429/5xx (whole-request failures do not count). */
+  attempts: number;
+  /** Not sent again before this time (its own backoff after an item-level failure); 0 = at once. */
+  readyAtMs: number;
 }
 
 /**
@@ -35,6 +39,10 @@ export class RecordQueue {
     this.#items[(this.#head + this.#length) & (this.#items.length - 1)] = record;
     this.#length++;
     this.#bytes += record.bytes;
+  }
+
+  pushAll(records: readonly BufferedRecord[]): void {
+    for (const record of records) this.push(record);
   }
 
   /** Puts `records` back at the head, keeping their order (they are older than everything queued). */

@@ -1,73 +1,50 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { Client } from '@elastic/elasticsearch';
-
-/** The client's constructor options (the ESM entry point does not export the type by name). */
-type ClientOptions = NonNullable<ConstructorParameters<typeof Client>[0]>;
 import { createScope, type Scope, type TimerHandle } from '@heapwise/lifecycle';
-import { SHIPPER_DEFAULTS } from '../limits.js';
-import { createIndexNamer, type IndexOption } from './index-name.js';
+import { backoffDelayMs } from './backoff.js';
+import { buildBulkBody } from './bulk-body.js';
+import { classifyRequestError, readBulkItems, type RequestFailure } from './bulk-response.js';
+import { createIndexNamer } from './index-name.js';
+import { checkNodes, resolveOptions, type ElasticsearchShipperOptions, type ResolvedOptions } from './options.js';
 import { RecordQueue, type BufferedRecord } from './record-queue.js';
 import type { DropEvent, DropReason, ShipperStats } from './stats.js';
+import type { Client } from '@elastic/elasticsearch';
+import { loadClient } from './transport.js';
 
-export interface ElasticsearchShipperOptions {
-  /** Elasticsearch URL(s), when no `client` is given. */
-  node?: string | string[];
-  /**
-   * A client of yours (auth, TLS, cloud id …). It is not closed by `close()`. Requests are sent with
-   * `maxRetries: 0` so that the accounting stays exact; turn sniffing off on it yourself.
-   */
-  client?: Client;
-  /** Extra options for the client built from `node` (auth, tls, …). Retries and sniffing stay off. */
-  clientOptions?: Omit<ClientOptions, 'node' | 'nodes'>;
-  index?: IndexOption;
-  op?: 'index' | 'create';
-  assignIds?: boolean;
-  maxBufferedItems?: number;
-  maxBufferedBytes?: number;
-  maxRecordBytes?: number;
-  purgeRatio?: number;
-  maxAgeMs?: number;
-  maxBatchSize?: number;
-  maxBatchBytes?: number;
-  maxProcessingMs?: number;
-  flushIntervalMs?: number;
-  requestTimeoutMs?: number;
-  minBackoffMs?: number;
-  maxBackoffMs?: number;
-  closeDeadlineMs?: number;
-  /** Called for every drop (aggregated per event for overflow, expired and shutdown). Must not throw; if it does, it is ignored. */
-  onDrop?: (event: DropEvent) => void;
-  /** Called with request-level failures and internal errors. The `error` event fires too, when listened to. */
-  onError?: (error: unknown) => void;
+export type { ElasticsearchShipperOptions } from './options.js';
+
+/** One `_bulk` request on its way: its records count as `buffered` until its answer is applied. */
+interface InFlightRequest {
+  readonly records: BufferedRecord[];
+  readonly bytes: number;
+  readonly controller: AbortController;
+  /** Set by close() at its deadline: the records were counted as `shutdown`; a late answer changes nothing. */
+  abandoned: boolean;
 }
-
-type ResolvedOptions = Required<
-  Omit<ElasticsearchShipperOptions, 'node' | 'client' | 'clientOptions' | 'onDrop' | 'onError'>
->;
-
-/** Outcome of one `_bulk` round trip, for the pass loop. */
-type SendOutcome = 'done' | 'backoff' | 'again';
-
-const RETRYABLE_REQUEST_STATUSES = new Set([401, 403, 408, 429]);
 
 /**
  * A pino destination that ships lines to Elasticsearch's `_bulk` API with a bounded buffer.
- * `write()` only queues (it never waits for the network); passes run from an unref'd timer owned by
- * a lifecycle scope, one at a time.
+ *
+ * Every record is in exactly one place: the queue of fresh records, the retry queue (records put
+ * back after a failure, all older than any fresh one), a request in flight, or a counter (shipped or
+ * dropped by reason). Records move between them only in synchronous code, so `stats()` adds up at
+ * every event-loop turn. `write()` only queues; up to `maxConcurrentRequests` requests run at once,
+ * started from one unref'd timer (owned by a lifecycle scope) and whenever a request settles.
  */
 export class ElasticsearchShipper extends EventEmitter {
   readonly #options: ResolvedOptions;
-  readonly #client: Client;
+  readonly #client: Promise<Client>;
   readonly #onDrop: ((event: DropEvent) => void) | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #indexName: (writtenAtMs: number) => string;
+  readonly #now: () => number;
   readonly #scope: Scope;
+
   readonly #queue = new RecordQueue();
-  /** The batch of the request in flight: counted as buffered until its answer is read. */
-  #inFlight: BufferedRecord[] = [];
+  readonly #retryQueue = new RecordQueue();
+  readonly #requests = new Set<InFlightRequest>();
+  #inFlightItems = 0;
   #inFlightBytes = 0;
-  #abort: AbortController | undefined;
 
   #produced = 0;
   #shipped = 0;
@@ -77,43 +54,42 @@ export class ElasticsearchShipper extends EventEmitter {
 
   #timer: TimerHandle | undefined;
   #timerDueMs = 0;
-  #running: Promise<void> | undefined;
+  /** Requests that made no progress in a row (failed whole, or every item retryable). */
   #consecutiveFailures = 0;
+  /** No request starts before this time (whole-request failures back off globally). */
   #backoffUntilMs = 0;
   /** Shrinks on 413 (halving), grows back on success (doubling) up to maxBatchSize. */
   #batchLimit: number;
-  #closing = false;
+  /** Pending flush()/close() calls: while any, partial batches go at once. */
+  #flushing = 0;
+  /** Called after every change of the buffer; flush() waits through them. */
+  readonly #waiters = new Set<() => void>();
+  #closed = false;
   #closePromise: Promise<ShipperStats> | undefined;
   #warnedUnheardError = false;
   readonly #idPrefix = randomBytes(9).toString('base64url');
   #idSequence = 0;
-  #actionIndex = '';
-  #actionPrefix = '';
 
   constructor(options: ElasticsearchShipperOptions = {}) {
     super();
     this.#options = resolveOptions(options);
     this.#onDrop = options.onDrop;
     this.#onError = options.onError;
+    this.#now = this.#options.now;
     this.#indexName = createIndexNamer(this.#options.index);
     this.#batchLimit = this.#options.maxBatchSize;
     this.#scope = createScope('elasticsearch-shipper');
     if (options.client) {
-      this.#client = options.client;
+      this.#client = Promise.resolve(options.client);
     } else {
-      if (options.node === undefined)
-        throw new TypeError('createElasticsearchShipper: give `node` (an Elasticsearch URL) or `client`');
-      this.#client = new Client({
-        ...options.clientOptions,
-        node: options.node,
-        // Our accounting must see every attempt: no retries, no sniffing inside the client.
-        maxRetries: 0,
-        sniffOnStart: false,
-        sniffInterval: false,
-        sniffOnConnectionFault: false,
-        requestTimeout: this.#options.requestTimeoutMs,
+      const node = checkNodes(options.node);
+      this.#client = loadClient(node, options.clientOptions, this.#options.requestTimeoutMs).then((client) => {
+        if (this.#scope.closed) void client.close();
+        else this.#scope.adopt(client, (built) => built.close(), 'elasticsearch-client');
+        return client;
       });
-      this.#scope.adopt(this.#client, (client) => client.close(), 'elasticsearch-client');
+      // A failed load reaches every request as its error; this only keeps it from being unhandled.
+      this.#client.catch(() => undefined);
     }
   }
 
@@ -127,7 +103,7 @@ export class ElasticsearchShipper extends EventEmitter {
         typeof chunk === 'string'
           ? chunk
           : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
-      const nowMs = Date.now();
+      const nowMs = this.#now();
       let start = 0;
       while (start < text.length) {
         let end = text.indexOf('\n', start);
@@ -139,6 +115,7 @@ export class ElasticsearchShipper extends EventEmitter {
         }
         start = end + 1;
       }
+      this.#schedule(nowMs);
     } catch (error) {
       this.#reportError(error);
     }
@@ -150,8 +127,8 @@ export class ElasticsearchShipper extends EventEmitter {
     return {
       produced: this.#produced,
       shipped: this.#shipped,
-      buffered: this.#queue.length + this.#inFlight.length,
-      bufferedBytes: this.#queue.bytes + this.#inFlightBytes,
+      buffered: this.#buffered(),
+      bufferedBytes: this.#queue.bytes + this.#retryQueue.bytes + this.#inFlightBytes,
       dropped: { ...this.#dropped },
       retries: this.#retries,
       failedRequests: this.#failedRequests,
@@ -165,21 +142,13 @@ export class ElasticsearchShipper extends EventEmitter {
   flush(deadlineMs?: number | ((error?: Error) => void)): Promise<boolean> {
     const callback = typeof deadlineMs === 'function' ? deadlineMs : undefined;
     const limitMs = typeof deadlineMs === 'number' ? deadlineMs : this.#options.closeDeadlineMs;
-    const deadlineAtMs = Date.now() + Math.max(0, limitMs);
-    // A timer pass already in flight may hold a request longer than this deadline: do not wait for it.
-    const done = raceWithTimeout(this.#flushUntil(deadlineAtMs), limitMs).then(
-      () => this.#queue.length + this.#inFlight.length === 0,
-      (error: unknown) => {
-        this.#reportError(error);
-        return false;
-      },
-    );
+    const done = this.#flushWithin(Math.max(0, limitMs));
     if (callback) void done.then(() => callback());
     return done;
   }
 
   /**
-   * Ships what it can within `deadlineMs`, then aborts the request in flight, drops what is left
+   * Ships what it can within `deadlineMs`, then aborts the requests in flight, drops what is left
    * (counted as `shutdown`), closes the client it built and clears its timers. Idempotent: a second
    * call returns the first call's promise. Never rejects. Resolves with the final stats.
    */
@@ -193,14 +162,18 @@ export class ElasticsearchShipper extends EventEmitter {
   }
 
   get closed(): boolean {
-    return this.#closing;
+    return this.#closed;
   }
 
   // ---- buffering -------------------------------------------------------------------------------
 
+  #buffered(): number {
+    return this.#queue.length + this.#retryQueue.length + this.#inFlightItems;
+  }
+
   #accept(line: string, nowMs: number): void {
     this.#produced++;
-    if (this.#closing) {
+    if (this.#closed) {
       this.#drop('shutdown', 1);
       return;
     }
@@ -209,27 +182,32 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#drop('too_large', 1, { line: line.slice(0, 1024) });
       return;
     }
-    this.#queue.push({ line, bytes, writtenAtMs: nowMs, id: undefined });
+    this.#queue.push({ line, bytes, writtenAtMs: nowMs, id: undefined, attempts: 0, readyAtMs: 0 });
     this.#enforceBounds();
-    this.#scheduleAfterWrite();
   }
 
-  /** On overflow, drops the oldest queued records until both caps have `purgeRatio` free. */
+  /**
+   * On overflow, drops the oldest held records until both caps have `purgeRatio` free: the retry
+   * queue first (its records are older than every fresh one), then the fresh queue. Records in
+   * flight stay: their request's answer decides.
+   */
   #enforceBounds(): void {
     const { maxBufferedItems, maxBufferedBytes, purgeRatio } = this.#options;
-    const items = this.#queue.length + this.#inFlight.length;
-    const bytes = this.#queue.bytes + this.#inFlightBytes;
-    if (items <= maxBufferedItems && bytes <= maxBufferedBytes) return;
-    const targetItems = Math.floor(maxBufferedItems * (1 - purgeRatio));
-    const targetBytes = Math.floor(maxBufferedBytes * (1 - purgeRatio));
+    const overItems = () => this.#buffered() > Math.floor(maxBufferedItems * (1 - purgeRatio));
+    const overBytes = () =>
+      this.#queue.bytes + this.#retryQueue.bytes + this.#inFlightBytes >
+      Math.floor(maxBufferedBytes * (1 - purgeRatio));
+    if (
+      this.#buffered() <= maxBufferedItems &&
+      this.#queue.bytes + this.#retryQueue.bytes + this.#inFlightBytes <= maxBufferedBytes
+    )
+      return;
     let dropped = 0;
-    while (
-      this.#queue.length > 0 &&
-      (this.#queue.length + this.#inFlight.length > targetItems ||
-        this.#queue.bytes + this.#inFlightBytes > targetBytes)
-    ) {
-      this.#queue.shift();
-      dropped++;
+    for (const queue of [this.#retryQueue, this.#queue]) {
+      while (queue.length > 0 && (overItems() || overBytes())) {
+        queue.shift();
+        dropped++;
+      }
     }
     if (dropped > 0) this.#drop('overflow', dropped);
   }
@@ -251,260 +229,257 @@ export class ElasticsearchShipper extends EventEmitter {
 
   // ---- scheduling ------------------------------------------------------------------------------
 
-  #scheduleAfterWrite(): void {
-    if (this.#running || this.#closing) return;
-    const full = this.#queue.length >= this.#batchLimit || this.#queue.bytes >= this.#options.maxBatchBytes;
-    this.#schedule(full ? 0 : this.#options.flushIntervalMs);
+  /**
+   * Whether a request should start now: a retried record is due, a full batch is waiting, the
+   * oldest fresh record has waited `flushIntervalMs`, or a flush is pending.
+   */
+  #hasWork(nowMs: number): boolean {
+    const retry = this.#retryQueue.peek();
+    if (retry !== undefined && retry.readyAtMs <= nowMs) return true;
+    const fresh = this.#queue.peek();
+    if (fresh === undefined) return false;
+    return (
+      this.#flushing > 0 ||
+      this.#queue.length >= this.#batchLimit ||
+      this.#queue.bytes >= this.#options.maxBatchBytes ||
+      nowMs - fresh.writtenAtMs >= this.#options.flushIntervalMs
+    );
   }
 
-  /** One timer at most; a sooner need replaces it, but never sooner than the backoff allows. */
-  #schedule(delayMs: number): void {
-    if (this.#closing) return;
-    const nowMs = Date.now();
-    const dueMs = Math.max(nowMs + delayMs, this.#backoffUntilMs);
+  /** Starts requests while a slot is free and there is work, then sets the timer for what waits. */
+  #pump(): void {
+    if (this.#closed) return this.#notifyWaiters();
+    const nowMs = this.#now();
+    while (
+      this.#requests.size < this.#options.maxConcurrentRequests &&
+      nowMs >= this.#backoffUntilMs &&
+      this.#hasWork(nowMs)
+    ) {
+      this.#startRequest(nowMs);
+    }
+    this.#schedule(nowMs);
+    this.#notifyWaiters();
+  }
+
+  /** One timer at most, for the earliest moment new work is due; none while idle or all slots are busy. */
+  #schedule(nowMs: number): void {
+    if (this.#closed || this.#requests.size >= this.#options.maxConcurrentRequests) return;
+    let dueMs = Infinity;
+    const retry = this.#retryQueue.peek();
+    if (retry !== undefined) dueMs = retry.readyAtMs;
+    const fresh = this.#queue.peek();
+    if (fresh !== undefined) {
+      const full = this.#queue.length >= this.#batchLimit || this.#queue.bytes >= this.#options.maxBatchBytes;
+      dueMs = Math.min(dueMs, full || this.#flushing > 0 ? nowMs : fresh.writtenAtMs + this.#options.flushIntervalMs);
+    }
+    if (dueMs === Infinity) return;
+    dueMs = Math.max(dueMs, this.#backoffUntilMs, nowMs);
     if (this.#timer && this.#timerDueMs <= dueMs) return;
     this.#timer?.clear();
     this.#timerDueMs = dueMs;
     this.#timer = this.#scope.setTimeout(
       () => {
         this.#timer = undefined;
-        void this.#runPass(Date.now() + this.#options.maxProcessingMs).then(() => this.#scheduleAfterPass());
+        this.#pump();
       },
       dueMs - nowMs,
-      'shipper pass',
+      'shipper',
     );
   }
 
-  #scheduleAfterPass(): void {
-    if (this.#closing || this.#running || this.#queue.length === 0) return;
-    const full = this.#queue.length >= this.#batchLimit || this.#queue.bytes >= this.#options.maxBatchBytes;
-    // A pass that hit maxProcessingMs yields to the event loop, then goes on.
-    this.#schedule(full ? 0 : this.#options.flushIntervalMs);
-  }
-
-  /** Runs one pass, after the one running (never two at once). Never rejects. */
-  async #runPass(deadlineMs: number, callerDeadlineMs?: number): Promise<void> {
-    while (this.#running) await this.#running;
-    this.#running = this.#pass(deadlineMs, callerDeadlineMs)
-      .catch((error: unknown) => this.#reportError(error))
-      .finally(() => {
-        this.#running = undefined;
-      });
-    await this.#running;
-  }
-
   /**
-   * Sends batches until the queue is empty, a failure asks for backoff, or `deadlineMs` passed (no
-   * new request starts after it). A request keeps its full requestTimeoutMs, except under a
-   * caller's deadline (flush/close): cutting requests short to fit a pass would time out requests
-   * Elasticsearch is about to accept, and each such retry is a second delivery.
+   * Takes one batch (due retries first, then fresh records; up to batchLimit records and
+   * maxBatchBytes, at least one) and starts its request. Records older than maxAgeMs met on the
+   * way are dropped as expired. The batch moves from the queues to in flight in this same tick.
    */
-  async #pass(deadlineMs: number, callerDeadlineMs: number | undefined): Promise<void> {
-    while (this.#queue.length > 0) {
-      const nowMs = Date.now();
-      if (nowMs >= deadlineMs || nowMs < this.#backoffUntilMs) return;
-      const batch = this.#takeBatch(nowMs);
-      if (batch.length === 0) continue;
-      const timeoutMs =
-        callerDeadlineMs === undefined
-          ? this.#options.requestTimeoutMs
-          : Math.min(this.#options.requestTimeoutMs, callerDeadlineMs - nowMs);
-      const outcome = await this.#send(batch, timeoutMs);
-      if (outcome === 'backoff') return;
-    }
-  }
-
-  async #flushUntil(deadlineMs: number): Promise<boolean> {
-    while (this.#queue.length + this.#inFlight.length > 0) {
-      const nowMs = Date.now();
-      if (nowMs >= deadlineMs) break;
-      if (nowMs < this.#backoffUntilMs) {
-        await sleep(Math.min(this.#backoffUntilMs, deadlineMs) - nowMs);
-        continue;
-      }
-      await this.#runPass(Math.min(deadlineMs, nowMs + this.#options.maxProcessingMs), deadlineMs);
-    }
-    return this.#queue.length + this.#inFlight.length === 0;
-  }
-
-  /** Takes up to batchLimit records and maxBatchBytes (at least one record); expires old ones. */
-  #takeBatch(nowMs: number): BufferedRecord[] {
+  #startRequest(nowMs: number): void {
     const oldestAllowedMs = nowMs - this.#options.maxAgeMs;
     const batch: BufferedRecord[] = [];
     let bytes = 0;
     let expired = 0;
-    for (let record = this.#queue.peek(); record !== undefined; record = this.#queue.peek()) {
-      if (record.writtenAtMs < oldestAllowedMs) {
-        this.#queue.shift();
-        expired++;
-        continue;
+    for (const queue of [this.#retryQueue, this.#queue]) {
+      for (let record = queue.peek(); record !== undefined; record = queue.peek()) {
+        if (record.writtenAtMs < oldestAllowedMs) {
+          queue.shift();
+          expired++;
+          continue;
+        }
+        if (record.readyAtMs > nowMs || batch.length >= this.#batchLimit) break;
+        if (batch.length > 0 && bytes + record.bytes > this.#options.maxBatchBytes) break;
+        queue.shift();
+        batch.push(record);
+        bytes += record.bytes;
       }
-      if (batch.length >= this.#batchLimit) break;
-      if (batch.length > 0 && bytes + record.bytes > this.#options.maxBatchBytes) break;
-      this.#queue.shift();
-      batch.push(record);
-      bytes += record.bytes;
     }
-    // Moved from queue to in flight in the same tick: the identity holds throughout.
-    this.#inFlight = batch;
-    this.#inFlightBytes = bytes;
-    if (expired > 0) this.#drop('expired', expired);
-    return batch;
+    const built = buildBulkBody(batch, {
+      op: this.#options.op,
+      assignIds: this.#options.assignIds,
+      indexName: this.#indexName,
+      nextId: () => this.#idPrefix + (this.#idSequence++).toString(36),
+    });
+    this.#dropped.expired += expired;
+    this.#dropped.rejected += built.failed.length;
+    if (built.records.length > 0) {
+      const request: InFlightRequest = {
+        records: built.records,
+        bytes: built.bytes,
+        controller: new AbortController(),
+        abandoned: false,
+      };
+      this.#requests.add(request);
+      this.#inFlightItems += built.records.length;
+      this.#inFlightBytes += built.bytes;
+      void this.#send(request, built.body);
+    }
+    // The accounting is complete: now the callbacks.
+    if (expired > 0) this.#notifyDrop({ reason: 'expired', count: expired });
+    for (const { record, error } of built.failed)
+      this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, error: describeError(error) });
+    if (built.failed.length > 0) this.#reportError(built.failed[0]?.error);
   }
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  #buildBody(batch: readonly BufferedRecord[]): string {
-    const { op, assignIds } = this.#options;
-    const parts: string[] = new Array<string>(batch.length * 2);
-    for (let i = 0; i < batch.length; i++) {
-      const record = batch[i] as BufferedRecord;
-      const index = this.#indexName(record.writtenAtMs);
-      if (index !== this.#actionIndex) {
-        this.#actionIndex = index;
-        this.#actionPrefix = `{"${op}":{"_index":${JSON.stringify(index)}`;
-      }
-      if (assignIds) {
-        record.id ??= this.#idPrefix + (this.#idSequence++).toString(36);
-        parts[i * 2] = `${this.#actionPrefix},"_id":"${record.id}"}}\n`;
-      } else {
-        parts[i * 2] = `${this.#actionPrefix}}}\n`;
-      }
-      parts[i * 2 + 1] = record.line;
-    }
-    return parts.join('');
-  }
-
-  async #send(batch: BufferedRecord[], timeoutMs: number): Promise<SendOutcome> {
-    const body = this.#buildBody(batch);
-    const controller = new AbortController();
-    this.#abort = controller;
+  /** Sends one request and applies its answer. Never rejects. */
+  async #send(request: InFlightRequest, body: string): Promise<void> {
     let response: unknown;
+    let failure: { error: unknown } | undefined;
     try {
-      response = await this.#client.bulk(
+      const client = await this.#client;
+      response = await client.bulk(
         // A pre-built NDJSON string goes out as is (the transport only serializes non-strings).
         { operations: body as unknown as [] },
-        { requestTimeout: Math.max(1, timeoutMs), maxRetries: 0, signal: controller.signal },
+        { requestTimeout: this.#options.requestTimeoutMs, maxRetries: 0, signal: request.controller.signal },
       );
     } catch (error) {
-      return this.#requestFailed(batch, error);
-    } finally {
-      this.#abort = undefined;
+      failure = { error };
     }
-    return this.#readItems(batch, response);
-  }
-
-  #readItems(batch: BufferedRecord[], response: unknown): SendOutcome {
-    const items = (response as { items?: unknown } | null)?.items;
-    if (!Array.isArray(items) || items.length !== batch.length) {
-      return this.#requestFailed(
-        batch,
-        new Error(
-          `unexpected _bulk answer: ${items === undefined ? 'no items' : `${Array.isArray(items) ? items.length : typeof items} items for ${batch.length} records`}`,
-        ),
-      );
-    }
-    const retry: BufferedRecord[] = [];
-    let shipped = 0;
-    let rejected = 0;
-    const rejections: DropEvent[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const record = batch[i] as BufferedRecord;
-      const result = firstValue(items[i]);
-      const status = typeof result?.status === 'number' ? result.status : 0;
-      if (
-        (status >= 200 && status < 300) ||
-        (status === 409 && this.#options.op === 'create' && this.#options.assignIds)
-      ) {
-        // 409 on `create` with an id we assigned: an earlier attempt whose answer was lost landed.
-        shipped++;
-      } else if (status === 429 || status >= 500 || status === 0) {
-        retry.push(record);
-      } else {
-        rejected++;
-        rejections.push({ reason: 'rejected', count: 1, line: record.line, status, error: result?.error });
-      }
-    }
-    // Resolve the whole batch in one tick so stats() never sees a record twice or not at all.
-    this.#inFlight = [];
-    this.#inFlightBytes = 0;
-    this.#shipped += shipped;
-    if (retry.length > 0) {
-      this.#retries += retry.length;
-      this.#queue.unshiftAll(retry);
-    }
-    this.#dropped.rejected += rejected;
-    if (retry.length > 0) this.#enforceBounds();
-    for (const event of rejections) this.#notifyDrop(event);
-    if (retry.length > 0) {
-      this.#backOff();
-      return 'backoff';
-    }
-    this.#succeeded();
-    return 'done';
-  }
-
-  #requestFailed(batch: BufferedRecord[], error: unknown): SendOutcome {
-    this.#inFlight = [];
-    this.#inFlightBytes = 0;
-    const name = (error as { name?: unknown } | null)?.name;
-    const status = (error as { meta?: { statusCode?: unknown } } | null)?.meta?.statusCode;
-    if (name === 'RequestAbortedError' || this.#closing) {
-      // Aborted by close(): back to the queue, close() drops it as shutdown.
-      this.#queue.unshiftAll(batch);
-      return 'backoff';
-    }
-    this.#failedRequests++;
-    if (name === 'ResponseError' && status === 413) {
-      if (batch.length === 1) {
-        const record = batch[0] as BufferedRecord;
-        this.#drop('too_large', 1, { line: record.line.slice(0, 1024), status: 413 });
-        return 'done';
-      }
-      // Too big for a proxy or http.max_content_length: halve the batch and go on at once.
-      this.#batchLimit = Math.max(1, Math.floor(batch.length / 2));
-      this.#retries += batch.length;
-      this.#queue.unshiftAll(batch);
-      this.#enforceBounds();
-      return 'again';
-    }
-    if (
-      name === 'ResponseError' &&
-      typeof status === 'number' &&
-      status >= 400 &&
-      status < 500 &&
-      !RETRYABLE_REQUEST_STATUSES.has(status)
-    ) {
-      // The request itself is wrong (400, 404 …): sending it again cannot succeed.
-      this.#dropped.rejected += batch.length;
-      for (const record of batch)
-        this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, status, error: describeError(error) });
+    try {
+      this.#settle(request, response, failure);
+    } catch (error) {
       this.#reportError(error);
-      return 'done';
     }
-    // Refused, reset, timeout, hung, 429/5xx, 401/403 (config), unreadable answer: try again later.
-    this.#retries += batch.length;
-    this.#queue.unshiftAll(batch);
-    this.#enforceBounds();
-    this.#backOff();
-    this.#reportError(error);
-    return 'backoff';
   }
 
-  #backOff(): void {
+  /** Applies a request's answer to the accounting in one step, then starts what can start. */
+  #settle(request: InFlightRequest, response: unknown, failure: { error: unknown } | undefined): void {
+    // close() gave up on it at its deadline and counted its records as shutdown.
+    if (request.abandoned) return;
+    this.#requests.delete(request);
+    this.#inFlightItems -= request.records.length;
+    this.#inFlightBytes -= request.bytes;
+    const nowMs = this.#now();
+    if (failure) {
+      this.#requestFailed(request.records, classifyRequestError(failure.error), failure.error, nowMs);
+    } else {
+      const outcome = readBulkItems(request.records, response, this.#options);
+      if (outcome instanceof Error) {
+        this.#requestFailed(request.records, 'retry', outcome, nowMs);
+      } else {
+        this.#shipped += outcome.shipped;
+        this.#dropped.rejected += outcome.rejected.length;
+        const { minBackoffMs, maxBackoffMs, random } = this.#options;
+        for (const record of outcome.retry) {
+          // Each retried item waits its own backoff; fresh records keep flowing meanwhile.
+          record.attempts++;
+          record.readyAtMs = nowMs + backoffDelayMs(record.attempts, minBackoffMs, maxBackoffMs, random);
+        }
+        this.#retryQueue.pushAll(outcome.retry);
+        this.#retries += outcome.retry.length;
+        // Only a request that got nothing through says the cluster cannot take more.
+        if (outcome.retry.length === request.records.length) this.#backOff(nowMs);
+        else this.#madeProgress();
+        for (const event of outcome.rejected) this.#notifyDrop(event);
+      }
+    }
+    this.#pump();
+  }
+
+  #requestFailed(records: BufferedRecord[], failure: RequestFailure, error: unknown, nowMs: number): void {
+    switch (failure) {
+      case 'aborted':
+        // Only close() aborts, and it abandons the request first; put the records back all the same.
+        this.#retryQueue.pushAll(records);
+        return;
+      case 'too_large': {
+        this.#failedRequests++;
+        if (records.length === 1) {
+          const record = records[0] as BufferedRecord;
+          this.#drop('too_large', 1, { line: record.line.slice(0, 1024), status: 413 });
+          return;
+        }
+        // Too big for a proxy or http.max_content_length: halve the batch and go on at once.
+        this.#batchLimit = Math.max(1, Math.min(this.#batchLimit, Math.floor(records.length / 2)));
+        this.#retries += records.length;
+        this.#retryQueue.pushAll(records);
+        return;
+      }
+      case 'rejected': {
+        // The request itself is wrong (400, 404 …): sending it again cannot succeed.
+        this.#failedRequests++;
+        this.#dropped.rejected += records.length;
+        const status = (error as { meta?: { statusCode?: number } } | null)?.meta?.statusCode;
+        for (const record of records)
+          this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, status, error: describeError(error) });
+        this.#reportError(error);
+        return;
+      }
+      case 'retry':
+        // Refused, reset, timeout, hung, 429/5xx, 401/403 (config), unreadable answer: try again later.
+        this.#failedRequests++;
+        this.#retries += records.length;
+        this.#retryQueue.pushAll(records);
+        this.#backOff(nowMs);
+        this.#reportError(error);
+        return;
+    }
+  }
+
+  #backOff(nowMs: number): void {
     this.#consecutiveFailures++;
-    const { minBackoffMs, maxBackoffMs } = this.#options;
-    const ceilingMs = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(this.#consecutiveFailures - 1, 30));
-    // Equal jitter: at least half the delay, so a storm of clients does not retry in step.
-    const delayMs = ceilingMs / 2 + Math.random() * (ceilingMs / 2);
-    this.#backoffUntilMs = Date.now() + delayMs;
+    const { minBackoffMs, maxBackoffMs, random } = this.#options;
+    const delayMs = backoffDelayMs(this.#consecutiveFailures, minBackoffMs, maxBackoffMs, random);
+    this.#backoffUntilMs = Math.max(this.#backoffUntilMs, nowMs + delayMs);
   }
 
-  #succeeded(): void {
+  #madeProgress(): void {
     this.#consecutiveFailures = 0;
     this.#backoffUntilMs = 0;
     if (this.#batchLimit < this.#options.maxBatchSize)
       this.#batchLimit = Math.min(this.#options.maxBatchSize, this.#batchLimit * 2);
+  }
+
+  #notifyWaiters(): void {
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  /** Resolves true once nothing is buffered, false at the deadline or when closed first. */
+  #flushWithin(limitMs: number): Promise<boolean> {
+    if (this.#buffered() === 0) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      let settled = false;
+      const finish = (): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        this.#waiters.delete(check);
+        this.#flushing--;
+        resolve(this.#buffered() === 0);
+      };
+      const check = (): void => {
+        if (this.#buffered() === 0 || this.#closed) finish();
+      };
+      // Ref'd on purpose: the caller awaits this, and it always ends by the deadline.
+      const deadline = setTimeout(finish, limitMs);
+      this.#waiters.add(check);
+      this.#flushing++;
+      try {
+        this.#pump();
+      } catch (error) {
+        this.#reportError(error);
+      }
+    });
   }
 
   // ---- errors and shutdown ---------------------------------------------------------------------
@@ -516,7 +491,7 @@ export class ElasticsearchShipper extends EventEmitter {
       try {
         this.#onError(error);
       } catch {
-        // ignored: reporting must not throw into a pass or a log call
+        // ignored: reporting must not throw into a request or a log call
       }
     }
     if (this.listenerCount('error') > 0) {
@@ -537,27 +512,33 @@ export class ElasticsearchShipper extends EventEmitter {
   }
 
   async #closeOnce(deadlineMs: number): Promise<ShipperStats> {
-    const deadlineAtMs = Date.now() + deadlineMs;
+    const startedAtMs = Date.now();
     try {
+      await this.#flushWithin(deadlineMs);
+      this.#closed = true;
       this.#timer?.clear();
       this.#timer = undefined;
-      // Ship within the deadline; a pass already running counts against it too.
-      await raceWithTimeout(this.#flushUntil(deadlineAtMs), deadlineMs);
-      this.#closing = true;
-      this.#abort?.abort();
-      // The aborted request settles at once; bound the wait anyway.
-      if (this.#running) await raceWithTimeout(this.#running, ABORT_SETTLE_MS);
-      const left = this.#queue.length + this.#inFlight.length;
-      this.#queue.clear();
-      this.#inFlight = [];
+      // Whatever is still held is dropped now, in one step. A request still unanswered is
+      // abandoned: whether Elasticsearch stores it later or not, its records count as shutdown once.
+      const left = this.#buffered();
+      for (const request of this.#requests) {
+        request.abandoned = true;
+        request.controller.abort();
+      }
+      this.#requests.clear();
+      this.#inFlightItems = 0;
       this.#inFlightBytes = 0;
-      if (left > 0) this.#drop('shutdown', left);
-      const report = await this.#scope.close(Math.max(1_000, deadlineAtMs - Date.now()));
+      this.#queue.clear();
+      this.#retryQueue.clear();
+      this.#dropped.shutdown += left;
+      if (left > 0) this.#notifyDrop({ reason: 'shutdown', count: left });
+      this.#notifyWaiters();
+      const report = await this.#scope.close(Math.max(1_000, startedAtMs + deadlineMs - Date.now()));
       for (const error of report.errors) this.#reportError(error);
     } catch (error) {
       this.#reportError(error);
     } finally {
-      this.#closing = true;
+      this.#closed = true;
     }
     return this.stats();
   }
@@ -568,80 +549,7 @@ export function createElasticsearchShipper(options: ElasticsearchShipperOptions 
   return new ElasticsearchShipper(options);
 }
 
-function resolveOptions(options: ElasticsearchShipperOptions): ResolvedOptions {
-  const resolved: ResolvedOptions = {
-    index: options.index ?? SHIPPER_DEFAULTS.index,
-    op: options.op ?? SHIPPER_DEFAULTS.op,
-    assignIds: options.assignIds ?? SHIPPER_DEFAULTS.assignIds,
-    maxBufferedItems: options.maxBufferedItems ?? SHIPPER_DEFAULTS.maxBufferedItems,
-    maxBufferedBytes: options.maxBufferedBytes ?? SHIPPER_DEFAULTS.maxBufferedBytes,
-    maxRecordBytes: options.maxRecordBytes ?? SHIPPER_DEFAULTS.maxRecordBytes,
-    purgeRatio: options.purgeRatio ?? SHIPPER_DEFAULTS.purgeRatio,
-    maxAgeMs: options.maxAgeMs ?? SHIPPER_DEFAULTS.maxAgeMs,
-    maxBatchSize: options.maxBatchSize ?? SHIPPER_DEFAULTS.maxBatchSize,
-    maxBatchBytes: options.maxBatchBytes ?? SHIPPER_DEFAULTS.maxBatchBytes,
-    maxProcessingMs: options.maxProcessingMs ?? SHIPPER_DEFAULTS.maxProcessingMs,
-    flushIntervalMs: options.flushIntervalMs ?? SHIPPER_DEFAULTS.flushIntervalMs,
-    requestTimeoutMs: options.requestTimeoutMs ?? SHIPPER_DEFAULTS.requestTimeoutMs,
-    minBackoffMs: options.minBackoffMs ?? SHIPPER_DEFAULTS.minBackoffMs,
-    maxBackoffMs: options.maxBackoffMs ?? SHIPPER_DEFAULTS.maxBackoffMs,
-    closeDeadlineMs: options.closeDeadlineMs ?? SHIPPER_DEFAULTS.closeDeadlineMs,
-  };
-  for (const key of [
-    'maxBufferedItems',
-    'maxBufferedBytes',
-    'maxRecordBytes',
-    'maxBatchSize',
-    'maxBatchBytes',
-    'maxProcessingMs',
-    'requestTimeoutMs',
-    'maxAgeMs',
-  ] as const) {
-    const value = resolved[key];
-    if (!(Number.isFinite(value) && value > 0))
-      throw new RangeError(`createElasticsearchShipper: ${key} must be a positive number, got ${String(value)}`);
-  }
-  if (!(resolved.purgeRatio > 0 && resolved.purgeRatio <= 1)) {
-    throw new RangeError(
-      `createElasticsearchShipper: purgeRatio must be in (0, 1], got ${String(resolved.purgeRatio)}`,
-    );
-  }
-  if (resolved.op !== 'index' && resolved.op !== 'create')
-    throw new RangeError(`createElasticsearchShipper: op must be 'index' or 'create'`);
-  return resolved;
-}
-
-function firstValue(item: unknown): { status?: unknown; error?: unknown } | undefined {
-  if (item === null || typeof item !== 'object') return undefined;
-  for (const key in item) return (item as Record<string, { status?: unknown; error?: unknown }>)[key];
-  return undefined;
-}
-
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
-}
-
-/** How long close() waits for an aborted request to settle before dropping its records anyway. */
-const ABORT_SETTLE_MS = 1_000;
-
-/** Waits for `promise` at most `timeoutMs`; the timer is cleared either way (no handle left). */
-async function raceWithTimeout(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      promise,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeoutMs)))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * A wait that keeps the process alive on purpose: only flush()/close() use it, and their caller is
- * awaiting; it always ends by their deadline.
- */
-function sleep(delayMs: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, delayMs)));
 }

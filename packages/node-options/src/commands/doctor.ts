@@ -13,8 +13,9 @@ import { largestRequestedHeapMb, resolveTask } from '../resolve.js';
 import { endOfLife, matchesNvmrc, supportsHeapPercentage } from '../runtime.js';
 import { formatBytes } from '../size.js';
 import { checkExtendsPresets, PRESET_PACKAGE } from '../tsconfig-check.js';
-import { findTurboJson, tasksWithDependencies } from '../turbo-graph.js';
-import { findWorkspaceRoot, listWorkspaces } from '../workspaces.js';
+import { findFileUp } from '../find-up.js';
+import { tasksWithDependencies } from '../turbo-graph.js';
+import { findTurboConfig, findWorkspaceRoot, listWorkspaces, SERVICE_DIRS } from '../workspace.js';
 import { serviceCopies } from './sync.js';
 import {
   CONFIG_OPTION,
@@ -48,11 +49,8 @@ export interface TaskPlan {
 }
 
 function nvmrcFor(startDir: string): { file: string; version: string } | undefined {
-  for (let dir = startDir; ; dir = dirname(dir)) {
-    const file = join(dir, '.nvmrc');
-    if (existsSync(file)) return { file, version: readFileSync(file, 'utf8').trim() };
-    if (dirname(dir) === dir) return undefined;
-  }
+  const file = findFileUp(startDir, ['.nvmrc']);
+  return file === undefined ? undefined : { file, version: readFileSync(file, 'utf8').trim() };
 }
 
 export const doctorCommand: Command = {
@@ -68,7 +66,7 @@ Checks, and prints the plan:
     lowered is a problem
   - every invalid line of .node-options (flags this Node's NODE_OPTIONS refuses, bad sizes, …)
   - workspaces whose tsconfig.json does not extend ${PRESET_PACKAGE} (extends chains followed)
-  - services/* whose .node-options copy is missing or differs (fix: heapwise sync)
+  - services (${SERVICE_DIRS.map((dir) => `${dir}/*`).join(', ')}) whose .node-options copy is missing or differs (fix: heapwise sync)
   --json    one JSON object instead of text
 Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage error.`,
   async main(args, context) {
@@ -146,7 +144,7 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
     );
     const cpus = availableParallelism();
     const cap = plannedConcurrency ?? cpuConcurrencyCap(cpus);
-    const turboJson = findTurboJson(dirname(configFile));
+    const turboJson = findTurboConfig(dirname(configFile));
     const plans: TaskPlan[] = [];
     for (const task of config.sections.keys()) {
       const concurrency =
@@ -201,7 +199,7 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
       add(
         'workspaces',
         'info',
-        `no package.json with "workspaces" above ${configDisplay}: tsconfig and service checks skipped`,
+        `no workspace (package.json "workspaces" or pnpm-workspace.yaml) above ${configDisplay}: tsconfig and service checks skipped`,
       );
     } else {
       const workspaces = listWorkspaces(root);

@@ -16,6 +16,7 @@ function summary(plan: InitPlan, dryRun: boolean): string[] {
       `[${task}] --max-old-space-size found ${found.join(', ')}: removed from the scripts; .node-options requests the largest`,
     );
   }
+  lines.push(...plan.optionChanges.map((line) => `tsconfig: ${line}`));
   lines.push(...plan.notes.map((note) => `note: ${note}`));
   if (plan.changes.length === 0) {
     lines.push('heapwise init: nothing to change; this workspace is already set up.');
@@ -47,8 +48,10 @@ uses turbo. It:
     NODE_OPTIONS= prefix) into .node-options, keeping the largest per task;
   - wraps each package's build, typecheck, test and dev scripts with \`heapwise run <task> --\`,
     and turns the root's \`turbo run <task>\` into \`heapwise turbo <task>\`;
-  - makes each package's tsconfig.json extend @heapwise/tsconfig/library.json (service.json under
-    apps/ and services/), keeping comments and its own extends;
+  - makes each package's tsconfig.json extend @heapwise/tsconfig/adopt.json first, which sets only
+    editor memory options (disableReferencedProjectLoad, disableSolutionSearching): what compiles
+    and where output goes stay exactly as they were; every effective option that changes is listed
+    per tsconfig after the diff;
   - adds @heapwise/node-options and @heapwise/tsconfig to devDependencies;
   - lists NODE_OPTIONS, GOMEMLIMIT and HEAPWISE_* in turbo.json's globalPassThroughEnv, so that
     they reach the tasks in turbo's strict env mode without entering the cache key.

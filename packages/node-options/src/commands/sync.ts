@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NODE_OPTIONS_FILE_NAME } from '../node-options-file.js';
-import { findWorkspaceRoot, listServices } from '../workspaces.js';
+import { findWorkspaceRoot, listServices, SERVICE_DIRS } from '../workspace.js';
 import { UsageError, parseOptions, type Command, type CommandContext } from './common.js';
 
 export interface CopyState {
@@ -27,17 +27,18 @@ export function serviceCopies(root: string): { source: string; copies: CopyState
 
 export function workspaceRoot(context: CommandContext): string {
   const root = findWorkspaceRoot(context.cwd);
-  if (!root) throw new UsageError(`no package.json with "workspaces" in ${context.cwd} or above`);
+  if (!root)
+    throw new UsageError(`no workspace (package.json "workspaces" or pnpm-workspace.yaml) in ${context.cwd} or above`);
   return root;
 }
 
 export const syncCommand: Command = {
   name: 'sync',
-  summary: 'copy the root .node-options into every services/* workspace (--check: fail when a copy differs)',
+  summary: 'copy the root .node-options into every service workspace (--check: fail when a copy differs)',
   help: `Usage: heapwise sync [--check]
 
-Copies the workspace root's .node-options into every workspace under services/, so that a
-service's directory (and its Docker build context) carries the same flags.
+Copies the workspace root's .node-options into every service workspace (under ${SERVICE_DIRS.map((dir) => `${dir}/`).join(' or ')}),
+so that a service's directory (and its Docker build context) carries the same flags.
   --check   change nothing; exit 1 and name each copy that differs or is missing`,
   async main(args, context) {
     const { values, positionals } = parseOptions(args, { check: { type: 'boolean' } });
@@ -45,7 +46,7 @@ service's directory (and its Docker build context) carries the same flags.
     const root = workspaceRoot(context);
     const { source, copies } = serviceCopies(root);
     if (copies.length === 0) {
-      context.out('heapwise sync: no services/* workspace');
+      context.out(`heapwise sync: no service workspace (${SERVICE_DIRS.map((dir) => `${dir}/*`).join(', ')})`);
       return 0;
     }
     const stale = copies.filter((copy) => copy.state !== 'same');

@@ -7,8 +7,8 @@ import { CONCURRENCY_ENV } from '../resolve.js';
 import { appendRunLine, MAX_RUN_FILES, newRunId, pruneRunFiles, RUN_ID_ENV, runFile } from '../run-records.js';
 import { formatBytes } from '../size.js';
 import { ledgerFileFor, PERSISTENT_ENV } from '../task-identity.js';
-import { findTurboJson, persistentTasks } from '../turbo-graph.js';
-import { countWorkspacesWithScript, findWorkspaceRoot } from '../workspaces.js';
+import { persistentTasks } from '../turbo-graph.js';
+import { countWorkspacesWithScript, findTurboConfig, findWorkspaceRoot } from '../workspace.js';
 import {
   MEMORY_ENV,
   UsageError,
@@ -92,7 +92,7 @@ itself is found on PATH (npm scripts and npx put it there).`,
     const budget = computeBudget(memory.bytes, config.headroom, 1);
     const cpus = availableParallelism();
     const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency);
-    const turboJson = findTurboJson(dirname(configFile));
+    const turboJson = findTurboConfig(dirname(configFile));
     let chosen = cap;
     // turbo refuses to start unless concurrency exceeds the number of persistent tasks (dev servers):
     // they all run at once whatever we choose, so go up to that and say that the heaps get lowered.

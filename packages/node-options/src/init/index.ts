@@ -1,7 +1,7 @@
 export { DIFF_CONTEXT_LINES, MAX_DIFF_CELLS, unifiedDiff } from './diff.js';
 export { InitError } from './errors.js';
 export { extractHeapFlags, hasHeapFlag, type ExtractedHeapFlags } from './heap-flags.js';
-export { applyInit, planInit, SERVICE_DIRS, type FileChange, type InitPlan, type PlanInitOptions } from './plan.js';
+export { applyInit, planInit, type FileChange, type InitPlan, type PlanInitOptions } from './plan.js';
 export {
   DEFAULT_PROFILES,
   INIT_TASKS,
@@ -11,7 +11,18 @@ export {
   type InitTask,
   type Profile,
 } from './profiles.js';
-export { extendPreset, presetFor, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
+export {
+  ADOPT_OPTIONS,
+  ADOPT_PRESET,
+  describeOptionChanges,
+  extendAdoptPreset,
+  predictOptionChanges,
+  PRESET_PACKAGE,
+  resolveChain,
+  resolveExtends,
+  type ChainResolution,
+  type OptionChange,
+} from './tsconfig.js';
 export { passHeapwiseEnv, PASS_THROUGH_ENV } from './turbo-json.js';
-export { expandPatterns, parsePnpmPackages, readWorkspace, type Workspace } from './workspace.js';
+export { readWorkspace, type Workspace } from './workspace.js';
 export { routeTurbo, wrapScript } from './wrap-script.js';

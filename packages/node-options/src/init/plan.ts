@@ -1,7 +1,7 @@
 // `heapwise init` as two steps: planInit reads everything and computes every
 // new file in memory (any problem throws before a byte is written), and
 // applyInit writes the plan all-or-nothing.
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { unifiedDiff } from './diff.js';
@@ -16,7 +16,13 @@ import {
   type InitTask,
   type Profile,
 } from './profiles.js';
-import { extendPreset, PRESET_PACKAGE, type PresetKind } from './tsconfig.js';
+import {
+  describeOptionChanges,
+  extendAdoptPreset,
+  predictOptionChanges,
+  PRESET_PACKAGE,
+  resolveChain,
+} from './tsconfig.js';
 import { passHeapwiseEnv } from './turbo-json.js';
 import { readWorkspace, type Workspace } from './workspace.js';
 
@@ -41,6 +47,12 @@ export interface InitPlan {
   readonly foundSizes: readonly { task: InitTask; sizeMb: number; file: string }[];
   /** Things init saw and deliberately left alone. */
   readonly notes: readonly string[];
+  /**
+   * Per tsconfig whose effective configuration init changes (the edited ones
+   * and those in the same folder extending them): every effective compiler
+   * option that changes, as `tsc --showConfig` would show it.
+   */
+  readonly optionChanges: readonly string[];
 }
 
 export interface PlanInitOptions {
@@ -48,8 +60,6 @@ export interface PlanInitOptions {
   readonly versionRange?: string;
 }
 
-/** Top-level directories whose packages are deployable services (service.json preset); everything else is a library. */
-export const SERVICE_DIRS: readonly string[] = ['apps', 'services'];
 const NODE_OPTIONS_PACKAGE = '@heapwise/node-options';
 const TEMP_SUFFIX = '.heapwise-init.tmp';
 
@@ -63,12 +73,31 @@ function readIfExists(path: string): string | null {
   return existsSync(path) ? readFileSync(path, 'utf8') : null;
 }
 
+/**
+ * The effective option changes of `dir/tsconfig.json` and of every
+ * `dir/tsconfig*.json` that extends it (tsconfig.test.json and the like).
+ */
+function describeTsconfigFamily(root: string, dir: string): string[] {
+  const edited = join(root, dir, 'tsconfig.json');
+  const family = readdirSync(join(root, dir))
+    .filter((name) => /^tsconfig.*\.json$/.test(name))
+    .sort((a, b) => (a === 'tsconfig.json' ? -1 : b === 'tsconfig.json' ? 1 : a.localeCompare(b)));
+  const lines: string[] = [];
+  for (const name of family) {
+    const chain = resolveChain(join(root, dir, name));
+    if (!chain.files.includes(edited)) continue;
+    lines.push(describeOptionChanges(`${dir}/${name}`, predictOptionChanges(chain), chain.unresolved));
+  }
+  return lines;
+}
+
 export function planInit(root: string, options: PlanInitOptions = {}): InitPlan {
   const workspace = readWorkspace(root);
   const range = options.versionRange ?? `^${ownVersion()}`;
   const changes: FileChange[] = [];
   const notes: string[] = [];
   const foundSizes: { task: InitTask; sizeMb: number; file: string }[] = [];
+  const optionChanges: string[] = [];
   const record = (relativePath: string, before: string | null, after: string) => {
     if (before !== after) changes.push({ path: join(root, relativePath), relativePath, before, after });
   };
@@ -118,8 +147,9 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     const runsTasks = INIT_TASKS.some((task) => typeof (scripts as Record<string, unknown>)[task] === 'string');
     const devDependencies = new Map(runsTasks ? [[NODE_OPTIONS_PACKAGE, range]] : []);
     if (tsconfigText !== null) {
-      const kind: PresetKind = SERVICE_DIRS.includes(dir.split('/')[0] ?? '') ? 'service' : 'library';
-      record(tsconfigPath, tsconfigText, extendPreset(tsconfigPath, tsconfigText, kind));
+      const tsconfigAfter = extendAdoptPreset(tsconfigPath, tsconfigText);
+      record(tsconfigPath, tsconfigText, tsconfigAfter);
+      if (tsconfigAfter !== tsconfigText) optionChanges.push(...describeTsconfigFamily(root, dir));
       devDependencies.set(PRESET_PACKAGE, range);
     }
     for (const dependency of [...devDependencies.keys()])
@@ -151,7 +181,7 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
 
   changes.sort((a, b) => a.relativePath.localeCompare(b.relativePath));
   const diff = changes.map((change) => unifiedDiff(change.relativePath, change.before, change.after)).join('');
-  return { root, manager: workspace.manager, changes, diff, foundSizes, notes };
+  return { root, manager: workspace.manager, changes, diff, foundSizes, notes, optionChanges };
 }
 
 /**

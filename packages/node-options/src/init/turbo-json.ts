@@ -5,7 +5,7 @@
 // `env`) keeps them out of the cache key: a different heap does not change
 // what a build produces.
 import { InitError } from './errors.js';
-import { appendToArray, parseObject, setProperty } from './jsonc.js';
+import { insertIntoArray, parseObject, setProperty } from './jsonc.js';
 
 export const PASS_THROUGH_ENV: readonly string[] = ['NODE_OPTIONS', 'GOMEMLIMIT', 'HEAPWISE_*'];
 
@@ -27,6 +27,6 @@ export function passHeapwiseEnv(relativePath: string, text: string): string {
   }
   let after = text;
   for (const name of PASS_THROUGH_ENV)
-    if (!current.includes(name)) after = appendToArray(after, ['globalPassThroughEnv'], name);
+    if (!current.includes(name)) after = insertIntoArray(after, ['globalPassThroughEnv'], name, 'last');
   return after;
 }

@@ -1,18 +1,15 @@
 import { getHeapSpaceStatistics } from 'node:v8';
-import { MAX_BODY_BYTES } from '../config.js';
+import { MANUAL_CLEANUP_INTERVAL_MS, MAX_BODY_BYTES } from '../config.js';
 import { isPlainObject, readJsonBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { sendJson } from '../http/respond.js';
 import type { Route, RouteContext } from './context.js';
 
-/** Highest threshold accepted, in MB (1 TB): anything above is a typo, not a plan. */
-export const MAX_THRESHOLD_MB = 1024 * 1024;
-
 const ACTIONS = ['cleanup', 'updateThresholds'] as const;
 
 function parseThresholdMb(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_THRESHOLD_MB) {
-    throw new HttpError(400, `"thresholds.${name}" must be a positive number of MB (at most ${MAX_THRESHOLD_MB})`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new HttpError(400, `"thresholds.${name}" must be a positive number of MB`);
   }
   return value;
 }
@@ -20,7 +17,7 @@ function parseThresholdMb(value: unknown, name: string): number {
 /**
  * `GET /api/monitoring/memory?gc=1`: a probe for the soak test. It forces a full GC and
  * answers heap figures with the completed-request count, and only exists when the process
- * runs with --expose-gc (the `dev` and `test` profiles).
+ * runs with --expose-gc (the `dev` and `test` profiles). An admin route: it forces a full GC.
  */
 function gcProbe({ res, state }: RouteContext): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -54,6 +51,7 @@ export const monitoringRoutes: Route[] = [
       const gcParam = context.url.searchParams.get('gc');
       if (gcParam !== null && gcParam !== '0') {
         if (gcParam !== '1') throw new HttpError(400, `query parameter "gc" must be 1 or 0, got "${gcParam}"`);
+        context.deps.authorizeAdmin(context.req);
         gcProbe(context);
         return;
       }
@@ -63,7 +61,9 @@ export const monitoringRoutes: Route[] = [
   {
     method: 'POST',
     path: '/api/monitoring/memory',
+    // Admin route: both actions change how the process manages its memory.
     handler: async ({ req, res, deps }) => {
+      deps.authorizeAdmin(req); // before the body is read: an unauthorized client gets nothing parsed
       const body = await readJsonBody(req, MAX_BODY_BYTES);
       if (!isPlainObject(body) || typeof body.action !== 'string') {
         throw new HttpError(400, `body must be a JSON object with "action": one of ${ACTIONS.join(', ')}`);
@@ -73,6 +73,17 @@ export const monitoringRoutes: Route[] = [
           const level = body.level ?? 'moderate';
           if (level !== 'moderate' && level !== 'aggressive') {
             throw new HttpError(400, `"level" must be "moderate" or "aggressive", got ${JSON.stringify(level)}`);
+          }
+          const slot = deps.cleanupLimiter.tryAcquire();
+          if (!slot.ok) {
+            const retryAfterS = Math.ceil(slot.retryAfterMs / 1000);
+            throw new HttpError(
+              429,
+              `one manual cleanup per ${MANUAL_CLEANUP_INTERVAL_MS / 1000} s; retry in ${retryAfterS} s`,
+              {
+                'retry-after': String(retryAfterS),
+              },
+            );
           }
           deps.logger.info({ action: 'cleanup', cleanupLevel: level }, 'memory cleanup requested');
           const cleanup = await deps.monitor.cleanup(level);
@@ -92,7 +103,13 @@ export const monitoringRoutes: Route[] = [
               `"thresholds.warning" (${warningMb}) must be below "thresholds.critical" (${criticalMb})`,
             );
           }
-          deps.monitor.updateThresholds({ warningMb, criticalMb });
+          try {
+            deps.monitor.updateThresholds({ warningMb, criticalMb });
+          } catch (error) {
+            // the monitor checks them against the heap size limit and names the problem
+            if (error instanceof RangeError) throw new HttpError(400, error.message);
+            throw error;
+          }
           deps.logger.info({ action: 'updateThresholds', warningMb, criticalMb }, 'memory thresholds updated');
           sendJson(res, 200, { action: 'updateThresholds', report: await deps.monitor.report() });
           return;

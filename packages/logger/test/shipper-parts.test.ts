@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelayMs } from '../src/shipper/backoff.js';
+import { buildBulkBody } from '../src/shipper/bulk-body.js';
+import { classifyRequestError, readBulkItems } from '../src/shipper/bulk-response.js';
+import { resolveOptions, checkNodes } from '../src/shipper/options.js';
+import type { BufferedRecord } from '../src/shipper/record-queue.js';
+import { SHIPPER_DEFAULTS } from '../src/index.js';
+
+function record(seq: number, writtenAtMs = 0): BufferedRecord {
+  const line = `{"seq":${seq}}\n`;
+  return { line, bytes: line.length, writtenAtMs, id: undefined, attempts: 0, readyAtMs: 0 };
+}
+
+describe('backoffDelayMs', () => {
+  it('doubles per failure from the minimum, caps at the maximum, and draws in [ceiling / 2, ceiling]', () => {
+    const low = (n: number) => backoffDelayMs(n, 100, 30_000, () => 0);
+    const high = (n: number) => backoffDelayMs(n, 100, 30_000, () => 0.999999);
+    expect([0, 1, 2, 3, 4].map(low)).toEqual([0, 50, 100, 200, 400]);
+    expect(high(1)).toBeCloseTo(100, 3);
+    expect(high(9)).toBeCloseTo(25_600, 1);
+    // Capped from the 10th failure on, and no overflow however long the outage.
+    for (const n of [10, 11, 50, 1_000, 1e9]) {
+      expect(low(n)).toBe(15_000);
+      expect(high(n)).toBeLessThanOrEqual(30_000);
+    }
+  });
+});
+
+describe('buildBulkBody', () => {
+  it('writes one action line per record, assigns each id once, and keeps the lines byte for byte', () => {
+    let next = 0;
+    const options = {
+      op: 'create' as const,
+      assignIds: true,
+      indexName: (ms: number) => (ms < 1000 ? 'a' : 'b'),
+      nextId: () => `id${next++}`,
+    };
+    const batch = [record(0, 0), record(1, 2000)];
+    const built = buildBulkBody(batch, options);
+    expect(built.body).toBe(
+      '{"create":{"_index":"a","_id":"id0"}}\n{"seq":0}\n{"create":{"_index":"b","_id":"id1"}}\n{"seq":1}\n',
+    );
+    expect(built.bytes).toBe(batch[0]!.bytes + batch[1]!.bytes);
+    // A re-send keeps the ids (idempotent).
+    expect(buildBulkBody(batch, options).body).toBe(built.body);
+    expect(next).toBe(2);
+    expect(buildBulkBody([record(2)], { ...options, op: 'index', assignIds: false }).body).toBe(
+      '{"index":{"_index":"a"}}\n{"seq":2}\n',
+    );
+  });
+
+  it('leaves out records whose index name throws or is empty, and says which', () => {
+    const built = buildBulkBody([record(0, 0), record(1, 1), record(2, 2)], {
+      op: 'index',
+      assignIds: false,
+      indexName: (ms) => {
+        if (ms === 1) throw new Error('boom');
+        return ms === 2 ? '' : 'ok';
+      },
+      nextId: () => 'x',
+    });
+    expect(built.records.map((r) => r.line)).toEqual([record(0).line]);
+    expect(built.failed.map((f) => f.record.line)).toEqual([record(1).line, record(2).line]);
+    expect(String(built.failed[0]?.error)).toContain('boom');
+  });
+});
+
+describe('readBulkItems', () => {
+  const options = { op: 'index' as const, assignIds: true };
+  it('sorts items into shipped, retry (429, 5xx, unreadable) and rejected (other 4xx)', () => {
+    const batch = [record(0), record(1), record(2), record(3), record(4)];
+    const outcome = readBulkItems(
+      batch,
+      {
+        items: [
+          { index: { status: 201 } },
+          { index: { status: 429 } },
+          { index: { status: 503 } },
+          { index: { status: 400, error: { type: 'mapper_parsing_exception' } } },
+          { index: {} },
+        ],
+      },
+      options,
+    );
+    if (outcome instanceof Error) throw outcome;
+    expect(outcome.shipped).toBe(1);
+    expect(outcome.retry).toEqual([batch[1], batch[2], batch[4]]);
+    expect(outcome.rejected).toEqual([
+      { reason: 'rejected', count: 1, line: batch[3]!.line, status: 400, error: { type: 'mapper_parsing_exception' } },
+    ]);
+  });
+
+  it("counts 409 as shipped only for 'create' with ids we assigned", () => {
+    const answer = { items: [{ create: { status: 409 } }] };
+    expect(readBulkItems([record(0)], answer, { op: 'create', assignIds: true })).toMatchObject({ shipped: 1 });
+    expect(readBulkItems([record(0)], answer, { op: 'create', assignIds: false })).toMatchObject({ shipped: 0 });
+  });
+
+  it('an answer that does not match the request is an Error', () => {
+    expect(readBulkItems([record(0)], { items: [] }, options)).toBeInstanceOf(Error);
+    expect(readBulkItems([record(0)], null, options)).toBeInstanceOf(Error);
+  });
+});
+
+describe('classifyRequestError', () => {
+  const response = (statusCode: number) =>
+    Object.assign(new Error('x'), { name: 'ResponseError', meta: { statusCode } });
+  it('tells retryable failures from hopeless ones', () => {
+    expect(classifyRequestError(Object.assign(new Error('x'), { name: 'RequestAbortedError' }))).toBe('aborted');
+    expect(classifyRequestError(Object.assign(new Error('x'), { name: 'ConnectionError' }))).toBe('retry');
+    expect(classifyRequestError(response(413))).toBe('too_large');
+    for (const status of [400, 404]) expect(classifyRequestError(response(status))).toBe('rejected');
+    for (const status of [401, 403, 408, 429, 500, 503]) expect(classifyRequestError(response(status))).toBe('retry');
+    expect(classifyRequestError('a string')).toBe('retry');
+  });
+});
+
+describe('resolveOptions', () => {
+  it('fills in the defaults and names a bad option', () => {
+    const resolved = resolveOptions({});
+    expect(resolved).toMatchObject({ ...SHIPPER_DEFAULTS });
+    expect(resolved.now).toBe(Date.now);
+    expect(() => resolveOptions({ maxConcurrentRequests: 0 })).toThrow(/maxConcurrentRequests/);
+    expect(() => resolveOptions({ maxConcurrentRequests: 1.5 })).toThrow(/maxConcurrentRequests/);
+    expect(() => resolveOptions({ minBackoffMs: 10, maxBackoffMs: 5 })).toThrow(/minBackoffMs/);
+    expect(() => resolveOptions({ flushIntervalMs: -1 })).toThrow(/flushIntervalMs/);
+    expect(() => checkNodes('localhost:9200')).toThrow(/not a URL|http/);
+    expect(() => checkNodes([])).toThrow(/node/);
+    expect(checkNodes(['http://127.0.0.1:9200', 'https://127.0.0.1:9201'])).toHaveLength(2);
+  });
+
+  it('the default buffer holds a 15 s outage at 2,000 records/s of 300 bytes within 16 MiB of heap', () => {
+    const outageRecords = 15 * 2_000;
+    expect(SHIPPER_DEFAULTS.maxBufferedItems).toBeGreaterThanOrEqual(outageRecords);
+    expect(SHIPPER_DEFAULTS.maxBufferedBytes).toBeGreaterThanOrEqual(outageRecords * 300);
+    // 150 bytes per held record outside the byte cap, as test/shipper-memory.test.ts measures (< 512 asserted there).
+    const worstHeapBytes = SHIPPER_DEFAULTS.maxBufferedBytes + SHIPPER_DEFAULTS.maxBufferedItems * 150;
+    expect(worstHeapBytes).toBeLessThanOrEqual(16 * 1024 * 1024);
+  });
+});
