@@ -10,6 +10,18 @@ import { resultsDir } from './harness/report.js';
 const benchDir = fileURLToPath(new URL('../', import.meta.url));
 const repoDir = fileURLToPath(new URL('../../', import.meta.url));
 const tsconfigReadme = `${repoDir}packages/tsconfig/README.md`;
+const nodeOptionsReadme = `${repoDir}packages/node-options/README.md`;
+/** The bench:build tables that state the wrapper's own cost, copied into the node-options README too. */
+const WRAPPER_SECTIONS = ['Build 4', 'Build 5'];
+
+/** The `#### <title>` sections of a suite's markdown whose titles start with one of `prefixes`, with its header lines. */
+export function sectionsOf(markdown: string, prefixes: readonly string[]): string | undefined {
+  const parts = markdown.split(/\n(?=#### )/);
+  const header = (parts[0] ?? '').split('\n').filter((line) => line.startsWith('Command:') || line.startsWith('Node '));
+  const chosen = parts.slice(1).filter((part) => prefixes.some((prefix) => part.startsWith(`#### ${prefix}`)));
+  if (chosen.length === 0) return undefined;
+  return [header.join('\n\n'), ...chosen.map((part) => part.trim().replace(/^#### /, '##### '))].join('\n\n');
+}
 
 /** Suites in README order, with the command that reruns each one. */
 const SUITES = [
@@ -131,15 +143,30 @@ function main(): void {
   }
   const rootReadme = `${repoDir}README.md`;
   const rootText = replaceBetween(readFileSync(rootReadme, 'utf8'), 'summary', summary(suites), 'README.md');
+  // The wrapper's cost per task belongs in the CLI's README as well, as bench:build printed it.
+  const build = suites.find((s) => s.suite === 'build')?.markdown;
+  const wrapper = build === undefined ? undefined : sectionsOf(build, WRAPPER_SECTIONS);
+  const nodeOptionsText =
+    wrapper === undefined
+      ? undefined
+      : replaceBetween(
+          readFileSync(nodeOptionsReadme, 'utf8'),
+          'wrapper',
+          `${wrapper}\n\n(copied from [bench/README.md](../../bench/README.md#whole-workspace-build-results) by \`npm run bench:readme\`)`,
+          'packages/node-options/README.md',
+        );
   if (process.argv.includes('--dry-run')) {
     process.stdout.write(`${text}\n----- README.md -----\n${rootText}`);
+    if (nodeOptionsText !== undefined)
+      process.stdout.write(`\n----- packages/node-options/README.md -----\n${nodeOptionsText}`);
     return;
   }
+  if (nodeOptionsText !== undefined) writeFileSync(nodeOptionsReadme, nodeOptionsText);
   writeFileSync(benchReadme, text);
   writeFileSync(rootReadme, rootText);
   const missing = suites.filter((s) => s.markdown === undefined).map((s) => s.suite);
   process.stdout.write(
-    `updated bench/README.md and README.md (Results)${missing.length ? `; not run yet: ${missing.join(', ')}` : ''}\n`,
+    `updated bench/README.md, README.md (Results)${nodeOptionsText === undefined ? '' : ' and packages/node-options/README.md (wrapper cost)'}${missing.length ? `; not run yet: ${missing.join(', ')}` : ''}\n`,
   );
 }
 

@@ -47,6 +47,23 @@ function mixModes(target: BulkServer): { throttle: BulkServerMode; reject: BulkS
   return { throttle, reject };
 }
 
+/**
+ * A busy cluster: the first attempt of every 10th record (seq%10 = 0) is answered 429, as
+ * Elasticsearch does when a write queue is briefly full; every retry succeeds.
+ */
+function partial429(): BulkServerMode {
+  return {
+    kind: 'fail-items',
+    status: 429,
+    predicate: (item) => {
+      const seq = seqOf(item.source);
+      if (seq % 10 !== 0 || throttledSeqs.has(seq)) return false;
+      throttledSeqs.add(seq);
+      return true;
+    },
+  };
+}
+
 async function handle(request: ServerRequest): Promise<ServerReply> {
   switch (request.cmd) {
     case 'start': {
@@ -55,7 +72,13 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
     }
     case 'mode': {
       if (!server) throw new Error('not started');
-      await server.setMode(request.mode === 'mix' ? mixModes(server).throttle : request.mode);
+      const mode =
+        request.mode === 'mix'
+          ? mixModes(server).throttle
+          : request.mode === 'partial-429'
+            ? partial429()
+            : request.mode;
+      await server.setMode(mode);
       return { id: request.id, ok: true };
     }
     case 'counters': {

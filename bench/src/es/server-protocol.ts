@@ -3,7 +3,7 @@
 /** Every benchmark record carries `"seq":N`; the server finds it without parsing the whole line. */
 export const SEQ_PATTERN = /"seq":(\d+)/;
 
-export type ServerModeName = 'ok' | 'refuse' | 'stall' | 'mix';
+export type ServerModeName = 'ok' | 'refuse' | 'stall' | 'mix' | 'partial-429';
 
 export type ServerRequest =
   | { id: number; cmd: 'start'; storeSources: boolean; port?: number }

@@ -2,9 +2,10 @@
 import { memoryAfterGc, readCellArgs, runChild, sleep, waitUntil, yieldToLoop } from '../harness/child.js';
 import { startLoopbackElasticsearch, type LoopbackElasticsearch } from '../es/server-client.js';
 import { createSubject, type LoggerSubject, type SubjectName } from './subjects.js';
+import type { RecordKind } from './record.js';
 
 export type Scenario =
-  'throughput' | 'memory-refused' | 'memory-hung' | 'shipping' | 'offered-rate' | 'recovery' | 'mix';
+  'throughput' | 'memory-refused' | 'memory-hung' | 'shipping' | 'offered-rate' | 'recovery' | 'mix' | 'partial-429';
 
 export interface LoggerCellArgs {
   subject: SubjectName;
@@ -16,6 +17,8 @@ export interface LoggerCellArgs {
   durationMs?: number;
   outageMs?: number;
   recoveryDeadlineMs?: number;
+  /** Which record the cell logs (the ~420-byte access log by default). */
+  recordKind?: RecordKind;
 }
 
 /** Log calls between two yields to the event loop, so background shipping gets its turn as in a real service. */
@@ -90,15 +93,16 @@ async function waitForDelivery(
 
 runChild(async () => {
   const args = readCellArgs<LoggerCellArgs>();
-  const store = args.scenario === 'recovery' || args.scenario === 'mix';
+  const store = args.scenario === 'recovery' || args.scenario === 'mix' || args.scenario === 'partial-429';
   const server = needsServer(args.subject) ? await startLoopbackElasticsearch({ storeSources: store }) : undefined;
   const url = server?.url ?? 'http://127.0.0.1:9';
   if (server && args.scenario === 'memory-refused') await server.setMode('refuse');
   if (server && args.scenario === 'memory-hung') await server.setMode('stall');
   if (server && args.scenario === 'recovery') await server.setMode('refuse');
   if (server && args.scenario === 'mix') await server.setMode('mix');
+  if (server && args.scenario === 'partial-429') await server.setMode('partial-429');
 
-  const subject = await createSubject(args.subject, url);
+  const subject = await createSubject(args.subject, url, args.recordKind);
   const result: Record<string, number | string> = {};
   let seq = 0;
 
@@ -207,6 +211,17 @@ runChild(async () => {
       result.duplicates = seqs.duplicates;
       result.lostRetryable = lostRetryable;
       result.acceptedPermanent400 = acceptedPermanent400;
+      break;
+    }
+    case 'partial-429': {
+      // Logged at a rate any shipper keeps up with, so what is missing was lost to retry handling.
+      const produced = await logPaced(subject, seq, args.ratePerSec!, args.durationMs!);
+      await subject.flush(30_000);
+      await waitForDelivery(server!, subject, produced, 30_000, 0);
+      const seqs = await server!.seqs();
+      result.produced = produced;
+      result.deliveredFraction = seqs.distinct / produced;
+      result.duplicates = seqs.duplicates;
       break;
     }
   }

@@ -32,3 +32,30 @@ export function makeRecord(seq: number): BenchRecord {
     tenant: 'acme',
   };
 }
+
+/** A shorter record, ~300 bytes as a pino line: the size the shipper's default buffer is sized for. */
+export interface SmallRecord {
+  seq: number;
+  req: { id: string; method: string; url: string };
+  res: { statusCode: number };
+  responseTimeMs: number;
+  userId: string;
+  tenant: string;
+}
+
+export function makeSmallRecord(seq: number): SmallRecord {
+  return {
+    seq,
+    req: { id: `req-${seq}`, method: 'GET', url: '/api/orders/12345?expand=items' },
+    res: { statusCode: 200 },
+    responseTimeMs: 12.5,
+    userId: 'u-0042',
+    tenant: 'acme',
+  };
+}
+
+export type RecordKind = 'access' | 'small';
+
+export function recordMaker(kind: RecordKind): (seq: number) => object {
+  return kind === 'small' ? makeSmallRecord : makeRecord;
+}

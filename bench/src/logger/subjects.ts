@@ -5,24 +5,30 @@ import { pino } from 'pino';
 import type { Transform } from 'node:stream';
 import winston from 'winston';
 import { ElasticsearchTransport } from 'winston-elasticsearch';
-import { makeRecord, RECORD_MESSAGE } from './record.js';
+import { RECORD_MESSAGE, recordMaker, type RecordKind } from './record.js';
 
 const requireHere = createRequire(import.meta.url);
 // CommonJS `module.exports = fn` whose types say `export default`: load it as Node does.
 const pinoElasticsearch = requireHere('pino-elasticsearch') as (options: Record<string, unknown>) => Transform;
 
 export type SubjectName =
-  'heapwise' | 'heapwise-roomy' | 'pino-devnull' | 'pino-elasticsearch' | 'winston-elasticsearch' | 'floor';
+  | 'heapwise'
+  | 'heapwise-c1'
+  | 'heapwise-c4'
+  | 'pino-devnull'
+  | 'pino-elasticsearch'
+  | 'winston-elasticsearch'
+  | 'floor';
 
 /** Records per `_bulk` request asked of every shipper that lets us choose (the issue's 100). */
 export const BATCH_RECORDS = 100;
 /** pino-elasticsearch batches by bytes: 100 records of the bench record, serialised by pino. */
 export const PINO_ES_FLUSH_BYTES = BATCH_RECORDS * 420;
 /**
- * heapwise with its buffer raised so that a whole scenario fits (the default 1000 items keep only the
- * newest 1000 records of a burst, by design): shows the shipper's speed and recovery apart from its cap.
+ * heapwise with its defaults except `maxConcurrentRequests` (1 and 4, against the default): how the
+ * default was chosen, measured in the same run.
  */
-export const ROOMY_BUFFER = { maxBufferedItems: 100_000, maxBufferedBytes: 64 * 1024 * 1024 };
+export const CONCURRENCY_VARIANTS: Partial<Record<SubjectName, number>> = { 'heapwise-c1': 1, 'heapwise-c4': 4 };
 /** Index every shipper writes to. */
 export const INDEX = 'bench';
 
@@ -83,7 +89,12 @@ interface HeapwiseLoggerModule {
   }): HeapwiseShipper;
 }
 
-export async function createSubject(name: SubjectName, url: string): Promise<LoggerSubject> {
+export async function createSubject(
+  name: SubjectName,
+  url: string,
+  recordKind: RecordKind = 'access',
+): Promise<LoggerSubject> {
+  const makeRecord = recordMaker(recordKind);
   switch (name) {
     case 'floor': {
       // Not a logger: the cost of serialising the same record once, the least any JSON logger pays.
@@ -110,13 +121,18 @@ export async function createSubject(name: SubjectName, url: string): Promise<Log
       };
     }
     case 'heapwise':
-    case 'heapwise-roomy': {
+    case 'heapwise-c1':
+    case 'heapwise-c4': {
       const module = (await import('@heapwise/logger' as string)) as HeapwiseLoggerModule;
+      // The shipper loads the Elasticsearch client on creation, asynchronously; load it here first so
+      // that, as with the peers (which build their clients at once), it is in place before a cell's
+      // baseline.
+      await import('@elastic/elasticsearch' as string);
       const shipper = module.createElasticsearchShipper({
         node: url,
         index: INDEX,
         maxBatchSize: BATCH_RECORDS,
-        ...(name === 'heapwise-roomy' ? ROOMY_BUFFER : {}),
+        ...(CONCURRENCY_VARIANTS[name] === undefined ? {} : { maxConcurrentRequests: CONCURRENCY_VARIANTS[name] }),
       });
       const logger = module.createLogger({ destination: shipper });
       return {

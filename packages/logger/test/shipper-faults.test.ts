@@ -328,9 +328,10 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
   }, 20_000);
 
   it('close() with the server hung keeps its deadline, drops the rest as shutdown, and is idempotent', async () => {
-    const { shipper, watch } = await setup({ mode: 'stall' }, { requestTimeoutMs: 10_000 });
+    const { server, shipper, watch } = await setup({ mode: 'stall' }, { requestTimeoutMs: 10_000, maxBatchSize: 25 });
     writeRecords(shipper, 0, 50);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Both requests (batches of 25) hang at the server.
+    await server.waitFor(() => server.counters.inFlight === 2);
     const startedAt = Date.now();
     const [first, second] = await Promise.all([shipper.close(400), shipper.close(5_000)]);
     const elapsedMs = Date.now() - startedAt;

@@ -63,8 +63,9 @@ describe('shipper memory stays bounded while Elasticsearch is down', () => {
       let peakAfterGc = 0;
       for (let round = 0; round < 10; round++) {
         for (let i = 0; i < 20_000; i++) logger.info({ seq: round * 20_000 + i, payload }, 'server is down');
-        // Let passes run (and fail) between rounds, as they would in a live process.
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        // Let requests run (and fail) between rounds, as they would in a live process.
+        const failedBefore = shipper.stats().failedRequests;
+        await waitUntil(() => shipper.stats().failedRequests > failedBefore, 10_000);
         const stats = watch.check();
         expect(stats.bufferedBytes).toBeLessThanOrEqual(maxBufferedBytes);
         peakAfterGc = Math.max(peakAfterGc, (await heapUsedAfterGc()) - baseline);

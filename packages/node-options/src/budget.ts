@@ -66,6 +66,10 @@ export function cpuConcurrencyCap(cpus: number = availableParallelism()): number
  */
 export function chooseConcurrency(usableBytes: number, largestHeapMb: number | undefined, cap: number): number {
   if (largestHeapMb === undefined || largestHeapMb <= 0) return Math.max(1, cap);
-  const fitting = Math.floor(usableBytes / BYTES_PER_MIB / largestHeapMb);
-  return Math.max(1, Math.min(cap, fitting));
+  return Math.max(1, Math.min(cap, heapsThatFit(usableBytes, largestHeapMb)));
+}
+
+/** How many heaps of `heapMb` fit into `usableBytes` side by side (0 when not even one does). */
+export function heapsThatFit(usableBytes: number, heapMb: number): number {
+  return Math.floor(usableBytes / BYTES_PER_MIB / heapMb);
 }

@@ -1,51 +1,55 @@
-// `heapwise`: dispatches to commands/<name>.ts through one table. A new subcommand is a file in
-// commands/ and one line in COMMANDS.
+// `heapwise`: `main(argv, context)` dispatches to commands/<name>.ts through one table. It touches no
+// process state of its own (bin/heapwise.js wires argv, cwd, env, stdout and the exit code), so tests
+// run it in-process. Each command is imported only when it runs: every task of a monorepo starts
+// through `heapwise run`, which must not pay for loading doctor, init or their libraries.
 import { ConfigError } from './node-options-file.js';
 import { UsageError, type Command, type CommandContext } from './commands/common.js';
-import { doctorCommand } from './commands/doctor.js';
-import { initCommand } from './commands/init.js';
-import { printCommand } from './commands/print.js';
-import { reportCommand } from './commands/report.js';
-import { runCommand } from './commands/run.js';
-import { syncCommand } from './commands/sync.js';
-import { turboCommand } from './commands/turbo.js';
 
-const COMMANDS: readonly Command[] = [
-  runCommand,
-  turboCommand,
-  printCommand,
-  doctorCommand,
-  syncCommand,
-  initCommand,
-  reportCommand,
-];
+export type { CommandContext } from './commands/common.js';
+
+/** A new subcommand is a file in commands/ and one line here. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  turbo: async () => (await import('./commands/turbo.js')).turboCommand,
+  print: async () => (await import('./commands/print.js')).printCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  sync: async () => (await import('./commands/sync.js')).syncCommand,
+  init: async () => (await import('./commands/init.js')).initCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+};
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 /** Exit code of a usage or configuration error. */
 export const EXIT_USAGE = 2;
 
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+/** `heapwise --help`: the one place that loads every command, for their summaries. */
+async function mainHelp(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...commands.map((command) => command.name.length));
   return [
     'Usage: heapwise <command> [options]   (heapwise <command> --help for more)',
     '',
-    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
   ].join('\n');
+}
+
+/** The command's own options: `run … -- cmd --help` is the command's --help, not ours. */
+function ownArgs(name: string, args: string[]): string[] {
+  return name === 'run' && args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
 }
 
 export async function main(argv: string[], context: CommandContext): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    context.out(mainHelp());
+    context.out(await mainHelp());
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
   try {
-    if (!command)
-      throw new UsageError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
-    // `run … -- cmd --help` is the command's --help, not ours; turbo passes its args through.
-    const ownArgs =
-      command.name === 'run' ? args.slice(0, args.includes('--') ? args.indexOf('--') : args.length) : args;
-    if (command.name !== 'turbo' && (ownArgs.includes('--help') || ownArgs.includes('-h'))) {
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!load) throw new UsageError(`unknown command '${name}' (commands: ${COMMAND_NAMES.join(', ')})`);
+    const command = await load();
+    // turbo passes every argument through to turbo, --help included.
+    if (name !== 'turbo' && ownArgs(name, args).some((arg) => arg === '--help' || arg === '-h')) {
       context.out(command.help);
       return 0;
     }
@@ -62,11 +66,3 @@ export async function main(argv: string[], context: CommandContext): Promise<num
     throw error;
   }
 }
-
-const exitCode = await main(process.argv.slice(2), {
-  cwd: process.cwd(),
-  env: process.env,
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-});
-process.exitCode = exitCode;

@@ -11,7 +11,7 @@ import {
   MIN_HEAP_MB,
   parseSizeBytes,
 } from '../src/index.js';
-import { cgroupV2Root, cleanEnv, fixtureDir, GIB, runCli, TEST_PROFILE } from './helpers.js';
+import { cgroupV2Root, cleanEnv, fixtureDir, GIB, runMain, TEST_PROFILE } from './helpers.js';
 
 describe('budget math', () => {
   it('7 GiB × 0.75 ÷ 4 tasks = 1344 MB each; 4096 is lowered to it, 1024 is kept', () => {
@@ -54,7 +54,7 @@ describe('budget math', () => {
 describe('heapwise print', () => {
   it('--memory 7g --concurrency 4 --format json shows the fitted heap and the contract fields', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runCli(['print', 'build', '--memory', '7g', '--concurrency', '4', '--format', 'json'], {
+    const result = await runMain(['print', 'build', '--memory', '7g', '--concurrency', '4', '--format', 'json'], {
       cwd,
     });
     expect(result.code).toBe(0);
@@ -74,13 +74,13 @@ describe('heapwise print', () => {
 
   it('keeps a request that fits, with no note, in env and shell formats', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const env = await runCli(['print', 'test', '--memory', '16g', '--concurrency', '2'], { cwd });
+    const env = await runMain(['print', 'test', '--memory', '16g', '--concurrency', '2'], { cwd });
     expect(env.code).toBe(0);
     expect(env.stdout).toBe(
       'NODE_OPTIONS=--enable-source-maps --expose-gc --max-old-space-size=2048\nGOMEMLIMIT=2048MiB\n',
     );
     expect(env.stderr).toBe('');
-    const shell = await runCli(['print', 'test', '--memory', '16g', '--format', 'shell'], { cwd });
+    const shell = await runMain(['print', 'test', '--memory', '16g', '--format', 'shell'], { cwd });
     expect(shell.stdout).toBe(
       "export NODE_OPTIONS='--enable-source-maps --expose-gc --max-old-space-size=2048'\nexport GOMEMLIMIT='2048MiB'\n",
     );
@@ -88,13 +88,13 @@ describe('heapwise print', () => {
 
   it('divides by HEAPWISE_CONCURRENCY for a persistent task, as run does; an admitted task gets the pool', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const persistent = await runCli(['print', 'build', '--memory', '8g', '--format', 'json'], {
+    const persistent = await runMain(['print', 'build', '--memory', '8g', '--format', 'json'], {
       cwd,
       env: cleanEnv({ HEAPWISE_CONCURRENCY: '3', HEAPWISE_PERSISTENT: 'build' }),
     });
     const printed = JSON.parse(persistent.stdout) as { heapMb: number; concurrency: number };
     expect(printed).toMatchObject({ concurrency: 3, heapMb: 2048 }); // 8 GiB × 0.75 ÷ 3
-    const admitted = await runCli(['print', 'build', '--memory', '8g', '--format', 'json'], {
+    const admitted = await runMain(['print', 'build', '--memory', '8g', '--format', 'json'], {
       cwd,
       env: cleanEnv({ HEAPWISE_CONCURRENCY: '3' }),
     });
@@ -103,7 +103,7 @@ describe('heapwise print', () => {
 
   it('uses the headroom from [heapwise]', async () => {
     const cwd = fixtureDir({ '.node-options': `${TEST_PROFILE}[heapwise]\nheadroom = 0.5\n` });
-    const result = await runCli(['print', 'build', '--memory', '4g', '--format', 'json'], { cwd });
+    const result = await runMain(['print', 'build', '--memory', '4g', '--format', 'json'], { cwd });
     expect(JSON.parse(result.stdout)).toMatchObject({ heapMb: 2048, requestedHeapMb: 4096, goMemLimit: '2048MiB' });
   });
 });
@@ -173,7 +173,7 @@ describe('memory limit detection', () => {
       [cgroupV2Root('max'), totalmem(), 'physical'],
     ];
     for (const [root, bytes, source] of cases) {
-      const result = await runCli(['print', 'build', '--format', 'json'], {
+      const result = await runMain(['print', 'build', '--format', 'json'], {
         cwd,
         env: cleanEnv({ HEAPWISE_CGROUP_ROOT: root }),
       });

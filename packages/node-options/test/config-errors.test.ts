@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseNodeOptions } from '../src/index.js';
-import { fixtureDir, runCli } from './helpers.js';
+import { fixtureDir, runMain } from './helpers.js';
 
-// Each bad file, through the real CLI: exit 2 and exactly the `file:line: reason` line(s).
+// Each bad file, through the CLI's main (in-process): exit 2 and exactly the `file:line: reason` line(s).
 const BAD_FILES: { name: string; text: string; expected: RegExp[] }[] = [
   {
     name: 'a flag NODE_OPTIONS refuses',
@@ -73,7 +73,7 @@ describe('a bad .node-options', () => {
   for (const bad of BAD_FILES) {
     it(`reports ${bad.name} as file:line and exits 2`, async () => {
       const cwd = fixtureDir({ '.node-options': bad.text });
-      const result = await runCli(['print', 'build'], { cwd });
+      const result = await runMain(['print', 'build'], { cwd });
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       const lines = result.stderr.trimEnd().split('\n');
@@ -84,7 +84,7 @@ describe('a bad .node-options', () => {
 
   it('fails `run` the same way, before starting the command', async () => {
     const cwd = fixtureDir({ '.node-options': '[test]\n--optimize-for-size\n' });
-    const result = await runCli(['run', 'test', '--', 'node', '-e', 'console.log("started")'], { cwd });
+    const result = await runMain(['run', 'test', '--', 'node', '-e', 'console.log("started")'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim()).toMatch(/^\.node-options:2: --optimize-for-size is not allowed in NODE_OPTIONS/);
@@ -92,7 +92,7 @@ describe('a bad .node-options', () => {
 
   it('names a missing file and exits 2', async () => {
     const cwd = fixtureDir({});
-    const result = await runCli(['print', 'build', '--config', 'nope/.node-options'], { cwd });
+    const result = await runMain(['print', 'build', '--config', 'nope/.node-options'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toMatch(/^nope\/\.node-options: cannot read: ENOENT/);
   });
@@ -115,7 +115,7 @@ describe('usage errors', () => {
   for (const [args, pattern] of cases) {
     it(`heapwise ${args.join(' ')} → exit 2, one line`, async () => {
       const cwd = fixtureDir({ '.node-options': '[build]\n--max-old-space-size=1024\n' });
-      const result = await runCli(args, { cwd });
+      const result = await runMain(args, { cwd });
       expect(result.code).toBe(2);
       expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(result.stderr.trimEnd()).toMatch(pattern);
@@ -124,8 +124,8 @@ describe('usage errors', () => {
 
   it('each subcommand has --help', async () => {
     const cwd = fixtureDir({});
-    for (const name of ['run', 'turbo', 'print', 'doctor', 'sync']) {
-      const result = await runCli([name, '--help'], { cwd });
+    for (const name of ['run', 'turbo', 'print', 'doctor', 'sync', 'init']) {
+      const result = await runMain([name, '--help'], { cwd });
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^Usage: heapwise ${name}`));
     }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureDir, repoRoot, runCli } from './helpers.js';
+import { fixtureDir, GIB, repoRoot, runMain } from './helpers.js';
 
 const PROFILE =
   '--enable-source-maps\n[build]\n--max-old-space-size=4096\n[test]\n--max-old-space-size=2048\n--expose-gc\n';
@@ -33,24 +33,24 @@ function monorepo(): string {
 describe('heapwise sync', () => {
   it('--check fails on a missing or changed copy, and passes after sync', async () => {
     const root = monorepo();
-    const missing = await runCli(['sync', '--check'], { cwd: root });
+    const missing = await runMain(['sync', '--check'], { cwd: root });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('services/api/.node-options: missing .node-options');
 
-    const sync = await runCli(['sync'], { cwd: join(root, 'packages', 'direct') });
+    const sync = await runMain(['sync'], { cwd: join(root, 'packages', 'direct') });
     expect(sync.code).toBe(0);
     expect(sync.stdout).toContain('created services/api/.node-options');
     expect(readFileSync(join(root, 'services', 'api', '.node-options'), 'utf8')).toBe(PROFILE);
-    expect((await runCli(['sync', '--check'], { cwd: root })).code).toBe(0);
+    expect((await runMain(['sync', '--check'], { cwd: root })).code).toBe(0);
 
     writeFileSync(join(root, 'services', 'api', '.node-options'), PROFILE.replace('2048', '1024'));
-    const changed = await runCli(['sync', '--check'], { cwd: root });
+    const changed = await runMain(['sync', '--check'], { cwd: root });
     expect(changed.code).toBe(1);
     expect(changed.stderr).toBe(
       'services/api/.node-options: differs from .node-options\nheapwise sync --check: 1 of 1 copy out of date (run heapwise sync)\n',
     );
-    expect((await runCli(['sync'], { cwd: root })).stdout).toContain('updated services/api/.node-options');
-    expect((await runCli(['sync', '--check'], { cwd: root })).code).toBe(0);
+    expect((await runMain(['sync'], { cwd: root })).stdout).toContain('updated services/api/.node-options');
+    expect((await runMain(['sync', '--check'], { cwd: root })).code).toBe(0);
   });
 });
 
@@ -63,19 +63,19 @@ describe('heapwise sync in a pnpm workspace', () => {
       'services/api/package.json': '{}',
       'services/legacy/package.json': '{}',
     });
-    const sync = await runCli(['sync'], { cwd: join(root, 'services', 'api') });
+    const sync = await runMain(['sync'], { cwd: join(root, 'services', 'api') });
     expect(sync.code).toBe(0);
     expect(readFileSync(join(root, 'services', 'api', '.node-options'), 'utf8')).toBe(PROFILE);
     expect(sync.stdout).not.toContain('services/legacy');
-    expect((await runCli(['sync', '--check'], { cwd: root })).code).toBe(0);
+    expect((await runMain(['sync', '--check'], { cwd: root })).code).toBe(0);
   });
 });
 
 describe('heapwise doctor', () => {
   it('passes on a healthy monorepo and prints the plan', async () => {
     const root = monorepo();
-    await runCli(['sync'], { cwd: root });
-    const result = await runCli(['doctor', '--memory', '16g'], { cwd: root });
+    await runMain(['sync'], { cwd: root });
+    const result = await runMain(['doctor', '--memory', '16g'], { cwd: root });
     expect(result.stdout).toContain(`ok      Node ${process.version} matches .nvmrc (${major})`);
     expect(result.stdout).toContain(
       'ok      memory limit 16 GiB (option: --memory 16g); × 0.75 headroom = 12 GiB usable',
@@ -92,7 +92,7 @@ describe('heapwise doctor', () => {
     const root = monorepo();
     writeFileSync(join(root, 'packages', 'team', 'tsconfig.json'), '{ "extends": "@tsconfig/node20/tsconfig.json" }');
     writeFileSync(join(root, '.node-options'), `${PROFILE}--gc-interval=10\n`);
-    const result = await runCli(['doctor', '--memory', '7g', '--concurrency', '4'], { cwd: root });
+    const result = await runMain(['doctor', '--memory', '7g', '--concurrency', '4'], { cwd: root });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('problem packages/team/tsconfig.json does not extend @heapwise/tsconfig (chain: ');
     expect(result.stdout).toContain('problem services/api/.node-options is missing (run heapwise sync)');
@@ -105,8 +105,8 @@ describe('heapwise doctor', () => {
 
   it('--json: one object with the plan and the checks', async () => {
     const root = monorepo();
-    await runCli(['sync'], { cwd: root });
-    const result = await runCli(['doctor', '--json', '--memory', '8g', '--concurrency', '2'], { cwd: root });
+    await runMain(['sync'], { cwd: root });
+    const result = await runMain(['doctor', '--json', '--memory', '8g', '--concurrency', '2'], { cwd: root });
     expect(result.code).toBe(1); // build's 4096 MB does not fit a 3072 MB share
     const report = JSON.parse(result.stdout) as {
       ok: boolean;
@@ -125,14 +125,15 @@ describe('heapwise doctor', () => {
 
   it.runIf(major === '20')('warns that Node 20 is past its end of life (2026-04-30) without failing', async () => {
     const root = monorepo();
-    await runCli(['sync'], { cwd: root });
-    const result = await runCli(['doctor', '--memory', '16g'], { cwd: root });
+    await runMain(['sync'], { cwd: root });
+    const result = await runMain(['doctor', '--memory', '16g'], { cwd: root });
     expect(result.stdout).toContain('warn    Node 20 reached end of life on 2026-04-30: move to Node 22 or 24');
     expect(result.code).toBe(0);
   });
 
   it('passes on this repository (every workspace extends the presets, services carry the copy)', async () => {
-    const result = await runCli(['doctor'], { cwd: repoRoot });
+    // The machine's memory is injected: the repository's heaps must fit a 16 GiB runner, whatever runs this.
+    const result = await runMain(['doctor'], { cwd: repoRoot, memoryLimitBytes: 16 * GIB, cpus: 2 });
     expect(result.stdout).toMatch(/\n0 problem\(s\)/);
     expect(result.code).toBe(0);
   });

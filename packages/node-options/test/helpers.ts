@@ -5,6 +5,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '../src/cli.js';
+import type { MemoryLimit } from '../src/memory.js';
 
 export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const repoRoot = join(packageDir, '..', '..');
@@ -50,6 +52,10 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** The node binary running the CLI (the Node matrix); default this process's. */
   node?: string;
+  /** The bin script; default this package's bin/heapwise.js. */
+  bin?: string;
+  /** Options for node itself, before the bin (e.g. --import). */
+  nodeArgs?: string[];
   spawn?: SpawnOptions;
   /** Called once with the child and a reader of its stdout so far, e.g. to send it signals. */
   onSpawn?: (child: import('node:child_process').ChildProcess, readStdout: () => string) => void;
@@ -57,12 +63,16 @@ export interface CliOptions {
 
 export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(options.node ?? process.execPath, [binPath, ...args], {
-      cwd: options.cwd,
-      env: options.env ?? cleanEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...options.spawn,
-    });
+    const child = spawn(
+      options.node ?? process.execPath,
+      [...(options.nodeArgs ?? []), options.bin ?? binPath, ...args],
+      {
+        cwd: options.cwd,
+        env: options.env ?? cleanEnv(),
+        stdio: ['pipe', 'pipe', 'pipe'],
+        ...options.spawn,
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -82,6 +92,43 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
     });
     options.onSpawn?.(child, () => stdout);
   });
+}
+
+export interface MainResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface MainOptions {
+  cwd: string;
+  /** Default: cleanEnv(). */
+  env?: NodeJS.ProcessEnv;
+  /** The machine's memory limit as the command sees it (instead of this machine's). */
+  memoryLimitBytes?: number;
+  cpus?: number;
+}
+
+/**
+ * The CLI's `main` in this process, as bin/heapwise.js calls it: what a command prints and returns,
+ * without starting a Node process. Commands that start a child (run, turbo) still start it for real.
+ */
+export async function runMain(args: string[], options: MainOptions): Promise<MainResult> {
+  let stdout = '';
+  let stderr = '';
+  const memoryLimit: MemoryLimit | undefined =
+    options.memoryLimitBytes === undefined
+      ? undefined
+      : { bytes: options.memoryLimitBytes, source: 'cgroup-v2', detail: 'injected by the test' };
+  const code = await main(args, {
+    cwd: options.cwd,
+    env: options.env ?? cleanEnv(),
+    out: (text) => (stdout += `${text}\n`),
+    err: (text) => (stderr += `${text}\n`),
+    ...(memoryLimit ? { memoryLimit } : {}),
+    ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
+  });
+  return { code, stdout, stderr };
 }
 
 export const TEST_PROFILE = `--enable-source-maps

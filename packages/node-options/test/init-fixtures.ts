@@ -1,11 +1,9 @@
 // Fixture monorepos for the init tests, written to temp directories: the
 // shapes init meets in the wild (hard-coded heap flags in three spellings,
 // tsconfigs with comments and trailing commas, tabs, an extends to keep).
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export type Files = Record<string, string>;
 
@@ -159,31 +157,4 @@ export function read(root: string, path: string): string {
   return readFileSync(join(root, path), 'utf8');
 }
 
-export const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const repoRoot = join(packageDir, '..', '..');
-/** Upper bound on one `heapwise init` run in the tests. */
-export const INIT_CLI_TIMEOUT_MS = 30_000;
-
-/** Runs the built CLI (bin/heapwise.js) with an environment free of the test run's own npm and heapwise variables. */
-export function runInitCli(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'NODE_OPTIONS' || key === 'GOMEMLIMIT' || key.startsWith('HEAPWISE_') || key.startsWith('npm_'))
-      continue;
-    env[key] = value;
-  }
-  return new Promise((resolvePromise, reject) => {
-    const child = execFile(
-      process.execPath,
-      [join(packageDir, 'bin', 'heapwise.js'), ...args],
-      { cwd, env, timeout: INIT_CLI_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolvePromise({ code: child.exitCode, stdout, stderr });
-      },
-    );
-  });
-}
+export { packageDir, repoRoot } from './helpers.js';

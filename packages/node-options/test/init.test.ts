@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInit, planInit, InitError } from '../src/init/index.js';
-import {
-  npmWorkspace,
-  pnpmWorkspace,
-  read,
-  runInitCli,
-  snapshot,
-  UI_TSCONFIG,
-  writeTree,
-  type Files,
-} from './init-fixtures.js';
+import { npmWorkspace, pnpmWorkspace, read, snapshot, UI_TSCONFIG, writeTree, type Files } from './init-fixtures.js';
+import { runMain } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -203,7 +195,7 @@ describe('heapwise init on a pnpm workspace', () => {
       '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n[test]\n--max-old-space-size=3000\n',
     );
     // The runtime reads the same line: the request is 3000, not a 2048 that a later line overrides.
-    const printed = await runInitCli(['print', 'build', '--memory', '64g', '--format', 'json'], root);
+    const printed = await runMain(['print', 'build', '--memory', '64g', '--format', 'json'], { cwd: root });
     expect(printed.code).toBe(0);
     expect(JSON.parse(printed.stdout)).toMatchObject({ requestedHeapMb: 3000 });
   });
@@ -281,14 +273,14 @@ describe('heapwise init (CLI)', () => {
   it('--dry-run prints the diff and writes nothing; then init applies; a second init reports nothing to change', async () => {
     const root = fixture(npmWorkspace());
     const before = snapshot(root);
-    const dry = await runInitCli(['init', '--dry-run'], root);
+    const dry = await runMain(['init', '--dry-run'], { cwd: root });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('+++ b/.node-options');
     expect(dry.stdout).toContain('-    "build": "node --max-old-space-size=8192 ./scripts/build.js",');
     expect(dry.stdout).toContain('9 files would change (dry run: nothing was written)');
     expect(snapshot(root)).toEqual(before);
 
-    const real = await runInitCli(['init'], root);
+    const real = await runMain(['init'], { cwd: root });
     expect(real.code).toBe(0);
     expect(real.stdout).toBe(
       dry.stdout.replace(
@@ -298,7 +290,7 @@ describe('heapwise init (CLI)', () => {
     );
     expect(readFileSync(join(root, '.node-options'), 'utf8')).toContain('--max-old-space-size=8192');
 
-    const again = await runInitCli(['init'], root);
+    const again = await runMain(['init'], { cwd: root });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to change');
     expect(again.stdout).not.toContain('+++');
@@ -307,7 +299,7 @@ describe('heapwise init (CLI)', () => {
   it('exits 2 with one line naming the broken file', async () => {
     const root = fixture({ ...npmWorkspace(), 'packages/ui/tsconfig.json': '{ "compilerOptions": ' });
     const before = snapshot(root);
-    const result = await runInitCli(['init'], root);
+    const result = await runMain(['init'], { cwd: root });
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('packages/ui/tsconfig.json:1:');

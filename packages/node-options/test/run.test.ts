@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   GIB,
   packageDir,
   runCli,
+  runMain,
   TEST_PROFILE,
   waitFor,
 } from './helpers.js';
@@ -20,14 +22,17 @@ if (!hasScript) console.log('heapwise run: skipping the Ctrl-C-in-a-terminal tes
 const SIGNAL_COUNTER = join(packageDir, 'test', 'fixtures', 'signal-counter.mjs');
 /** Node adds the young generation to --max-old-space-size: 48 MB on Node 20, more on 22/24. */
 const HEAP_OVERHEAD_MAX_MB = 256;
+/** What the child saw, written to $CHILD_REPORT (in-process runs share the test's stdout) or printed. */
 const PRINT_CHILD = `const v8 = require('node:v8');
-console.log(JSON.stringify({
+const report = JSON.stringify({
   nodeOptions: process.env.NODE_OPTIONS,
   goMemLimit: process.env.GOMEMLIMIT,
   gc: typeof gc,
   heapLimitMb: v8.getHeapStatistics().heap_size_limit / 1048576,
   argv: process.execArgv,
-}));`;
+});
+if (process.env.CHILD_REPORT) require('node:fs').writeFileSync(process.env.CHILD_REPORT, report);
+else console.log(report);`;
 
 interface ChildReport {
   nodeOptions: string;
@@ -41,13 +46,31 @@ interface ChildReport {
 const env16g = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv =>
   cleanEnv({ HEAPWISE_CGROUP_ROOT: cgroupV2Root(16 * GIB), ...extra });
 
+/**
+ * `heapwise run <task> -- node -e PRINT_CHILD` with the CLI in-process (the child is a real process):
+ * what the child saw, and what heapwise said.
+ */
+async function runPrintChild(
+  cwd: string,
+  task: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stderr: string; child: ChildReport }> {
+  const report = join(cwd, `child-${task}.json`);
+  const result = await runMain(['run', task, '--', 'node', '-e', PRINT_CHILD], {
+    cwd,
+    env: { ...env, CHILD_REPORT: report },
+  });
+  expect(result.stdout).toBe('');
+  return { code: result.code, stderr: result.stderr, child: JSON.parse(readFileSync(report, 'utf8')) as ChildReport };
+}
+
 describe('heapwise run', () => {
   it('gives the child the test profile: heap limit, gc, GOMEMLIMIT', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runCli(['run', 'test', '--', 'node', '-e', PRINT_CHILD], { cwd, env: env16g() });
+    const result = await runPrintChild(cwd, 'test', env16g());
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const child = JSON.parse(result.stdout) as ChildReport;
+    const child = result.child;
     expect(child.heapLimitMb).toBeGreaterThanOrEqual(2048);
     expect(child.heapLimitMb).toBeLessThanOrEqual(2048 + HEAP_OVERHEAD_MAX_MB);
     expect(child.gc).toBe('function');
@@ -57,12 +80,13 @@ describe('heapwise run', () => {
 
   it('a persistent task (all run at once) gets the share of HEAPWISE_CONCURRENCY tasks, with a note on stderr', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runCli(['run', 'test', '--', 'node', '-e', PRINT_CHILD], {
+    const result = await runPrintChild(
       cwd,
-      env: env16g({ HEAPWISE_CONCURRENCY: '8', HEAPWISE_PERSISTENT: 'dev,test' }),
-    });
+      'test',
+      env16g({ HEAPWISE_CONCURRENCY: '8', HEAPWISE_PERSISTENT: 'dev,test' }),
+    );
     expect(result.code).toBe(0);
-    const child = JSON.parse(result.stdout) as ChildReport;
+    const child = result.child;
     // 16 GiB × 0.75 ÷ 8 = 1536 MB
     expect(child.heapLimitMb).toBeGreaterThanOrEqual(1536);
     expect(child.heapLimitMb).toBeLessThanOrEqual(1536 + HEAP_OVERHEAD_MAX_MB);
@@ -74,20 +98,18 @@ describe('heapwise run', () => {
 
   it("appends to the caller's NODE_OPTIONS, and a flag the caller set wins with a note", async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const kept = await runCli(['run', 'test', '--', 'node', '-e', PRINT_CHILD], {
-      cwd,
-      env: env16g({ NODE_OPTIONS: '--no-deprecation --title="my app"' }),
-    });
+    const kept = await runPrintChild(cwd, 'test', env16g({ NODE_OPTIONS: '--no-deprecation --title="my app"' }));
     expect(kept.code).toBe(0);
-    expect((JSON.parse(kept.stdout) as ChildReport).nodeOptions).toBe(
+    expect(kept.child.nodeOptions).toBe(
       '--no-deprecation --title="my app" --enable-source-maps --expose-gc --max-old-space-size=2048',
     );
 
-    const wins = await runCli(['run', 'test', '--', 'node', '-e', PRINT_CHILD], {
+    const wins = await runPrintChild(
       cwd,
-      env: env16g({ NODE_OPTIONS: '--max-old-space-size=1024', GOMEMLIMIT: '900MiB' }),
-    });
-    const child = JSON.parse(wins.stdout) as ChildReport;
+      'test',
+      env16g({ NODE_OPTIONS: '--max-old-space-size=1024', GOMEMLIMIT: '900MiB' }),
+    );
+    const child = wins.child;
     expect(child.nodeOptions).toBe('--max-old-space-size=1024 --enable-source-maps --expose-gc');
     expect(child.heapLimitMb).toBeLessThanOrEqual(1024 + HEAP_OVERHEAD_MAX_MB);
     expect(child.goMemLimit).toBe('900MiB');
@@ -116,13 +138,13 @@ describe('heapwise run', () => {
     const cwd = fixtureDir({
       '.node-options': '--enable-source-maps\n[build]\n@node --optimize-for-size\n--max-old-space-size=4096\n',
     });
-    const node = await runCli(['run', 'build', '--', 'node', '-e', PRINT_CHILD], { cwd, env: env16g() });
+    const node = await runPrintChild(cwd, 'build', env16g());
     expect(node.code).toBe(0);
-    const child = JSON.parse(node.stdout) as ChildReport;
+    const child = node.child;
     expect(child.argv.slice(0, 2)).toEqual(['--optimize-for-size', '-e']);
     expect(child.nodeOptions).toBe('--enable-source-maps --max-old-space-size=4096');
 
-    const other = await runCli(['run', 'build', '--', 'sh', '-c', 'echo started'], { cwd, env: env16g() });
+    const other = await runMain(['run', 'build', '--', 'sh', '-c', 'echo started'], { cwd, env: env16g() });
     expect(other.code).toBe(2);
     expect(other.stdout).toBe('');
     expect(other.stderr).toBe(

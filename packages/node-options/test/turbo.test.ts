@@ -1,12 +1,12 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cgroupV2Root, cleanEnv, fixtureDir, GIB, runCli } from './helpers.js';
+import { cleanEnv, fixtureDir, GIB, runMain, type MainResult } from './helpers.js';
 
-// A stand-in `turbo` on PATH that reports how it was called: heapwise's part ends at spawning it.
+// A stand-in `turbo` on PATH that writes down how it was called: heapwise's part ends at spawning it.
+// heapwise itself runs in-process; turbo is a real child process.
 const FAKE_TURBO = `#!/usr/bin/env node
-console.log(JSON.stringify({
+require('node:fs').writeFileSync(process.env.FAKE_TURBO_REPORT, JSON.stringify({
   argv: process.argv.slice(2),
   concurrency: process.env.HEAPWISE_CONCURRENCY,
   telemetry: process.env.TURBO_TELEMETRY_DISABLED,
@@ -25,7 +25,17 @@ const TURBO_JSON = JSON.stringify({
   tasks: { build: { dependsOn: ['^build'] }, test: { dependsOn: ['^build'] }, lint: {} },
 });
 
-function setup(memoryBytes: number): { cwd: string; env: NodeJS.ProcessEnv } {
+/** Two CPUs, as on the CI machine: the CPU cap is min(10, max(2, 2)) = 2 unless --concurrency says more. */
+const CPUS = 2;
+
+interface Setup {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  memoryLimitBytes: number;
+  cpus: number;
+}
+
+function setup(memoryLimitBytes: number): Setup {
   const cwd = fixtureDir({
     '.node-options': PROFILE,
     'turbo.json': `// turbo\n${TURBO_JSON}`,
@@ -34,9 +44,16 @@ function setup(memoryBytes: number): { cwd: string; env: NodeJS.ProcessEnv } {
   chmodSync(join(cwd, 'bin', 'turbo'), 0o755);
   const env = cleanEnv({
     PATH: `${join(cwd, 'bin')}${delimiter}${process.env.PATH ?? ''}`,
-    HEAPWISE_CGROUP_ROOT: cgroupV2Root(memoryBytes),
+    FAKE_TURBO_REPORT: join(cwd, 'turbo-call.json'),
   });
-  return { cwd, env };
+  return { cwd, env, memoryLimitBytes, cpus: CPUS };
+}
+
+/** heapwise turbo in-process, and how the stand-in turbo was called. */
+async function heapwiseTurbo(args: string[], options: Setup): Promise<MainResult & { call: TurboCall }> {
+  const result = await runMain(['turbo', ...args], options);
+  const call = JSON.parse(readFileSync(options.env.FAKE_TURBO_REPORT as string, 'utf8')) as TurboCall;
+  return { ...result, call };
 }
 
 interface TurboCall {
@@ -49,36 +66,36 @@ interface TurboCall {
   runId: string;
 }
 
-const cpuCap = Math.min(10, Math.max(2, availableParallelism()));
-
 describe('heapwise turbo', () => {
   it('runs turbo at the CPU cap and leaves memory to the pool, passing the ledger, run id and persistent tasks', async () => {
-    const { cwd, env } = setup(16 * GIB);
-    const result = await runCli(['turbo', 'test', '--filter=@x/y'], { cwd, env });
+    const roomy = { ...setup(16 * GIB), cpus: 8 };
+    const result = await heapwiseTurbo(['test', '--filter=@x/y'], roomy);
     expect(result.code).toBe(0);
-    const call = JSON.parse(result.stdout) as TurboCall;
-    expect(call).toMatchObject({
-      argv: ['run', 'test', '--concurrency', String(cpuCap), '--filter=@x/y'],
-      concurrency: String(cpuCap),
+    expect(result.call).toMatchObject({
+      argv: ['run', 'test', '--concurrency', '8', '--filter=@x/y'],
+      concurrency: '8',
       telemetry: '1',
       persistent: '',
       memory: null,
-      ledger: join(cwd, 'node_modules', '.cache', 'heapwise', 'ledger.json'),
+      ledger: join(roomy.cwd, 'node_modules', '.cache', 'heapwise', 'ledger.json'),
     });
-    expect(call.runId).toMatch(/^\d{8}T\d{6}-\d+$/);
-    expect(result.stderr).toMatch(
-      new RegExp(
-        `^heapwise: turbo --concurrency ${cpuCap} \\(cap min\\(10, max\\(2, \\d+ CPUs\\)\\) = ${cpuCap}\\); memory decides what runs together: 12 GiB pool \\(16 GiB cgroup-v2 × 0.75 headroom\\)\n$`,
-      ),
+    expect(result.call.runId).toMatch(/^\d{8}T\d{6}-\d+$/);
+    expect(result.stderr).toBe(
+      'heapwise: turbo --concurrency 8 (cap min(10, max(2, 8 CPUs)) = 8); memory decides what runs together: ' +
+        '12 GiB pool (16 GiB cgroup-v2 × 0.75 headroom)\n',
     );
+    // Two CPUs cap it at 2.
+    expect((await heapwiseTurbo(['test'], setup(16 * GIB))).call.concurrency).toBe('2');
   });
 
   it("keeps the user's --concurrency; --memory is heapwise's, passed to the tasks and not to turbo", async () => {
     const roomy = setup(16 * GIB);
-    const capped = await runCli(['turbo', 'build', '--concurrency=1'], roomy);
-    expect(JSON.parse(capped.stdout)).toMatchObject({ argv: ['run', 'build', '--concurrency', '1'], concurrency: '1' });
-    const many = await runCli(['turbo', 'lint', '--concurrency', '9', '--memory', '2g', '--continue'], roomy);
-    expect(JSON.parse(many.stdout)).toMatchObject({
+    const capped = await heapwiseTurbo(['build', '--concurrency=1'], roomy);
+    expect(capped.call).toMatchObject({ argv: ['run', 'build', '--concurrency', '1'], concurrency: '1' });
+    const percent = await heapwiseTurbo(['lint', '--concurrency', '200%'], roomy); // of 2 CPUs
+    expect(percent.call).toMatchObject({ argv: ['run', 'lint', '--concurrency', '4'], concurrency: '4' });
+    const many = await heapwiseTurbo(['lint', '--concurrency', '9', '--memory', '2g', '--continue'], roomy);
+    expect(many.call).toMatchObject({
       argv: ['run', 'lint', '--concurrency', '9', '--continue'],
       concurrency: '9',
       memory: '2g',
@@ -87,7 +104,8 @@ describe('heapwise turbo', () => {
   });
 
   it('goes above the memory fit when turbo needs it for persistent tasks, and says so', async () => {
-    const { cwd, env } = setup(7 * GIB); // one 4096 MB heap fits; two dev servers run regardless
+    const options = setup(7 * GIB); // one 4096 MB heap fits; two dev servers run regardless
+    const { cwd } = options;
     writeFileSync(join(cwd, 'turbo.json'), JSON.stringify({ tasks: { dev: { persistent: true, cache: false } } }));
     writeFileSync(join(cwd, '.node-options'), '[dev]\n--max-old-space-size=4096\n');
     writeFileSync(join(cwd, 'package.json'), JSON.stringify({ workspaces: ['services/*'] }));
@@ -98,8 +116,8 @@ describe('heapwise turbo', () => {
         JSON.stringify({ scripts: { dev: 'node server.js' } }),
       );
     }
-    const result = await runCli(['turbo', 'dev'], { cwd, env });
-    expect(JSON.parse(result.stdout)).toMatchObject({
+    const result = await heapwiseTurbo(['dev'], options);
+    expect(result.call).toMatchObject({
       argv: ['run', 'dev', '--concurrency', '3'],
       concurrency: '3',
       persistent: 'dev',
@@ -110,9 +128,10 @@ describe('heapwise turbo', () => {
   });
 
   it("returns turbo's exit code, and exit 2 without a task", async () => {
-    const { cwd, env } = setup(16 * GIB);
-    expect((await runCli(['turbo', 'build'], { cwd, env: { ...env, FAKE_TURBO_EXIT: '3' } })).code).toBe(3);
-    const none = await runCli(['turbo', '--concurrency', '2'], { cwd, env });
+    const options = setup(16 * GIB);
+    const failing = { ...options, env: { ...options.env, FAKE_TURBO_EXIT: '3' } };
+    expect((await heapwiseTurbo(['build'], failing)).code).toBe(3);
+    const none = await runMain(['turbo', '--concurrency', '2'], options);
     expect(none.code).toBe(2);
     expect(none.stderr).toBe('heapwise: turbo: missing <task> (e.g. heapwise turbo build)\n');
   });

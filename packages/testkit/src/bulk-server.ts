@@ -3,8 +3,22 @@ import type { Socket } from 'node:net';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { normalizeMode, type BulkItemInfo, type BulkServerMode, type BulkServerModeName } from './bulk-modes.js';
-import { generateDocumentId, infoBody, itemError, parseBulkBody, requestErrorBody } from './bulk-protocol.js';
+import { requestErrorBody } from './bulk-protocol.js';
+import {
+  answerOther,
+  answerStatus,
+  answerWithoutIndexing,
+  indexBulk,
+  routeRequest,
+  type Answer,
+  type IndexingState,
+  type StoredDoc,
+} from './bulk-answer.js';
 import { mulberry32 } from './random.js';
+
+export type { StoredDoc } from './bulk-answer.js';
+
+type IndexingMode = Extract<BulkServerMode, { kind: 'ok' | 'fail-items' | 'lost-response' }>;
 
 /** Defaults of every limit of the loopback server, in one place. */
 export const BULK_SERVER_DEFAULTS = {
@@ -33,16 +47,6 @@ export interface BulkServerOptions {
   seed?: number;
   storeSources?: boolean;
   clusterName?: string;
-}
-
-/** One document as stored by the server, keyed by `_id` in `server.docs`. */
-export interface StoredDoc {
-  readonly id: string;
-  index: string;
-  /** The last accepted source line (empty when `storeSources` is off). */
-  source: string;
-  /** How many times an operation for this `_id` was accepted: above 1 means a duplicate delivery. */
-  count: number;
 }
 
 /** One HTTP request as the server saw it (the last `maxRecordedRequests` are kept). */
@@ -105,8 +109,6 @@ export interface BulkServer {
   close(): Promise<void>;
 }
 
-const BULK_PATH = /^\/(?:([^/?]+)\/)?_bulk(?:\?.*)?$/;
-
 /**
  * Starts a loopback server that speaks Elasticsearch's `_bulk` API (NDJSON in; `took`, `errors`
  * and per-item `status` out; `x-elastic-product: Elasticsearch` on every response, which the
@@ -131,6 +133,7 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
   let closePromise: Promise<void> | undefined;
   // setMode calls run one after another: refuse/listen transitions must not interleave.
   let modeChain: Promise<void> = Promise.resolve();
+  const indexing: IndexingState = { docs, counters, storeSources, shouldFail };
 
   const server: Server = createServer({ keepAliveTimeout: 5_000 });
   server.on('connection', (socket: Socket) => {
@@ -169,156 +172,82 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
     res.end(body);
   }
 
+  /** Reads the request, asks the pure parts (bulk-answer.ts) what to answer, sends it, records it once. */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counters.requests++;
     res.setHeader('x-elastic-product', 'Elasticsearch');
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const vendor = String(req.headers['accept'] ?? '').includes('vnd.elasticsearch');
-    const match = BULK_PATH.exec(path);
-
-    if (!match || (method !== 'POST' && method !== 'PUT')) {
+    const route = routeRequest(method, path);
+    if (route.kind !== 'bulk') {
       req.resume();
-      if ((method === 'GET' || method === 'HEAD') && (path === '/' || path.startsWith('/?'))) {
-        const body = infoBody(clusterName);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-        res.end(method === 'HEAD' ? undefined : body);
-        record({ method, path, bytes: 0, items: 0, mode: mode.kind, status: 200 });
-      } else {
-        sendJson(res, 404, requestErrorBody(404, `no handler found for uri [${path}] and method [${method}]`), vendor);
-        record({ method, path, bytes: 0, items: 0, mode: mode.kind, status: 404 });
-      }
-      notify();
+      const answer = answerOther(route, method, path, clusterName);
+      send(req, res, answer, vendor);
+      finish({ method, path, bytes: 0, items: 0, mode: mode.kind, status: answerStatus(answer) });
       return;
     }
-
     counters.bulkRequests++;
     counters.inFlight++;
     counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
     res.once('close', () => counters.inFlight--);
     const body = await readBody(req, maxRequestBytes);
+    const current = mode;
+    let bytes = maxRequestBytes;
+    let items = 0;
+    let answer: Answer | undefined;
     if (body === undefined) {
       // Elasticsearch answers 413 with an empty body and closes the connection.
-      res.writeHead(413, { 'content-length': 0, connection: 'close' });
-      res.end();
-      record({ method, path, bytes: maxRequestBytes, items: 0, mode: mode.kind, status: 413 });
-      notify();
-      return;
+      answer = { kind: 'empty', status: 413 };
+    } else {
+      bytes = Buffer.byteLength(body);
+      answer = answerWithoutIndexing(current);
+      if (answer === undefined) {
+        if (current.kind === 'ok' && current.delayMs) {
+          await new Promise((resolve) => setTimeout(resolve, current.delayMs));
+          if (closed || res.destroyed) return;
+        }
+        const indexed = indexBulk(body, route, current as IndexingMode, indexing, Date.now(), Date.now);
+        answer = indexed.answer;
+        items = indexed.items;
+      }
     }
-    const bytes = Buffer.byteLength(body);
-    const current = mode;
-    switch (current.kind) {
+    send(req, res, answer, vendor);
+    finish({ method, path, bytes, items, mode: current.kind, status: answerStatus(answer) });
+  }
+
+  function send(req: IncomingMessage, res: ServerResponse, answer: Answer, vendor: boolean): void {
+    switch (answer.kind) {
       case 'stall':
         // Never answer; close() destroys the socket.
-        record({ method, path, bytes, items: 0, mode: current.kind, status: undefined });
-        notify();
         return;
-      case 'refuse':
-      case 'reset':
+      case 'destroy':
         counters.destroyedSockets++;
         req.socket.destroy();
-        record({ method, path, bytes, items: 0, mode: current.kind, status: undefined });
-        notify();
         return;
-      case 'status':
-        sendJson(res, current.status, requestErrorBody(current.status, `whole request failed (testkit)`), vendor);
-        record({ method, path, bytes, items: 0, mode: current.kind, status: current.status });
-        notify();
-        return;
-      case 'too-large':
-        res.writeHead(413, { 'content-length': 0, connection: 'close' });
+      case 'empty':
+        res.writeHead(answer.status, { 'content-length': 0, connection: 'close' });
         res.end();
-        record({ method, path, bytes, items: 0, mode: current.kind, status: 413 });
-        notify();
         return;
-      case 'garbage': {
-        const garbage = '{"took":3,"errors":fal<html><body>502 Bad Gateway</body></html>';
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(garbage) });
-        res.end(garbage);
-        record({ method, path, bytes, items: 0, mode: current.kind, status: 200 });
-        notify();
+      case 'raw':
+        res.writeHead(answer.status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(answer.body),
+        });
+        res.end(answer.body === '' ? undefined : answer.body);
         return;
-      }
-      case 'ok':
-      case 'fail-items':
-      case 'lost-response':
-        break;
+      case 'json':
+        sendJson(res, answer.status, answer.body, vendor);
+        return;
     }
+  }
 
-    let ops;
-    try {
-      ops = parseBulkBody(body);
-    } catch (error) {
-      sendJson(res, 400, requestErrorBody(400, (error as Error).message), vendor);
-      record({ method, path, bytes, items: 0, mode: current.kind, status: 400 });
-      notify();
-      return;
-    }
-    if (current.kind === 'ok' && current.delayMs) {
-      await new Promise((resolve) => setTimeout(resolve, current.delayMs));
-      if (closed || res.destroyed) return;
-    }
-    const started = Date.now();
-    const pathIndex = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
-    let errors = false;
-    const items = ops.map((op, position) => {
-      const index = op.index ?? pathIndex;
-      const opName = op.op;
-      counters.items++;
-      if ((opName !== 'index' && opName !== 'create') || index === undefined || op.source === undefined) {
-        errors = true;
-        counters.failedItems++;
-        const reason = index === undefined ? 'index is missing' : `testkit supports index and create, not [${opName}]`;
-        return {
-          [opName]: {
-            _index: index ?? '',
-            _id: op.id ?? null,
-            status: 400,
-            error: { type: 'illegal_argument_exception', reason },
-          },
-        };
-      }
-      const info: BulkItemInfo = { op: opName, index, id: op.id, source: op.source, position };
-      if (current.kind === 'fail-items' && shouldFail(current, info)) {
-        errors = true;
-        counters.failedItems++;
-        const id = op.id ?? generateDocumentId();
-        return {
-          [opName]: { _index: index, _id: id, status: current.status, error: itemError(current.status, index, id) },
-        };
-      }
-      const id = op.id ?? generateDocumentId();
-      const existing = docs.get(id);
-      if (existing && opName === 'create') {
-        errors = true;
-        counters.failedItems++;
-        counters.conflicts++;
-        return { create: { _index: index, _id: id, status: 409, error: itemError(409, index, id) } };
-      }
-      counters.accepted++;
-      if (existing) {
-        counters.duplicates++;
-        existing.count++;
-        existing.index = index;
-        if (storeSources) existing.source = op.source;
-        return { [opName]: okItem(index, id, existing.count, 'updated', 200) };
-      }
-      docs.set(id, { id, index, source: storeSources ? op.source : '', count: 1 });
-      return { [opName]: okItem(index, id, 1, 'created', 201) };
-    });
-    if (current.kind === 'lost-response') {
-      counters.destroyedSockets++;
-      req.socket.destroy();
-      record({ method, path, bytes, items: ops.length, mode: current.kind, status: undefined });
-      notify();
-      return;
-    }
-    const response = JSON.stringify({ took: Date.now() - started, errors, items });
-    sendJson(res, 200, response, vendor);
-    record({ method, path, bytes, items: ops.length, mode: current.kind, status: 200 });
+  function finish(entry: RecordedRequest): void {
+    record(entry);
     notify();
   }
 
+  /** A `fail-items` item fails when its predicate says so, else with the seeded `fraction`. */
   function shouldFail(current: Extract<BulkServerMode, { kind: 'fail-items' }>, info: BulkItemInfo): boolean {
     if (current.predicate) return current.predicate(info);
     const fraction = current.fraction ?? 1;
@@ -444,19 +373,6 @@ function emptyCounters(): BulkServerCounters {
     maxInFlight: 0,
     duplicates: 0,
     destroyedSockets: 0,
-  };
-}
-
-function okItem(index: string, id: string, version: number, result: 'created' | 'updated', status: number) {
-  return {
-    _index: index,
-    _id: id,
-    _version: version,
-    result,
-    _shards: { total: 2, successful: 1, failed: 0 },
-    _seq_no: version - 1,
-    _primary_term: 1,
-    status,
   };
 }
 

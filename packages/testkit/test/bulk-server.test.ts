@@ -154,7 +154,7 @@ describe('startBulkServer', () => {
     });
   });
 
-  it('fails chosen items by predicate and by a seeded fraction', async () => {
+  it('fails chosen items by predicate, and by a seeded fraction that repeats with its seed', async () => {
     await withServer(async (server) => {
       await server.setMode({ kind: 'fail-items', status: 400, predicate: (item) => item.source.includes('"bad"') });
       const reply = JSON.parse(
@@ -177,14 +177,28 @@ describe('startBulkServer', () => {
       expect(reply.items[1].index.error.type).toBe('document_parsing_exception');
       expect([...server.docs.keys()]).toEqual(['1']);
 
-      await server.setMode({ kind: 'fail-items', status: 429, fraction: 0.5 });
+      // The same seed fails the same items, run after run; another seed fails others.
       const lines: unknown[] = [];
       for (let i = 0; i < 400; i++) lines.push({ index: { _index: 'l' } }, { i });
-      const many = JSON.parse((await send(server.url, 'POST', '/_bulk', ndjson(...lines))).body);
-      const failed = many.items.filter((item: { index: { status: number } }) => item.index.status === 429).length;
-      expect(failed).toBeGreaterThan(120);
-      expect(failed).toBeLessThan(280);
-      expect(server.docs.size).toBe(1 + 400 - failed);
+      const failedPositions = async (seed: number): Promise<number[]> => {
+        const seeded = await startBulkServer({ seed, mode: { kind: 'fail-items', status: 429, fraction: 0.5 } });
+        try {
+          const answer = JSON.parse((await send(seeded.url, 'POST', '/_bulk', ndjson(...lines))).body);
+          const positions: number[] = [];
+          answer.items.forEach((item: { index: { status: number } }, i: number) => {
+            if (item.index.status === 429) positions.push(i);
+          });
+          expect(seeded.docs.size).toBe(400 - positions.length);
+          return positions;
+        } finally {
+          await seeded.close();
+        }
+      };
+      const first = await failedPositions(7);
+      expect(first.length).toBeGreaterThan(120);
+      expect(first.length).toBeLessThan(280);
+      expect(await failedPositions(7)).toEqual(first);
+      expect(await failedPositions(8)).not.toEqual(first);
     });
   });
 
@@ -281,6 +295,20 @@ describe('startBulkServer', () => {
         expect(server.counters.requests).toBe(0);
       },
       { maxRecordedRequests: 3 },
+    );
+  });
+
+  it('counts _bulk requests in flight and the most at once', async () => {
+    await withServer(
+      async (server) => {
+        const body = ndjson({ index: { _index: 'l' } }, { a: 1 });
+        await Promise.all([1, 2, 3].map(() => send(server.url, 'POST', '/_bulk', body)));
+        expect(server.counters.maxInFlight).toBe(3);
+        expect(server.counters.inFlight).toBe(0);
+        await send(server.url, 'POST', '/_bulk', body);
+        expect(server.counters.maxInFlight).toBe(3);
+      },
+      { mode: { kind: 'ok', delayMs: 100 } },
     );
   });
 

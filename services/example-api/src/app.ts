@@ -10,6 +10,18 @@ import { metricsRoutes } from './routes/metrics.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { slowRoutes } from './routes/slow.js';
 
+/**
+ * W3C trace context (`traceparent: 00-<trace id>-<span id>-<flags>`): the trace id becomes the
+ * exemplar of the request's metrics, so a latency spike on a dashboard links to a trace.
+ */
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+function traceIdOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.traceparent;
+  const traceId = typeof header === 'string' ? TRACEPARENT.exec(header.trim())?.[1] : undefined;
+  return traceId === undefined || /^0+$/.test(traceId) ? undefined : traceId;
+}
+
 /** Metric label for requests that matched no route: one series, whatever URLs clients invent. */
 const UNMATCHED_ROUTE = 'unmatched';
 
@@ -51,7 +63,7 @@ export function createApp(deps: AppDeps): App {
     res.once('finish', () => {
       state.requestsCompleted += 1;
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      deps.metrics.observeRequest(routeLabel, req.method ?? 'UNKNOWN', res.statusCode, durationMs);
+      deps.metrics.observeRequest(routeLabel, req.method ?? 'UNKNOWN', res.statusCode, durationMs, traceIdOf(req));
     });
 
     if (deps.config.demoLeak) {

@@ -16,7 +16,8 @@ export interface HttpMetrics {
    * included (@heapwise/metrics' handler); calls `next(error)` when the scrape fails.
    */
   handle(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
-  observeRequest(route: string, method: string, status: number, durationMs: number): void;
+  /** `traceId` (from a W3C traceparent header) is attached as the exemplar. */
+  observeRequest(route: string, method: string, status: number, durationMs: number, traceId?: string): void;
 }
 
 export interface Thresholds {

@@ -138,9 +138,10 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
     },
     metrics: {
       handle: (req, res, next) => metricsHandler(req, res, next),
-      observeRequest(route, method, status, durationMs) {
-        requests.inc({ route, method, status: String(status) });
-        durations.observe({ route, method }, durationMs / 1000);
+      observeRequest(route, method, status, durationMs, traceId) {
+        const exemplar = traceId === undefined ? undefined : { trace_id: traceId };
+        requests.inc({ route, method, status: String(status) }, 1, exemplar);
+        durations.observe({ route, method }, durationMs / 1000, exemplar);
       },
     },
     monitor: {

@@ -219,6 +219,30 @@ describe('GET /metrics', () => {
     expect([...byName.keys()].some((name) => /heap/i.test(name))).toBe(true);
   });
 
+  it('answers OpenMetrics to a scraper that asks, with the trace id of a traced request as exemplar', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await requestJson(`${service.url}/api/items?n=1`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    await requestJson(`${service.url}/api/items?n=1`, { headers: { traceparent: 'not-a-traceparent' } });
+    const response = await fetch(`${service.url}/metrics`, {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' },
+    });
+    expect(response.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    const text = await response.text();
+    expect(text.endsWith('# EOF\n')).toBe(true);
+    expect(text).toMatch(
+      new RegExp(
+        `^http_requests_total\\{route="/api/items",method="GET",status="200"\\} \\d+ # \\{trace_id="${traceId}"\\} 1 `,
+        'm',
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(`^http_request_duration_seconds_bucket\\{.*\\} \\d+ # \\{trace_id="${traceId}"\\}`, 'm'),
+    );
+    expect(text).not.toContain('not-a-traceparent');
+  });
+
   it('keeps unknown paths in one series', async () => {
     for (let i = 0; i < 5; i++) await requestJson(`${service.url}/random-${i}`);
     const families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());

@@ -1,6 +1,13 @@
 import type { BufferedRecord } from './record-queue.js';
 import type { DropEvent } from './stats.js';
 
+/**
+ * The answer's fields `readBulkItems` reads, asked for with `filter_path`: Elasticsearch then sends
+ * each item's status (and error, when it failed) instead of ~200 bytes of metadata per item, which
+ * both sides would serialize and parse for nothing.
+ */
+export const BULK_FILTER_PATH = 'items.*.status,items.*.error';
+
 /** What one `_bulk` answer means for each record of its request. */
 export interface ItemOutcome {
   /** Answered 2xx, or 409 on `create` with an id we assigned (an earlier attempt landed). */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createScope, type Scope, type TimerHandle } from '@heapwise/lifecycle';
 import { backoffDelayMs } from './backoff.js';
 import { buildBulkBody } from './bulk-body.js';
-import { classifyRequestError, readBulkItems, type RequestFailure } from './bulk-response.js';
+import { BULK_FILTER_PATH, classifyRequestError, readBulkItems, type RequestFailure } from './bulk-response.js';
 import { createIndexNamer } from './index-name.js';
 import { checkNodes, resolveOptions, type ElasticsearchShipperOptions, type ResolvedOptions } from './options.js';
 import { RecordQueue, type BufferedRecord } from './record-queue.js';
@@ -348,7 +348,7 @@ export class ElasticsearchShipper extends EventEmitter {
       const client = await this.#client;
       response = await client.bulk(
         // A pre-built NDJSON string goes out as is (the transport only serializes non-strings).
-        { operations: body as unknown as [] },
+        { operations: body as unknown as [], filter_path: BULK_FILTER_PATH },
         { requestTimeout: this.#options.requestTimeoutMs, maxRetries: 0, signal: request.controller.signal },
       );
     } catch (error) {
@@ -399,7 +399,7 @@ export class ElasticsearchShipper extends EventEmitter {
     switch (failure) {
       case 'aborted':
         // Only close() aborts, and it abandons the request first; put the records back all the same.
-        this.#retryQueue.pushAll(records);
+        this.#retryQueue.unshiftAll(records);
         return;
       case 'too_large': {
         this.#failedRequests++;
@@ -411,7 +411,7 @@ export class ElasticsearchShipper extends EventEmitter {
         // Too big for a proxy or http.max_content_length: halve the batch and go on at once.
         this.#batchLimit = Math.max(1, Math.min(this.#batchLimit, Math.floor(records.length / 2)));
         this.#retries += records.length;
-        this.#retryQueue.pushAll(records);
+        this.#retryQueue.unshiftAll(records);
         return;
       }
       case 'rejected': {
@@ -428,7 +428,8 @@ export class ElasticsearchShipper extends EventEmitter {
         // Refused, reset, timeout, hung, 429/5xx, 401/403 (config), unreadable answer: try again later.
         this.#failedRequests++;
         this.#retries += records.length;
-        this.#retryQueue.pushAll(records);
+        // At the head: due as soon as the global backoff ends, not behind a record's own delay.
+        this.#retryQueue.unshiftAll(records);
         this.#backOff(nowMs);
         this.#reportError(error);
         return;

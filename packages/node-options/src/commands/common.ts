@@ -1,4 +1,5 @@
 // What every subcommand shares: its shape, option parsing, finding the config, memory and concurrency.
+import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { detectMemoryLimit, type MemoryLimit } from '../memory.js';
@@ -14,11 +15,20 @@ import { formatBytes, parseSizeBytes } from '../size.js';
 /** Overrides the cgroup mount point (tests, unusual mounts); see memory.ts. */
 export const CGROUP_ROOT_ENV = 'HEAPWISE_CGROUP_ROOT';
 
+/** Everything a command may read of its process and machine: bin/heapwise.js passes the real ones, tests their own. */
 export interface CommandContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** One line to stdout (the newline is added). */
   out: (text: string) => void;
+  /** One line to stderr (the newline is added). */
   err: (text: string) => void;
+  /** The machine's memory limit; default: detected (cgroup, else physical). `--memory` still wins. */
+  memoryLimit?: MemoryLimit;
+  /** CPUs available; default `os.availableParallelism()`. */
+  cpus?: number;
+  /** Where the cgroup hierarchy is mounted; default $HEAPWISE_CGROUP_ROOT, else /sys/fs/cgroup. */
+  cgroupRoot?: string;
 }
 
 export interface Command {
@@ -88,7 +98,8 @@ export function memoryLimit(context: CommandContext, memoryOption: string | bool
       throw new UsageError(`--memory expects a size such as 7g, 512m or 8GiB, got '${memoryOption}'`);
     return { bytes, source: 'option', detail: `--memory ${memoryOption}` };
   }
-  const cgroupRoot = context.env[CGROUP_ROOT_ENV];
+  if (context.memoryLimit) return context.memoryLimit;
+  const cgroupRoot = context.cgroupRoot ?? context.env[CGROUP_ROOT_ENV];
   return detectMemoryLimit(cgroupRoot ? { cgroupRoot } : {});
 }
 
@@ -115,6 +126,11 @@ export function machineMemoryLimit(context: CommandContext, memoryOption: string
     );
   }
   return { bytes, source: 'option', detail: what };
+}
+
+/** CPUs for concurrency choices: the context's, else the machine's. */
+export function availableCpus(context: CommandContext): number {
+  return context.cpus ?? availableParallelism();
 }
 
 export function parsePositiveInteger(text: string, what: string): number {

@@ -1,19 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { chooseConcurrency, computeBudget, cpuConcurrencyCap } from '../budget.js';
-import {
-  formatProblem,
-  HEAP_PERCENTAGE_FLAG,
-  parseNodeOptions,
-  SETTINGS_SECTION,
-  type NodeOptionsConfig,
-} from '../node-options-file.js';
-import { largestRequestedHeapMb, resolveTask } from '../resolve.js';
-import { endOfLife, matchesNvmrc, supportsHeapPercentage } from '../runtime.js';
-import { formatBytes } from '../size.js';
-import { checkExtendsPresets, PRESET_PACKAGE } from '../tsconfig-check.js';
+// `heapwise doctor`: gathers the facts once (the config, the machine, the workspace), plans each task
+// as `heapwise turbo` would run it, runs every check of doctor/checks.ts and prints their findings.
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { chooseConcurrency, computeBudget, cpuConcurrencyCap, type Budget } from '../budget.js';
+import { DOCTOR_CHECKS, runChecks, type DoctorFacts, type TaskPlan } from '../doctor/checks.js';
 import { findFileUp } from '../find-up.js';
+import type { MemoryLimit } from '../memory.js';
+import { parseNodeOptions, type NodeOptionsConfig } from '../node-options-file.js';
+import { largestRequestedHeapMb, mbToPercentage, resolveTask } from '../resolve.js';
+import { endOfLife, supportsHeapPercentage } from '../runtime.js';
+import { PRESET_PACKAGE } from '../tsconfig-check.js';
 import { tasksWithDependencies } from '../turbo-graph.js';
 import { findTurboConfig, findWorkspaceRoot, listWorkspaces, SERVICE_DIRS } from '../workspace.js';
 import { serviceCopies } from './sync.js';
@@ -21,36 +17,98 @@ import {
   CONFIG_OPTION,
   PLANNING_OPTIONS,
   UsageError,
+  availableCpus,
   displayPath,
   locateConfig,
   memoryLimit,
   parseOptions,
   parsePositiveInteger,
   type Command,
+  type CommandContext,
 } from './common.js';
 
-export type CheckStatus = 'ok' | 'info' | 'warn' | 'problem';
+export type { Finding, FindingStatus, TaskPlan } from '../doctor/checks.js';
 
-export interface Check {
-  check: string;
-  status: CheckStatus;
-  message: string;
+/** Each task of the file as `heapwise turbo <task>` would run it (or at --concurrency). */
+function planTasks(
+  config: NodeOptionsConfig,
+  memory: MemoryLimit,
+  budget: Budget,
+  cap: number,
+  plannedConcurrency: number | undefined,
+  turboConfig: string | undefined,
+): TaskPlan[] {
+  return [...config.sections.keys()].map((task) => {
+    const concurrency =
+      plannedConcurrency ??
+      chooseConcurrency(
+        budget.usableBytes,
+        largestRequestedHeapMb(config, tasksWithDependencies([task], turboConfig), memory),
+        cap,
+      );
+    const resolution = resolveTask(config, task, { memory, concurrency });
+    return {
+      task,
+      requestedHeapMb: resolution.requestedHeapMb,
+      concurrency,
+      perTaskMb: resolution.perTaskMb,
+      heapMb: resolution.heapMb,
+      fits: !resolution.lowered,
+      heapPercentage: resolution.heapMb === null ? null : mbToPercentage(resolution.heapMb, memory.bytes),
+      goMemLimit: resolution.goMemLimit,
+    };
+  });
 }
 
-export interface TaskPlan {
-  task: string;
-  requestedHeapMb: number | null;
-  /** Tasks at once under the plan: --concurrency, else what `heapwise turbo <task>` would choose. */
-  concurrency: number;
-  perTaskMb: number;
-  heapMb: number | null;
-  fits: boolean;
-  heapPercentage: number | null;
-}
-
-function nvmrcFor(startDir: string): { file: string; version: string } | undefined {
-  const file = findFileUp(startDir, ['.nvmrc']);
-  return file === undefined ? undefined : { file, version: readFileSync(file, 'utf8').trim() };
+/** Reads what the checks look at: the only I/O of doctor apart from the tsconfig files the checks follow. */
+function gatherFacts(
+  context: CommandContext,
+  options: {
+    config: string | boolean | undefined;
+    memory: string | boolean | undefined;
+    concurrency: string | boolean | undefined;
+  },
+): DoctorFacts {
+  const configFile = locateConfig(context, options.config);
+  const configDisplay = displayPath(configFile, context.cwd);
+  const plannedConcurrency =
+    typeof options.concurrency === 'string' ? parsePositiveInteger(options.concurrency, '--concurrency') : undefined;
+  const memory = memoryLimit(context, options.memory);
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${configDisplay}: ${(error as Error).message}`);
+  }
+  const { config, problems } = parseNodeOptions(text, { file: configDisplay });
+  const budget = computeBudget(memory.bytes, config.headroom, 1);
+  const cpus = availableCpus(context);
+  const concurrencyCap = plannedConcurrency ?? cpuConcurrencyCap(cpus);
+  const configDir = dirname(configFile);
+  const nvmrcFile = findFileUp(configDir, ['.nvmrc']);
+  const root = findWorkspaceRoot(configDir);
+  return {
+    configDisplay,
+    config,
+    problems,
+    node: {
+      version: process.version,
+      nvmrc:
+        nvmrcFile === undefined
+          ? undefined
+          : { display: displayPath(nvmrcFile, context.cwd), version: readFileSync(nvmrcFile, 'utf8').trim() },
+      endOfLife: endOfLife(),
+      acceptsHeapPercentage: supportsHeapPercentage(),
+    },
+    memory,
+    budget,
+    cpus,
+    plannedConcurrency,
+    concurrencyCap,
+    plans: planTasks(config, memory, budget, concurrencyCap, plannedConcurrency, findTurboConfig(configDir)),
+    workspace:
+      root === undefined ? undefined : { packages: listWorkspaces(root), serviceCopies: serviceCopies(root).copies },
+  };
 }
 
 export const doctorCommand: Command = {
@@ -76,165 +134,12 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
       json: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`doctor: unexpected argument '${positionals[0]}'`);
-    const checks: Check[] = [];
-    const add = (check: string, status: CheckStatus, message: string): void => {
-      checks.push({ check, status, message });
-    };
-
-    const configFile = locateConfig(context, values.config);
-    const configDisplay = displayPath(configFile, context.cwd);
-    const plannedConcurrency =
-      typeof values.concurrency === 'string' ? parsePositiveInteger(values.concurrency, '--concurrency') : undefined;
-    const memory = memoryLimit(context, values.memory);
-
-    // Node
-    const nvmrc = nvmrcFor(dirname(configFile));
-    if (nvmrc) {
-      const matches = matchesNvmrc(process.version, nvmrc.version);
-      if (matches === undefined)
-        add('node', 'info', `Node ${process.version}; .nvmrc says '${nvmrc.version}' (not compared)`);
-      else if (matches) add('node', 'ok', `Node ${process.version} matches .nvmrc (${nvmrc.version})`);
-      else
-        add(
-          'node',
-          'warn',
-          `Node ${process.version} differs from .nvmrc (${nvmrc.version}) in ${displayPath(nvmrc.file, context.cwd)}`,
-        );
-    } else {
-      add('node', 'info', `Node ${process.version}; no .nvmrc found`);
-    }
-    const eol = endOfLife();
-    if (eol.past)
-      add('node-eol', 'warn', `Node ${eol.major} reached end of life on ${eol.date}: move to Node 22 or 24`);
-    else if (eol.date) add('node-eol', 'ok', `Node ${eol.major} is supported until ${eol.date}`);
-    const percentage = supportsHeapPercentage();
-    add(
-      'percentage',
-      'info',
-      percentage
-        ? `this Node accepts ${HEAP_PERCENTAGE_FLAG} (heapwise print <task> --percentage)`
-        : `this Node does not accept ${HEAP_PERCENTAGE_FLAG} (Node 22.21+, 24.6+): heaps are absolute`,
-    );
-
-    // Flags
-    let text = '';
-    try {
-      text = readFileSync(configFile, 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read ${configDisplay}: ${(error as Error).message}`);
-    }
-    const { config: parsed, problems } = parseNodeOptions(text, { file: configDisplay });
-    const config: NodeOptionsConfig = parsed;
-    for (const problem of problems) add('flags', 'problem', formatProblem(problem));
-    if (problems.length === 0) {
-      add(
-        'flags',
-        'ok',
-        `${configDisplay}: ${config.sections.size} task section(s), every flag accepted by Node ${process.version}`,
-      );
-    }
-
-    // Memory and budget
-    const budgetAll = computeBudget(memory.bytes, config.headroom, 1);
-    add(
-      'memory',
-      'ok',
-      `memory limit ${formatBytes(memory.bytes)} (${memory.source}: ${memory.detail}); ` +
-        `× ${config.headroom} headroom${config.headroom === 0.75 ? '' : ` (from [${SETTINGS_SECTION}])`} = ${formatBytes(budgetAll.usableBytes)} usable`,
-    );
-    const cpus = availableParallelism();
-    const cap = plannedConcurrency ?? cpuConcurrencyCap(cpus);
-    const turboJson = findTurboConfig(dirname(configFile));
-    const plans: TaskPlan[] = [];
-    for (const task of config.sections.keys()) {
-      const concurrency =
-        plannedConcurrency ??
-        chooseConcurrency(
-          budgetAll.usableBytes,
-          largestRequestedHeapMb(config, tasksWithDependencies([task], turboJson), memory),
-          cap,
-        );
-      const resolution = resolveTask(config, task, { memory, concurrency });
-      const fits = !resolution.lowered;
-      plans.push({
-        task,
-        requestedHeapMb: resolution.requestedHeapMb,
-        concurrency,
-        perTaskMb: resolution.perTaskMb,
-        heapMb: resolution.heapMb,
-        fits,
-        heapPercentage:
-          resolution.heapMb === null ? null : Math.floor(((resolution.heapMb * 1048576) / memory.bytes) * 10000) / 100,
-      });
-      const plan = plans[plans.length - 1] as TaskPlan;
-      const asPercentage =
-        percentage && plan.heapPercentage !== null
-          ? ` (as a percentage: ${HEAP_PERCENTAGE_FLAG}=${plan.heapPercentage})`
-          : '';
-      const at = `${concurrency} at once → ${resolution.perTaskMb} MB each`;
-      if (resolution.requestedHeapMb === null)
-        add('budget', 'ok', `[${task}] requests no heap; ${at}; GOMEMLIMIT=${resolution.goMemLimit}`);
-      else if (fits)
-        add('budget', 'ok', `[${task}] ${resolution.requestedHeapMb} MB requested; ${at}: fits${asPercentage}`);
-      else {
-        add(
-          'budget',
-          'problem',
-          `[${task}] ${resolution.requestedHeapMb} MB requested; ${at}: would be lowered to ${resolution.heapMb} MB ` +
-            `(run fewer at once: --concurrency ${Math.max(1, Math.floor(budgetAll.usableBytes / 1048576 / resolution.requestedHeapMb))}, or give it more memory)`,
-        );
-      }
-    }
-    if (plannedConcurrency === undefined) {
-      add(
-        'concurrency',
-        'info',
-        `concurrency as heapwise turbo chooses it: at most min(10, max(2, ${cpus} CPUs)) = ${cap}, fewer when the heaps do not fit`,
-      );
-    }
-
-    // Workspaces
-    const root = findWorkspaceRoot(dirname(configFile));
-    if (!root) {
-      add(
-        'workspaces',
-        'info',
-        `no workspace (package.json "workspaces" or pnpm-workspace.yaml) above ${configDisplay}: tsconfig and service checks skipped`,
-      );
-    } else {
-      const workspaces = listWorkspaces(root);
-      let checked = 0;
-      const skipped: string[] = [];
-      for (const workspace of workspaces) {
-        const tsconfig = join(workspace.dir, 'tsconfig.json');
-        if (!existsSync(tsconfig)) {
-          skipped.push(workspace.path);
-          continue;
-        }
-        checked += 1;
-        const result = checkExtendsPresets(tsconfig);
-        if (!result.ok) add('tsconfig', 'problem', `${workspace.path}/tsconfig.json ${result.reason}`);
-      }
-      if (!checks.some((check) => check.check === 'tsconfig')) {
-        add(
-          'tsconfig',
-          'ok',
-          `${checked} workspace tsconfig.json file(s) extend ${PRESET_PACKAGE}` +
-            (skipped.length > 0 ? ` (no tsconfig.json: ${skipped.join(', ')})` : ''),
-        );
-      }
-      const { copies } = serviceCopies(root);
-      for (const copy of copies) {
-        if (copy.state === 'same') add('services', 'ok', `${copy.path} matches the root .node-options`);
-        else
-          add(
-            'services',
-            'problem',
-            `${copy.path} ${copy.state === 'missing' ? 'is missing' : 'differs from the root .node-options'} (run heapwise sync)`,
-          );
-      }
-    }
-
+    const facts = gatherFacts(context, {
+      config: values.config,
+      memory: values.memory,
+      concurrency: values.concurrency,
+    });
+    const checks = runChecks(facts, DOCTOR_CHECKS);
     const problemCount = checks.filter((check) => check.status === 'problem').length;
     const warningCount = checks.filter((check) => check.status === 'warn').length;
     if (values.json === true) {
@@ -244,24 +149,24 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
             ok: problemCount === 0,
             problems: problemCount,
             warnings: warningCount,
-            config: configDisplay,
+            config: facts.configDisplay,
             node: {
-              version: process.version,
-              nvmrc: nvmrc?.version ?? null,
-              endOfLife: eol.date ?? null,
-              pastEndOfLife: eol.past,
-              heapPercentageFlag: percentage,
+              version: facts.node.version,
+              nvmrc: facts.node.nvmrc?.version ?? null,
+              endOfLife: facts.node.endOfLife.date ?? null,
+              pastEndOfLife: facts.node.endOfLife.past,
+              heapPercentageFlag: facts.node.acceptsHeapPercentage,
             },
             memory: {
-              limitBytes: memory.bytes,
-              source: memory.source,
-              detail: memory.detail,
-              headroom: config.headroom,
-              usableBytes: budgetAll.usableBytes,
+              limitBytes: facts.memory.bytes,
+              source: facts.memory.source,
+              detail: facts.memory.detail,
+              headroom: facts.config.headroom,
+              usableBytes: facts.budget.usableBytes,
             },
-            cpus,
-            concurrencyCap: cap,
-            tasks: plans,
+            cpus: facts.cpus,
+            concurrencyCap: facts.concurrencyCap,
+            tasks: facts.plans,
             checks,
           },
           null,
@@ -269,7 +174,7 @@ Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage er
         ),
       );
     } else {
-      context.out(`heapwise doctor: ${configDisplay}`);
+      context.out(`heapwise doctor: ${facts.configDisplay}`);
       for (const check of checks) context.out(`  ${check.status.padEnd(7)} ${check.message}`);
       context.out(`${problemCount} problem(s), ${warningCount} warning(s)`);
     }

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { computeBudget, cpuConcurrencyCap } from '../budget.js';
 import { runChild } from '../child.js';
@@ -12,6 +11,7 @@ import { countWorkspacesWithScript, findTurboConfig, findWorkspaceRoot } from '.
 import {
   MEMORY_ENV,
   UsageError,
+  availableCpus,
   displayPath,
   loadConfig,
   locateConfig,
@@ -21,9 +21,9 @@ import {
 } from './common.js';
 
 /** turbo's `--concurrency` accepts `N` or `P%` of the CPUs. */
-function parseTurboConcurrency(text: string): number {
+function parseTurboConcurrency(text: string, cpus: number): number {
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
-  if (percent) return Math.max(1, Math.floor((availableParallelism() * Number(percent[1])) / 100));
+  if (percent) return Math.max(1, Math.floor((cpus * Number(percent[1])) / 100));
   return parsePositiveInteger(text, '--concurrency');
 }
 
@@ -90,8 +90,8 @@ itself is found on PATH (npm scripts and npx put it there).`,
     const config = loadConfig(context, undefined);
     const memory = machineMemoryLimit(context, memoryOption);
     const budget = computeBudget(memory.bytes, config.headroom, 1);
-    const cpus = availableParallelism();
-    const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency);
+    const cpus = availableCpus(context);
+    const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency, cpus);
     const turboJson = findTurboConfig(dirname(configFile));
     let chosen = cap;
     // turbo refuses to start unless concurrency exceeds the number of persistent tasks (dev servers):
