@@ -1,6 +1,6 @@
 // Which task a `heapwise run` is, for the ledger, and where that ledger lives. Read on every run, so
 // it reads environment variables first and touches the disk only when they are missing.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { findUp } from './find-up.js';
 import { DEFAULT_CACHE_DIR, LEDGER_ENV, LEDGER_FILE_NAME } from './ledger.js';
@@ -44,6 +44,21 @@ export function scriptOfKey(key: string): string {
   return key.slice(key.lastIndexOf('#') + 1);
 }
 
+/**
+ * Whether `dir` is a workspace root: a pnpm-workspace.yaml, or a package.json with `workspaces`. The
+ * root test of workspace.ts, without loading the YAML and glob libraries it reads the globs with:
+ * every task runs this, and only the root is needed here.
+ */
+function declaresWorkspaces(dir: string): boolean {
+  if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return true;
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { workspaces?: unknown };
+    return manifest.workspaces !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 function isInside(dir: string, parent: string): boolean {
   const rel = relative(parent, dir);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -55,20 +70,17 @@ function isInside(dir: string, parent: string): boolean {
  * `npm_config_local_prefix` when it contains `cwd`, else found by walking up), else next to the
  * .node-options file.
  */
-export async function ledgerFileFor(options: {
+export function ledgerFileFor(options: {
   env: NodeJS.ProcessEnv;
   cwd: string;
   configFile: string;
   configLedger: string | undefined;
-}): Promise<string> {
+}): string {
   const { env, cwd } = options;
   if (env[LEDGER_ENV]) return resolve(cwd, env[LEDGER_ENV]);
   if (options.configLedger !== undefined) return resolve(dirname(options.configFile), options.configLedger);
   const prefix = env.npm_config_local_prefix;
   let root = prefix && isAbsolute(prefix) && isInside(cwd, prefix) ? prefix : undefined;
-  if (root === undefined) {
-    const { findWorkspaceRoot } = await import('./workspace.js');
-    root = findWorkspaceRoot(cwd) ?? dirname(options.configFile);
-  }
+  root ??= findUp(cwd, (dir) => (declaresWorkspaces(dir) ? dir : undefined)) ?? dirname(options.configFile);
   return join(root, DEFAULT_CACHE_DIR, LEDGER_FILE_NAME);
 }

@@ -42,7 +42,7 @@ async function learnedFor(
     import('../ledger.js'),
     import('../estimate.js'),
   ]);
-  const file = await ledgerFileFor({ env: context.env, cwd: context.cwd, configFile, configLedger });
+  const file = ledgerFileFor({ env: context.env, cwd: context.cwd, configFile, configLedger });
   const { ledger } = readLedgerFile(file);
   const keys = Object.keys(ledger.tasks);
   const tasks = keys

@@ -41,7 +41,7 @@ Prints a table of the tasks (waited, ran, peak, estimate) and the SVG's path.`,
     if (positionals.length > 0) throw new UsageError(`report: unexpected argument '${positionals[0]}'`);
     const configFile = locateConfig(context, values.config);
     const config = loadConfig(context, values.config);
-    const ledgerFile = await ledgerFileFor({
+    const ledgerFile = ledgerFileFor({
       env: context.env,
       cwd: context.cwd,
       configFile,

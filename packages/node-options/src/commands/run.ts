@@ -110,7 +110,7 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
   }
   for (const note of resolution.notes) context.err(`heapwise: ${note}`);
 
-  const ledgerFile = await ledgerFileFor({
+  const ledgerFile = ledgerFileFor({
     env: context.env,
     cwd: context.cwd,
     configFile,

@@ -115,7 +115,7 @@ itself is found on PATH (npm scripts and npx put it there).`,
         `${formatBytes(budget.usableBytes)} pool (${formatBytes(memory.bytes)} ${memory.source === 'option' ? memory.detail : memory.source} × ${config.headroom} headroom)`,
     );
 
-    const ledgerFile = await ledgerFileFor({
+    const ledgerFile = ledgerFileFor({
       env: context.env,
       cwd: context.cwd,
       configFile,
