@@ -124,7 +124,8 @@ function startService({ leak }) {
       }
     };
     child.stdout.on('data', onData);
-    exited.then(({ code, signal }) => {
+    // `exited` only ever resolves (on the child's exit event), so nothing here can go unhandled.
+    void exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`service exited before listening (code ${code}, signal ${signal})`));
     });

@@ -82,7 +82,7 @@ export function classify(argv: readonly string[]): ProcessKind {
   if (first === undefined) return 'other';
   // A task's own command: `node …/bin/tsc` (TypeScript 5.9, or 7's launcher on Node 20), the native
   // compiler itself, or `node --test`.
-  if (second !== undefined && /[/\\]bin[/\\]tsc$/.test(second)) return 'task-command';
+  if (second !== undefined && /[/\\]\.?bin[/\\]tsc$/.test(second)) return 'task-command';
   if (/[/\\]tsgo(\.exe)?$/.test(first) || /[/\\]tsc$/.test(first)) return 'task-command';
   if (second === '--test') return 'task-command';
   if (second !== undefined && /heapwise(\.js)?$/.test(second) && third === 'run') return 'heapwise-run';

@@ -46,7 +46,8 @@ export interface CloseReport {
   errors: unknown[];
 }
 
-type Listener = (...args: any[]) => void;
+/** Whatever `EventEmitter.on` accepts: the emitter, not this module, calls it with the event's data. */
+type Listener = Parameters<EventEmitter['on']>[1];
 
 export interface Scope extends AsyncDisposable {
   readonly name: string;
@@ -60,15 +61,11 @@ export interface Scope extends AsyncDisposable {
    * overlaps the one before. Errors go to `options.onError`, never to an unhandled rejection. The
    * signal aborts when the handle is cleared or the scope closes; `close()` waits for a running task.
    */
-  periodic(
-    task: (signal: AbortSignal) => unknown | Promise<unknown>,
-    intervalMs: number,
-    options?: PeriodicOptions,
-  ): TimerHandle;
+  periodic(task: (signal: AbortSignal) => unknown, intervalMs: number, options?: PeriodicOptions): TimerHandle;
   /** Adds a listener that is removed on close; returns a remover (harmless to call twice). */
   on(emitter: EventEmitter | EventTarget, event: string, listener: Listener, name?: string): () => void;
   /** Owns `resource`: `close(resource)` runs when the scope closes, in reverse order of adoption. */
-  adopt<T>(resource: T, close: (resource: T) => unknown | Promise<unknown>, name?: string): T;
+  adopt<T>(resource: T, close: (resource: T) => unknown, name?: string): T;
   /** Forgets an adopted resource without closing it (it closed itself). True when it was owned. */
   release(resource: unknown): boolean;
   /** A scope closed with this one (first, as the most recent thing it owns), or on its own. */
@@ -205,11 +202,7 @@ class ScopeImpl implements Scope {
     };
   }
 
-  periodic(
-    task: (signal: AbortSignal) => unknown | Promise<unknown>,
-    intervalMs: number,
-    options: PeriodicOptions = {},
-  ): TimerHandle {
+  periodic(task: (signal: AbortSignal) => unknown, intervalMs: number, options: PeriodicOptions = {}): TimerHandle {
     const name = options.name ?? 'periodic';
     this.#assertOpen(`periodic task "${name}"`);
     const onError =
@@ -282,7 +275,7 @@ class ScopeImpl implements Scope {
     };
   }
 
-  adopt<T>(resource: T, close: (resource: T) => unknown | Promise<unknown>, name = 'resource'): T {
+  adopt<T>(resource: T, close: (resource: T) => unknown, name = 'resource'): T {
     this.#assertOpen(`resource "${name}"`);
     this.#add({ kind: 'resource', name, dispose: () => close(resource), resource });
     return resource;

@@ -21,7 +21,7 @@ export interface ShutdownOptions {
   /** Stop accepting, let in-flight requests finish with `Connection: close`, close idle sockets. */
   servers?: Server[];
   /** Runs first (for example: fail the readiness probe, stop consumers). Bounded by `timeoutMs`. */
-  onSignal?: (signal: string) => unknown | Promise<unknown>;
+  onSignal?: (signal: string) => unknown;
   /** Default `process.exit`. Called once, with 0 (clean) or 1. */
   exit?: (code: number) => void;
   /** Default: a line on stderr. */

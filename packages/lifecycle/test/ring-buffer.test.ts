@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LRUCache, RingBuffer } from '../src/index.js';
+import { RingBuffer } from '../src/index.js';
 
 describe('RingBuffer', () => {
   it('keeps the newest items past capacity and counts evictions', () => {
@@ -42,16 +42,5 @@ describe('RingBuffer', () => {
     expect(buffer.size).toBe(100);
     expect(buffer.evicted).toBe(99_900);
     expect(buffer.toArray()[0]).toEqual({ payload: 'item 99900' });
-  });
-});
-
-describe('LRUCache (re-exported from lru-cache)', () => {
-  it('bounds a keyed cache by max entries', () => {
-    const cache = new LRUCache<string, number>({ max: 2 });
-    cache.set('a', 1);
-    cache.set('b', 2);
-    cache.set('c', 3);
-    expect(cache.size).toBe(2);
-    expect(cache.has('a')).toBe(false);
   });
 });

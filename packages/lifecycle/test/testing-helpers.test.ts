@@ -133,7 +133,8 @@ describe('countLiveInstances', () => {
     registry = undefined;
     await forceGc();
     expect(countLiveInstances(Session)).toBe(before);
-  });
+    // Each count is a full GC and a walk of the whole heap: over 5 s in all on a busy 2-core machine.
+  }, 30_000);
 
   it.skipIf(available)('returns undefined on a Node without v8.queryObjects', () => {
     expect(countLiveInstances(Session)).toBeUndefined();

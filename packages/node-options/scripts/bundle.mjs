@@ -8,10 +8,14 @@
 // stays the plain tsc output. Chunks sit two directories below package.json, as dist/<dir>/*.js do, so
 // a module that finds package.json relative to itself finds it from here too.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Chunk names carry content hashes: clear the old ones so dist/bin holds exactly one build.
+rmSync(join(packageDir, 'dist', 'bin'), { recursive: true, force: true });
 
 await build({
   absWorkingDir: packageDir,

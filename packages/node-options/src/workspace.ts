@@ -56,7 +56,8 @@ function problemAt(file: string, text: string, offset: number, reason: string): 
 
 /** A JSON file's object (comments allowed with `jsonc`); ConfigError with the first error's line. */
 export function readJsonObject(file: string, jsonc = false): Record<string, unknown> {
-  const text = readFileSync(file, 'utf8');
+  // npm strips a UTF-8 byte order mark before parsing package.json; so does this.
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   const errors: ParseError[] = [];
   const value: unknown = parseJsonc(text, errors, { allowTrailingComma: jsonc, disallowComments: !jsonc });
   const [first] = errors;

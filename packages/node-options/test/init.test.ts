@@ -141,7 +141,7 @@ describe('heapwise init on an npm workspace', () => {
       '+  "globalPassThroughEnv": [\n+    "NODE_OPTIONS",\n+    "GOMEMLIMIT",\n+    "HEAPWISE_*"\n+  ],\n   "tasks": {',
     );
     expect(plan.notes).toEqual([
-      'packages/utils/package.json: script "start" sets a heap size but is not a heapwise task (build, typecheck, test, dev); left as it is',
+      'packages/utils/package.json: script "start" left as it is: it sets a heap size but is not a heapwise task (build, typecheck, test, dev)',
     ]);
   });
 

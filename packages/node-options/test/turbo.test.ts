@@ -127,6 +127,49 @@ describe('heapwise turbo', () => {
     );
   });
 
+  it('counts only the persistent tasks --filter selects: one dev server of four', async () => {
+    const options = setup(7 * GIB); // one 4096 MB heap fits
+    const { cwd } = options;
+    writeFileSync(join(cwd, 'turbo.json'), JSON.stringify({ tasks: { dev: { persistent: true, cache: false } } }));
+    writeFileSync(join(cwd, '.node-options'), '[dev]\n--max-old-space-size=4096\n');
+    writeFileSync(join(cwd, 'package.json'), JSON.stringify({ workspaces: ['apps/*', 'packages/*'] }));
+    const packages: Record<string, object> = {
+      'apps/remix': { name: '@x/remix', scripts: { dev: 'remix dev' }, dependencies: { '@x/ui': '*' } },
+      'apps/web': { name: '@x/web', scripts: { dev: 'next dev' } },
+      'apps/docs': { name: '@x/docs', scripts: { dev: 'next dev' } },
+      'packages/ui': { name: '@x/ui', scripts: { dev: 'tsc -w' } },
+    };
+    for (const [dir, manifest] of Object.entries(packages)) {
+      mkdirSync(join(cwd, dir), { recursive: true });
+      writeFileSync(join(cwd, dir, 'package.json'), JSON.stringify(manifest));
+    }
+    const call = async (...args: string[]) => (await heapwiseTurbo(args, options)).call;
+    // One dev server: turbo needs 2 (more than the persistent tasks), not 5.
+    expect(await call('dev', '--filter=@x/remix')).toMatchObject({
+      argv: ['run', 'dev', '--concurrency', '2', '--filter=@x/remix'],
+      concurrency: '2',
+    });
+    // Options before the task name, as turbo accepts them; `...` brings the dependency's dev task.
+    expect(await call('--filter', '@x/remix...', 'dev')).toMatchObject({
+      argv: ['run', 'dev', '--concurrency', '3', '--filter', '@x/remix...'],
+    });
+    expect(await call('dev', '--filter=./apps/*', '--filter=!@x/docs')).toMatchObject({ concurrency: '3' });
+    // Unfiltered: all four.
+    expect(await call('dev')).toMatchObject({ concurrency: '5' });
+    // A git range is not evaluated: every package counts, and stderr says so.
+    const ranged = await heapwiseTurbo(['dev', '--filter=[HEAD^1]'], options);
+    expect(ranged.call).toMatchObject({ concurrency: '5' });
+    expect(ranged.stderr).toContain('--filter=[HEAD^1] (a git range) is not evaluated here');
+  });
+
+  it('passes options before the task and `--` arguments through in order', async () => {
+    const result = await heapwiseTurbo(['--filter=web', 'build', '--', '--fix'], setup(16 * GIB));
+    expect(result.code).toBe(0);
+    const argv = result.call.argv;
+    expect(argv.slice(0, 2)).toEqual(['run', 'build']);
+    expect(argv.slice(4)).toEqual(['--filter=web', '--', '--fix']);
+  });
+
   it("returns turbo's exit code, and exit 2 without a task", async () => {
     const options = setup(16 * GIB);
     const failing = { ...options, env: { ...options.env, FAKE_TURBO_EXIT: '3' } };

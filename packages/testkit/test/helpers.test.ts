@@ -22,7 +22,7 @@ describe('mulberry32', () => {
     for (let i = 0; i < 40_000; i += 1) {
       const x = random();
       if (x < 0 || x >= 1) outside += 1;
-      else bins[Math.floor(x * 4)]! += 1;
+      else bins[Math.floor(x * 4)] += 1;
     }
     expect(outside).toBe(0);
     for (const count of bins) expect(Math.abs(count - 10_000)).toBeLessThan(400);
@@ -70,8 +70,8 @@ describe('parsePrometheusText', () => {
       ['q', 'SUMMARY', ''],
       ['bare', 'UNTYPED', ''],
     ]);
-    expect(families[0]!.metrics).toEqual([{ labels: { route: '/a' }, value: '3' }]);
-    expect(families[1]!.metrics).toEqual([{ buckets: { '1': '1', '+Inf': '2' }, sum: '3', count: '2' }]);
-    expect(families[2]!.metrics).toEqual([{ quantiles: { '0.5': '1' }, sum: '1', count: '1' }]);
+    expect(families[0].metrics).toEqual([{ labels: { route: '/a' }, value: '3' }]);
+    expect(families[1].metrics).toEqual([{ buckets: { '1': '1', '+Inf': '2' }, sum: '3', count: '2' }]);
+    expect(families[2].metrics).toEqual([{ quantiles: { '0.5': '1' }, sum: '1', count: '1' }]);
   });
 });

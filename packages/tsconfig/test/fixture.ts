@@ -53,7 +53,7 @@ export function runTsc(compiler: Compiler, args: readonly string[], cwd: string)
       { cwd, timeout: compilerTimeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
-          reject(error);
+          reject(new Error(`could not run ${compiler.binPath}: ${error.message}`, { cause: error }));
           return;
         }
         resolve({ exitCode: error ? Number(error.code) : 0, stdout, stderr });

@@ -62,14 +62,15 @@ export async function expectCollectable(
   }
 }
 
-type QueryObjects = (ctor: Function, options: { format: 'count' }) => number;
+type Constructor = abstract new (...args: never[]) => unknown;
+type QueryObjects = (ctor: Constructor, options: { format: 'count' }) => number;
 
 /**
  * Live instances of `ctor` (objects with `ctor.prototype` in their prototype chain) via
  * `v8.queryObjects` (Node 20.13+, 22+), which collects garbage first; `undefined` where this Node
  * has no such API. Node prints an ExperimentalWarning on first use.
  */
-export function countLiveInstances(ctor: Function): number | undefined {
+export function countLiveInstances(ctor: Constructor): number | undefined {
   const queryObjects = (v8 as { queryObjects?: QueryObjects }).queryObjects;
   if (typeof queryObjects !== 'function') return undefined;
   return queryObjects(ctor, { format: 'count' });

@@ -56,7 +56,7 @@ async function heapUsedAfterGc(): Promise<number> {
  * Two RSS readings prove nothing (RSS includes freed-but-kept pages and garbage); this does.
  */
 export async function measureHeapSlope(
-  iteration: (i: number) => unknown | Promise<unknown>,
+  iteration: (i: number) => unknown,
   options: { warmup?: number; iterations?: number; samples?: number } = {},
 ): Promise<HeapSlope> {
   const warmup = options.warmup ?? DEFAULT_SLOPE_WARMUP;

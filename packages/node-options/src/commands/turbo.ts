@@ -7,7 +7,14 @@ import { appendRunLine, MAX_RUN_FILES, newRunId, pruneRunFiles, RUN_ID_ENV, runF
 import { formatBytes } from '../size.js';
 import { ledgerFileFor, PERSISTENT_ENV } from '../task-identity.js';
 import { persistentTasks } from '../turbo-graph.js';
-import { countWorkspacesWithScript, findTurboConfig, findWorkspaceRoot } from '../workspace.js';
+import {
+  countSelectedWithScript,
+  parseTurboRunArgs,
+  readWorkspaceGraph,
+  selectPackages,
+  TurboArgsError,
+} from '../turbo-args.js';
+import { findTurboConfig, findWorkspaceRoot } from '../workspace.js';
 import {
   MEMORY_ENV,
   UsageError,
@@ -27,48 +34,10 @@ function parseTurboConcurrency(text: string, cpus: number): number {
   return parsePositiveInteger(text, '--concurrency');
 }
 
-/** Splits `<task…> [turbo args]`, taking out a user's --concurrency and heapwise's own --memory. */
-function splitTurboArgs(args: string[]): {
-  tasks: string[];
-  rest: string[];
-  userConcurrency: string | undefined;
-  memory: string | undefined;
-} {
-  const tasks: string[] = [];
-  const rest: string[] = [];
-  let userConcurrency: string | undefined;
-  let memory: string | undefined;
-  let inTasks = true;
-  for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index] as string;
-    if (inTasks && !arg.startsWith('-')) {
-      tasks.push(arg);
-      continue;
-    }
-    inTasks = false;
-    const option = ['--concurrency', '--memory'].find((name) => arg === name || arg.startsWith(`${name}=`));
-    if (option === undefined) {
-      rest.push(arg);
-      continue;
-    }
-    let value: string | undefined;
-    if (arg === option) {
-      value = args[index + 1];
-      if (value === undefined) throw new UsageError(`turbo: ${option} needs a value`);
-      index += 1;
-    } else {
-      value = arg.slice(option.length + 1);
-    }
-    if (option === '--memory') memory = value;
-    else userConcurrency = value;
-  }
-  return { tasks, rest, userConcurrency, memory };
-}
-
 export const turboCommand: Command = {
   name: 'turbo',
   summary: 'run `turbo run` at CPU concurrency; the memory pool decides which tasks run together',
-  help: `Usage: heapwise turbo <task…> [--memory <size>] [turbo args…]
+  help: `Usage: heapwise turbo [turbo run options…] <task…> [turbo run options…] [-- task args…]
 
 Runs \`turbo run <task…> --concurrency N [turbo args…]\` with N from the CPUs: the --concurrency you
 pass (N or P% of the CPUs), else min(10, max(2, CPUs)). Memory decides what actually runs together:
@@ -78,13 +47,23 @@ does not fit (persistent tasks, e.g. dev servers, are not held back: they divide
                     the machine's is refused (exit 2)
 Tasks get HEAPWISE_CONCURRENCY=N, TURBO_TELEMETRY_DISABLED=1, and the ledger and run id, so that
 \`heapwise report\` can draw the run afterwards; the report's path is printed at the end. turbo
-itself is found on PATH (npm scripts and npx put it there).`,
+itself is found on PATH (npm scripts and npx put it there).
+Options go before or after the task names, as with turbo. Persistent tasks (dev servers) are counted
+in the packages that --filter/-F selects (names, globs, ./folders, ... and ^, ! exclusions); a git
+range or --affected counts every package.`,
   async main(args, context) {
     if (args.includes('--help') || args.includes('-h')) {
       context.out(turboCommand.help);
       return 0;
     }
-    const { tasks, rest, userConcurrency, memory: memoryOption } = splitTurboArgs(args);
+    let parsed;
+    try {
+      parsed = parseTurboRunArgs(args);
+    } catch (error) {
+      if (error instanceof TurboArgsError) throw new UsageError(error.message);
+      throw error;
+    }
+    const { tasks, rest, userConcurrency, memory: memoryOption } = parsed;
     if (tasks.length === 0) throw new UsageError('turbo: missing <task> (e.g. heapwise turbo build)');
     const configFile = locateConfig(context, undefined);
     const config = loadConfig(context, undefined);
@@ -98,8 +77,17 @@ itself is found on PATH (npm scripts and npx put it there).`,
     // they all run at once whatever we choose, so go up to that and say that the heaps get lowered.
     const root = findWorkspaceRoot(context.cwd);
     const persistent = persistentTasks(tasks, turboJson);
-    const persistentCount =
-      root === undefined ? 0 : persistent.reduce((sum, task) => sum + countWorkspacesWithScript(root, task), 0);
+    let persistentCount = 0;
+    if (root !== undefined && persistent.length > 0) {
+      const graph = readWorkspaceGraph(root);
+      const selection = selectPackages(graph, parsed.filters, parsed.affected);
+      if (selection.unknown !== undefined) {
+        context.err(
+          `heapwise: ${selection.unknown} is not evaluated here: every package's persistent tasks are counted`,
+        );
+      }
+      persistentCount = persistent.reduce((sum, task) => sum + countSelectedWithScript(graph, selection, task), 0);
+    }
     if (userConcurrency === undefined && persistentCount > 0 && chosen <= persistentCount) {
       chosen = persistentCount + 1;
       context.err(

@@ -1,6 +1,5 @@
 export { DIFF_CONTEXT_LINES, MAX_DIFF_CELLS, unifiedDiff } from './diff.js';
 export { InitError } from './errors.js';
-export { extractHeapFlags, hasHeapFlag, type ExtractedHeapFlags } from './heap-flags.js';
 export { applyInit, planInit, type FileChange, type InitPlan, type PlanInitOptions } from './plan.js';
 export {
   DEFAULT_PROFILES,
@@ -25,4 +24,13 @@ export {
 } from './tsconfig.js';
 export { passHeapwiseEnv, PASS_THROUGH_ENV } from './turbo-json.js';
 export { readWorkspace, type Workspace } from './workspace.js';
-export { routeTurbo, wrapScript } from './wrap-script.js';
+export {
+  callsTurbo,
+  crossEnvReplacingNodeOptions,
+  MAX_HEAP_REQUEST_MB,
+  mentionsHeapFlag,
+  rewriteRootScript,
+  rewriteTaskScript,
+  type RootScriptRewrite,
+  type ScriptRewrite,
+} from './shell-script.js';

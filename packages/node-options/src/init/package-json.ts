@@ -1,21 +1,27 @@
-// Plans the edits to one package.json: heap flags out of the task scripts,
-// task scripts wrapped with `heapwise run`, heapwise dev dependencies in.
-import { extractHeapFlags, hasHeapFlag } from './heap-flags.js';
+// Plans the edits to one package.json: task scripts rewritten to run under
+// `heapwise run` (heap sizes moved out), the root's turbo calls routed through
+// `heapwise turbo`, heapwise dev dependencies in (as `catalog:` entries when the
+// pnpm workspace keeps its versions in a catalog).
 import { parseObject, setProperty } from './jsonc.js';
 import { INIT_TASKS, type InitTask } from './profiles.js';
-import { routeTurbo, wrapScript } from './wrap-script.js';
+import { callsTurbo, mentionsHeapFlag, rewriteRootScript, rewriteTaskScript } from './shell-script.js';
 
 export interface PackageJsonPlan {
   readonly after: string;
   /** Heap sizes removed from this file's scripts, per task. */
   readonly sizesMb: ReadonlyMap<InitTask, number[]>;
   readonly notes: readonly string[];
+  /** The dev dependencies that were added. */
+  readonly added: readonly string[];
 }
 
 export interface PackageJsonOptions {
-  /** The workspace root's package.json: heap flags come out, and `turbo run <task>` becomes `heapwise turbo <task>` instead of being wrapped. */
+  /**
+   * The workspace root's package.json: every script's `turbo run` goes through `heapwise turbo`;
+   * task scripts' other commands are wrapped like a package's.
+   */
   readonly isRoot: boolean;
-  /** Dev dependencies to add when missing: name → version range. */
+  /** Dev dependencies to add when missing: name → version range (or `catalog:`). */
   readonly devDependencies: ReadonlyMap<string, string>;
 }
 
@@ -33,21 +39,26 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
   const sizesMb = new Map<InitTask, number[]>();
   const notes: string[] = [];
   let after = text;
+  const leftAlone = (name: string, reason: string) =>
+    notes.push(`${relativePath}: script "${name}" left as it is: ${reason}`);
 
   for (const [name, script] of Object.entries(scripts)) {
     if (typeof script !== 'string') continue;
-    if (!isTask(name)) {
-      if (hasHeapFlag(script)) {
-        notes.push(
-          `${relativePath}: script "${name}" sets a heap size but is not a heapwise task (${INIT_TASKS.join(', ')}); left as it is`,
-        );
+    const task = isTask(name) ? name : undefined;
+    if (!options.isRoot && task === undefined) {
+      if (mentionsHeapFlag(script)) {
+        leftAlone(name, `it sets a heap size but is not a heapwise task (${INIT_TASKS.join(', ')})`);
       }
       continue;
     }
-    const extracted = extractHeapFlags(script);
-    if (extracted.sizesMb.length > 0) sizesMb.set(name, [...extracted.sizesMb]);
-    const next = options.isRoot ? routeTurbo(extracted.script) : wrapScript(name, extracted.script);
-    if (next !== script) after = setProperty(after, ['scripts', name], next);
+    const rewrite = options.isRoot ? rewriteRootScript(script, task) : rewriteTaskScript(name, script);
+    if (rewrite.leftAlone !== undefined) {
+      // Reported when it matters: a task script, a turbo call not routed, or a heap size not moved.
+      if (task !== undefined || callsTurbo(script) || mentionsHeapFlag(script)) leftAlone(name, rewrite.leftAlone);
+      continue;
+    }
+    if (task !== undefined && rewrite.sizesMb.length > 0) sizesMb.set(task, [...rewrite.sizesMb]);
+    if (rewrite.script !== script) after = setProperty(after, ['scripts', name], rewrite.script);
   }
 
   const declared = new Set(
@@ -56,8 +67,10 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
     ),
   );
   const devKeys = Object.keys((pkg.devDependencies ?? {}) as object);
+  const added: string[] = [];
   for (const [name, range] of options.devDependencies) {
     if (declared.has(name) || pkg.name === name) continue;
+    added.push(name);
     // Alphabetical when the list already is (npm keeps it so), else at the end.
     const index = isSorted(devKeys) ? devKeys.filter((key) => key < name).length : devKeys.length;
     after =
@@ -67,5 +80,5 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
         : setProperty(after, ['devDependencies', name], range, () => index);
     devKeys.splice(index, 0, name);
   }
-  return { after, sizesMb, notes };
+  return { after, sizesMb, notes, added };
 }

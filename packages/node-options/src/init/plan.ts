@@ -1,7 +1,18 @@
 // `heapwise init` as two steps: planInit reads everything and computes every
 // new file in memory (any problem throws before a byte is written), and
 // applyInit writes the plan all-or-nothing.
-import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { unifiedDiff } from './diff.js';
@@ -23,6 +34,8 @@ import {
   PRESET_PACKAGE,
   resolveChain,
 } from './tsconfig.js';
+import { PNPM_WORKSPACE_FILE } from '../workspace.js';
+import { addToDefaultCatalog, CATALOG_REFERENCE, usesCatalogs } from './pnpm-catalog.js';
 import { passHeapwiseEnv } from './turbo-json.js';
 import { readWorkspace, type Workspace } from './workspace.js';
 
@@ -93,7 +106,11 @@ function describeTsconfigFamily(root: string, dir: string): string[] {
 
 export function planInit(root: string, options: PlanInitOptions = {}): InitPlan {
   const workspace = readWorkspace(root);
-  const range = options.versionRange ?? `^${ownVersion()}`;
+  const versionRange = options.versionRange ?? `^${ownVersion()}`;
+  // A pnpm workspace with a catalog gets `catalog:` references, and the versions go into the catalog.
+  const catalog = workspace.manager === 'pnpm' && usesCatalogs(workspace.catalogs);
+  const range = catalog ? CATALOG_REFERENCE : versionRange;
+  const addedDependencies = new Set<string>();
   const changes: FileChange[] = [];
   const notes: string[] = [];
   const foundSizes: { task: InitTask; sizeMb: number; file: string }[] = [];
@@ -117,6 +134,7 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     devDependencies: new Map([[NODE_OPTIONS_PACKAGE, range]]),
   });
   collect('package.json', rootPlan.sizesMb);
+  for (const name of rootPlan.added) addedDependencies.add(name);
   notes.push(...rootPlan.notes);
   record('package.json', rootText, rootPlan.after);
 
@@ -156,6 +174,7 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
       if (wouldCycle(dependency, dir)) devDependencies.delete(dependency);
     const packagePlan = planPackageJson(packagePath, packageText, { isRoot: false, devDependencies });
     collect(packagePath, packagePlan.sizesMb);
+    for (const name of packagePlan.added) addedDependencies.add(name);
     notes.push(...packagePlan.notes);
     record(packagePath, packageText, packagePlan.after);
   }
@@ -179,9 +198,23 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     record('.node-options', nodeOptionsText, raised.text);
   }
 
+  if (catalog && addedDependencies.size > 0) {
+    const yamlText = readFileSync(join(root, PNPM_WORKSPACE_FILE), 'utf8');
+    const entries = new Map([...addedDependencies].sort().map((name) => [name, versionRange]));
+    record(PNPM_WORKSPACE_FILE, yamlText, addToDefaultCatalog(PNPM_WORKSPACE_FILE, yamlText, entries));
+  }
+
   changes.sort((a, b) => a.relativePath.localeCompare(b.relativePath));
   const diff = changes.map((change) => unifiedDiff(change.relativePath, change.before, change.after)).join('');
   return { root, manager: workspace.manager, changes, diff, foundSizes, notes, optionChanges };
+}
+
+/**
+ * Where a change is written: a symlinked package.json or tsconfig.json stays a symlink and its
+ * target gets the new content (a rename onto the link would replace the link with a file).
+ */
+function writeTarget(path: string): string {
+  return existsSync(path) && lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
 }
 
 /**
@@ -191,24 +224,30 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
  * removes the temporaries and leaves the workspace as it was.
  */
 export function applyInit(plan: InitPlan): void {
-  for (const change of plan.changes) {
+  const targets = plan.changes.map((change) => ({ change, target: writeTarget(change.path) }));
+  for (const { change, target } of targets) {
     if (readIfExists(change.path) !== change.before) {
       throw new InitError(
         `${change.relativePath} changed since the plan was made; run heapwise init again. Nothing was changed.`,
       );
     }
+    if (existsSync(`${target}${TEMP_SUFFIX}`)) {
+      throw new InitError(
+        `${target}${TEMP_SUFFIX} is left over from an interrupted heapwise init: remove it and run heapwise init again. Nothing was changed.`,
+      );
+    }
   }
   const written: string[] = [];
   try {
-    for (const change of plan.changes) {
-      const temp = `${change.path}${TEMP_SUFFIX}`;
+    for (const { change, target } of targets) {
+      const temp = `${target}${TEMP_SUFFIX}`;
       writeFileSync(temp, change.after, { flag: 'wx' });
       written.push(temp);
-      if (change.before !== null) chmodSync(temp, statSync(change.path).mode);
+      if (change.before !== null) chmodSync(temp, statSync(target).mode);
     }
   } catch (error) {
     for (const temp of written) rmSync(temp, { force: true });
     throw error;
   }
-  for (const change of plan.changes) renameSync(`${change.path}${TEMP_SUFFIX}`, change.path);
+  for (const { target } of targets) renameSync(`${target}${TEMP_SUFFIX}`, target);
 }

@@ -6,6 +6,7 @@ import { findUp } from '../find-up.js';
 import { ConfigError, formatProblem } from '../node-options-file.js';
 import {
   expandWorkspacePatterns,
+  readJsonObject,
   readWorkspaceDeclaration,
   turboConfigIn,
   PNPM_WORKSPACE_FILE,
@@ -54,8 +55,43 @@ function findWorkspaceAbove(dir: string): string | undefined {
   });
 }
 
+/**
+ * Files and `packageManager` values that mean yarn or bun runs this workspace. init writes for npm and
+ * pnpm only: yarn's and bun's script runners, lockfiles and workspace protocols are not what it was
+ * tested against, so it refuses rather than leave a half-working setup.
+ */
+const UNSUPPORTED_MANAGERS: readonly { name: string; files: readonly string[] }[] = [
+  { name: 'yarn', files: ['.yarnrc.yml', '.yarnrc', 'yarn.lock', '.pnp.cjs'] },
+  { name: 'bun', files: ['bun.lock', 'bun.lockb', 'bunfig.toml'] },
+];
+
+/** One line naming why the workspace is yarn's or bun's, or undefined for npm and pnpm. */
+export function unsupportedManager(root: string, packageManager: unknown): string | undefined {
+  for (const { name, files } of UNSUPPORTED_MANAGERS) {
+    if (typeof packageManager === 'string' && packageManager.startsWith(`${name}@`)) {
+      return `package.json says "packageManager": "${packageManager}"`;
+    }
+    const file = files.find((candidate) => existsSync(join(root, candidate)));
+    if (file !== undefined) return `${file} is there (${name})`;
+  }
+  return undefined;
+}
+
 export function readWorkspace(root: string): Workspace {
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new InitError(`${root}: no such directory.`);
+  let manifest: Record<string, unknown> | undefined;
+  try {
+    manifest = existsSync(join(root, 'package.json')) ? readJsonObject(join(root, 'package.json')) : undefined;
+  } catch (error) {
+    if (error instanceof ConfigError) throw unreadable(root, error);
+    throw error;
+  }
+  const unsupported = unsupportedManager(root, manifest?.packageManager);
+  if (unsupported !== undefined) {
+    throw new InitError(
+      `${unsupported}: heapwise init supports npm and pnpm workspaces only (yarn and bun are not supported yet). Nothing was changed.`,
+    );
+  }
   const notRoot = (why: string) => {
     const above = findWorkspaceAbove(root);
     const hint = above ? ` The workspace root looks like ${relative(root, above) || '.'} (${above}).` : '';

@@ -1,0 +1,99 @@
+// ESLint for the whole repository, type-aware. Each workspace runs `eslint .` through its own `lint`
+// script (`heapwise run lint`, so the [lint] profile of .node-options sizes its heap); the root's
+// `lint:root` covers scripts/ and this file.
+//
+// Type information: a TypeScript file is checked against its own workspace's test tsconfig (it
+// includes src/ and test/), one program per workspace, so a package's lint never builds another's.
+// Plain JavaScript and config files outside those programs go to typescript-eslint's default project.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { globals, js, prettier, tseslint } from '@heapwise/eslint-config';
+
+const root = import.meta.dirname;
+
+/** Workspace directories, from package.json `workspaces` (`dir/*` or `dir`). */
+function workspaceDirs() {
+  const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  return workspaces.flatMap((pattern) => {
+    if (!pattern.endsWith('/*')) return [pattern];
+    const parent = pattern.slice(0, -2);
+    return readdirSync(join(root, parent), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(root, parent, entry.name, 'package.json')))
+      .map((entry) => `${parent}/${entry.name}`);
+  });
+}
+
+/** The tsconfig whose program covers a workspace's sources and tests. */
+function lintProject(dir) {
+  for (const candidate of ['tsconfig.test.json', 'test/tsconfig.json', 'tsconfig.json']) {
+    if (existsSync(join(root, dir, candidate))) return `${dir}/${candidate}`;
+  }
+  return undefined;
+}
+
+const perWorkspace = workspaceDirs().flatMap((dir) => {
+  const project = lintProject(dir);
+  if (project === undefined) return [];
+  return [
+    {
+      name: `heapwise/types/${dir}`,
+      files: [`${dir}/{src,test,scripts}/**/*.{ts,mts,cts}`],
+      languageOptions: { parserOptions: { projectService: false, project, tsconfigRootDir: root } },
+    },
+  ];
+});
+
+export default tseslint.config(
+  {
+    name: 'heapwise/ignores',
+    ignores: ['**/dist/', '**/node_modules/', '**/coverage/', '**/.turbo/', 'bench/results/'],
+  },
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  {
+    name: 'heapwise/defaults',
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: globals.node,
+      parserOptions: {
+        projectService: {
+          // Files no workspace program includes: scripts, config files, bin shims, .mjs fixtures.
+          allowDefaultProject: [
+            '*.js',
+            'scripts/*.mjs',
+            '*/*/*.config.ts',
+            '*/*/*.{js,mjs,d.ts}',
+            '*/*/bin/*.js',
+            '*/*/test/fixtures/*.mjs',
+          ],
+          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 32,
+        },
+        tsconfigRootDir: root,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  ...perWorkspace,
+  {
+    // Plain JavaScript has no declared types, so every value read from JSON, argv or an untyped
+    // module is `any`: the no-unsafe-* rules would flag each use and find nothing. The promise and
+    // unused-variable rules still apply, with the types TypeScript infers.
+    name: 'heapwise/javascript',
+    files: ['**/*.{js,mjs,cjs}'],
+    rules: {
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  // Last, so that no stylistic rule argues with Prettier.
+  prettier,
+);
