@@ -60,6 +60,16 @@ export {
   MIN_CHECK_INTERVAL_MS,
   MIN_WARNING_FRACTION_OF_LIMIT,
 } from './memory-monitor.js';
+export {
+  DEFAULT_HEAP_PROFILE_DURATION_MS,
+  DEFAULT_MAX_DIAGNOSTIC_FILES,
+  DEFAULT_SAMPLING_INTERVAL_BYTES,
+  MAX_HEAP_PROFILE_DURATION_MS,
+  SNAPSHOT_FREE_MEMORY_FACTOR,
+} from './heap-diagnostics.js';
+export type { DiagnosticRecord, DiagnosticTrigger, HeapDiagnosticsOptions } from './heap-diagnostics.js';
+export { resolveMonitorSettings } from './monitor-config.js';
+export type { MonitorSettings } from './monitor-config.js';
 export type {
   CleanupAction,
   CleanupLevel,

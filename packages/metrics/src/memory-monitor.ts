@@ -1,67 +1,36 @@
 // Memory monitor: periodic heap checks against warning/critical thresholds that run registered
-// cleanup actions (moderate at warning, aggressive at critical), with a cooldown and a bounded
-// history of what each cleanup freed.
-import * as v8 from 'node:v8';
-import { RingBuffer, createScope, type TimerHandle } from './lifecycle-adapter.js';
+// cleanup actions (moderate at warning, aggressive at critical), with a cooldown, a bounded
+// history of what each cleanup freed, and — opt-in — a sampling heap profile on the first
+// critical reading. The parts are in their own files: settings (monitor-config.ts), thresholds
+// (memory-thresholds.ts), one cleanup (cleanup-runner.ts), heap evidence (heap-diagnostics.ts);
+// this file holds the state and decides when each runs.
+import { runCleanup, type CleanupAction, type CleanupLevel, type CleanupRecord } from './cleanup-runner.js';
+import {
+  createHeapDiagnostics,
+  type DiagnosticRecord,
+  type HeapDiagnostics,
+  type HeapDiagnosticsOptions,
+} from './heap-diagnostics.js';
+import { RingBuffer, createScope } from './lifecycle-adapter.js';
+import { resolveMonitorSettings } from './monitor-config.js';
+import { readProcessMemory, type MemoryReading } from './memory-reading.js';
+import { statusOf, validateThresholds, type MemoryStatus, type MemoryThresholds } from './memory-thresholds.js';
 import type { Registry } from './registry.js';
 
-export type MemoryStatus = 'ok' | 'warning' | 'critical';
-export type CleanupLevel = 'moderate' | 'aggressive';
-export type CleanupAction = (level: CleanupLevel) => unknown | Promise<unknown>;
-
-/** Default check period; env MEMORY_CHECK_INTERVAL (ms). */
-export const DEFAULT_CHECK_INTERVAL_MS = 10_000;
-/** Shortest check period accepted: each check reads memory figures, which is not free. */
-export const MIN_CHECK_INTERVAL_MS = 100;
-/** Warning threshold when none is configured: this fraction of the V8 heap size limit. */
-export const DEFAULT_WARNING_FRACTION = 0.7;
-/** Critical threshold when none is configured: this fraction of the V8 heap size limit. */
-export const DEFAULT_CRITICAL_FRACTION = 0.85;
-/**
- * Default minimum time between two automatic cleanups; env CLEANUP_COOLDOWN (ms). A minute lets
- * the effect of one cleanup show over several checks before the next one runs.
- */
-export const DEFAULT_CLEANUP_COOLDOWN_MS = 60_000;
-/**
- * Lowest warning threshold accepted: this fraction of the heap size limit. Below it the monitor
- * would sit at warning (or critical) from start-up on, cleaning up for nothing.
- */
-export const MIN_WARNING_FRACTION_OF_LIMIT = 0.1;
-/** Cleanups kept for report(); older ones are evicted. */
-export const DEFAULT_MAX_CLEANUP_HISTORY = 20;
-/** A cleanup action still running after this long is recorded as timed out and left behind. */
-export const CLEANUP_ACTION_TIMEOUT_MS = 5_000;
-
-/** Thresholds are in MB of heap used, 1 MB = 1024 × 1024 bytes (as in --max-old-space-size). */
-const BYTES_PER_MB = 1024 * 1024;
-
-export interface MemoryReading {
-  heapUsedBytes: number;
-  heapTotalBytes: number;
-  rssBytes: number;
-  externalBytes: number;
-  arrayBuffersBytes: number;
-  heapSizeLimitBytes: number;
-}
-
-export interface MemoryThresholds {
-  warningMb: number;
-  criticalMb: number;
-}
-
-export interface CleanupRecord {
-  level: CleanupLevel;
-  trigger: 'warning' | 'critical' | 'manual';
-  /** When it started, from the monitor's clock (ms since epoch by default). */
-  atMs: number;
-  durationMs: number;
-  heapUsedBeforeBytes: number;
-  heapUsedAfterBytes: number;
-  /** before − after; negative when the heap grew while cleaning. */
-  freedBytes: number;
-  gcForced: boolean;
-  actions: { name: string; ok: boolean; error?: string }[];
-}
+export type { CleanupAction, CleanupLevel, CleanupRecord } from './cleanup-runner.js';
+export type { MemoryReading } from './memory-reading.js';
+export type { MemoryStatus, MemoryThresholds } from './memory-thresholds.js';
+export { readProcessMemory } from './memory-reading.js';
+export { validateThresholds, MIN_WARNING_FRACTION_OF_LIMIT } from './memory-thresholds.js';
+export {
+  CLEANUP_ACTION_TIMEOUT_MS,
+  DEFAULT_CHECK_INTERVAL_MS,
+  DEFAULT_CLEANUP_COOLDOWN_MS,
+  DEFAULT_CRITICAL_FRACTION,
+  DEFAULT_MAX_CLEANUP_HISTORY,
+  DEFAULT_WARNING_FRACTION,
+  MIN_CHECK_INTERVAL_MS,
+} from './monitor-config.js';
 
 export interface MemoryReport {
   status: MemoryStatus;
@@ -76,6 +45,8 @@ export interface MemoryReport {
   recentCleanups: CleanupRecord[];
   /** Cleanups evicted from the history. */
   evictedCleanups: number;
+  /** Heap profiles and snapshots taken (or skipped), most recent last; empty unless enabled. */
+  diagnostics: DiagnosticRecord[];
 }
 
 export interface MemoryMonitorOptions {
@@ -103,6 +74,11 @@ export interface MemoryMonitorOptions {
   gc?: (() => void) | false;
   /** Called when the status changes (errors are swallowed). */
   onStatusChange?: (status: MemoryStatus, previous: MemoryStatus) => void;
+  /**
+   * Opt-in evidence: on the first critical reading (again only after the status went back to
+   * ok) and on captureHeapProfile(), a sampling heap profile written to `dir`.
+   */
+  heapProfile?: HeapDiagnosticsOptions;
   /** Exports heapwise_memory_monitor_* metrics there while the monitor runs. */
   registry?: Registry;
   /** Start the periodic check (default true); false for manual check() only. */
@@ -119,70 +95,19 @@ export interface MemoryMonitor {
   registerCleanup(name: string, action: CleanupAction): () => void;
   /** One check now: classify, and clean up when over a threshold and the cooldown allows. */
   check(): Promise<MemoryStatus>;
+  /**
+   * A heap profile now (and a snapshot when enabled and memory allows); rejects unless
+   * `heapProfile` was configured. Concurrent calls share one capture.
+   */
+  captureHeapProfile(): Promise<DiagnosticRecord[]>;
   /** Stops the periodic check and unregisters metrics. Idempotent. */
   stop(): Promise<void>;
   /** Same as stop(). */
   destroy(): Promise<void>;
 }
 
-export function readProcessMemory(): MemoryReading {
-  const memory = process.memoryUsage();
-  return {
-    heapUsedBytes: memory.heapUsed,
-    heapTotalBytes: memory.heapTotal,
-    rssBytes: memory.rss,
-    externalBytes: memory.external,
-    arrayBuffersBytes: memory.arrayBuffers,
-    heapSizeLimitBytes: v8.getHeapStatistics().heap_size_limit,
-  };
-}
-
-function fromEnv(env: Readonly<Record<string, string | undefined>>, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) throw new RangeError(`${name} must be a number, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-/**
- * Throws a RangeError naming the problem unless both thresholds are positive finite MB, warning <
- * critical and, given the heap size limit, warning ≥ MIN_WARNING_FRACTION_OF_LIMIT of it and
- * critical ≤ it (above the limit the critical level can never be reached: protection off).
- */
-export function validateThresholds(thresholds: MemoryThresholds, heapSizeLimitBytes?: number): void {
-  for (const key of ['warningMb', 'criticalMb'] as const) {
-    const value = thresholds[key];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new RangeError(`memory threshold ${key} must be a positive number of MB, got ${String(value)}`);
-    }
-  }
-  if (thresholds.warningMb >= thresholds.criticalMb) {
-    throw new RangeError(
-      `memory warning threshold (${thresholds.warningMb} MB) must be below the critical threshold (${thresholds.criticalMb} MB)`,
-    );
-  }
-  if (heapSizeLimitBytes === undefined) return;
-  const limitMb = heapSizeLimitBytes / BYTES_PER_MB;
-  const minWarningMb = limitMb * MIN_WARNING_FRACTION_OF_LIMIT;
-  if (thresholds.warningMb < minWarningMb) {
-    throw new RangeError(
-      `memory warning threshold (${thresholds.warningMb} MB) must be at least ${MIN_WARNING_FRACTION_OF_LIMIT * 100} % of the heap size limit (${minWarningMb.toFixed(1)} of ${limitMb.toFixed(0)} MB)`,
-    );
-  }
-  if (thresholds.criticalMb > limitMb) {
-    throw new RangeError(
-      `memory critical threshold (${thresholds.criticalMb} MB) must not exceed the heap size limit (${limitMb.toFixed(0)} MB)`,
-    );
-  }
-}
-
 const LEVEL_RANK: Record<CleanupLevel, number> = { moderate: 1, aggressive: 2 };
 const STATUS_CODE: Record<MemoryStatus, number> = { ok: 0, warning: 1, critical: 2 };
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryMonitor {
   const env = options.env ?? process.env;
@@ -192,54 +117,38 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
   const forceGc =
     options.gc === false ? undefined : (options.gc ?? (typeof exposedGc === 'function' ? exposedGc : undefined));
 
-  const checkIntervalMs = options.checkIntervalMs ?? fromEnv(env, 'MEMORY_CHECK_INTERVAL') ?? DEFAULT_CHECK_INTERVAL_MS;
-  if (!Number.isInteger(checkIntervalMs) || checkIntervalMs < MIN_CHECK_INTERVAL_MS) {
-    throw new RangeError(
-      `memory check interval must be an integer ≥ ${MIN_CHECK_INTERVAL_MS} ms, got ${checkIntervalMs}`,
-    );
-  }
-  const cleanupCooldownMs =
-    options.cleanupCooldownMs ?? fromEnv(env, 'CLEANUP_COOLDOWN') ?? DEFAULT_CLEANUP_COOLDOWN_MS;
-  if (!Number.isFinite(cleanupCooldownMs) || cleanupCooldownMs < 0) {
-    throw new RangeError(`cleanup cooldown must be a non-negative number of ms, got ${cleanupCooldownMs}`);
-  }
-  const maxHistory = options.maxCleanupHistory ?? DEFAULT_MAX_CLEANUP_HISTORY;
-  const history = new RingBuffer<CleanupRecord>(maxHistory);
-  const actionTimeoutMs = options.cleanupActionTimeoutMs ?? CLEANUP_ACTION_TIMEOUT_MS;
-  if (!Number.isFinite(actionTimeoutMs) || actionTimeoutMs <= 0) {
-    throw new RangeError(`cleanupActionTimeoutMs must be a positive number, got ${actionTimeoutMs}`);
-  }
-
   let lastReading = readMemory();
-  const limitMb = lastReading.heapSizeLimitBytes / BYTES_PER_MB;
-  let thresholds: MemoryThresholds = {
-    warningMb:
-      options.warningThresholdMb ??
-      fromEnv(env, 'MEMORY_WARNING_THRESHOLD') ??
-      Math.round(limitMb * DEFAULT_WARNING_FRACTION),
-    criticalMb:
-      options.criticalThresholdMb ??
-      fromEnv(env, 'MEMORY_CRITICAL_THRESHOLD') ??
-      Math.round(limitMb * DEFAULT_CRITICAL_FRACTION),
-  };
-  validateThresholds(thresholds, lastReading.heapSizeLimitBytes);
-
+  const settings = resolveMonitorSettings(options, env, lastReading.heapSizeLimitBytes);
+  const { checkIntervalMs, cleanupCooldownMs } = settings;
+  let thresholds = settings.thresholds;
+  const history = new RingBuffer<CleanupRecord>(settings.maxCleanupHistory);
   const actions = new Map<string, CleanupAction>(Object.entries(options.cleanupActions ?? {}));
   const scope = createScope('heapwise-memory-monitor');
+  const diagnostics: HeapDiagnostics | undefined = options.heapProfile
+    ? createHeapDiagnostics(options.heapProfile, scope, now)
+    : undefined;
+
+  const registry = options.registry;
+  const statusGauge = registry?.gauge({
+    name: 'heapwise_memory_monitor_status',
+    help: 'Memory monitor status: 0 ok, 1 warning, 2 critical.',
+  });
+  const cleanupsCounter = registry?.counter({
+    name: 'heapwise_memory_monitor_cleanups_total',
+    help: 'Cleanups run by the memory monitor, by level.',
+    labelNames: ['level'],
+  });
+  statusGauge?.set(0);
+
   let status: MemoryStatus = 'ok';
   let checks = 0;
   let checkErrors = 0;
   let lastCleanupAtMs: number | undefined;
   let lastCleanupLevel: CleanupLevel | undefined;
   let running: Promise<CleanupRecord> | undefined;
+  /** A profile is due on the next critical reading; cleared by one, re-armed by a return to ok. */
+  let profileArmed = true;
   let stopped = false;
-
-  const statusOf = (heapUsedBytes: number): MemoryStatus => {
-    const usedMb = heapUsedBytes / BYTES_PER_MB;
-    if (usedMb >= thresholds.criticalMb) return 'critical';
-    if (usedMb >= thresholds.warningMb) return 'warning';
-    return 'ok';
-  };
 
   const setStatus = (next: MemoryStatus): void => {
     if (next === status) return;
@@ -253,67 +162,27 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
     }
   };
 
-  const runAction = async (
-    name: string,
-    action: CleanupAction,
-    level: CleanupLevel,
-  ): Promise<CleanupRecord['actions'][number]> => {
-    let timer: TimerHandle | undefined;
-    try {
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = scope.setTimeout(
-          () => reject(new Error(`timed out after ${actionTimeoutMs} ms`)),
-          actionTimeoutMs,
-          `cleanup ${name}`,
-        );
-      });
-      await Promise.race([Promise.resolve().then(() => action(level)), timedOut]);
-      return { name, ok: true };
-    } catch (error) {
-      return { name, ok: false, error: describe(error) };
-    } finally {
-      timer?.clear();
-    }
-  };
-
-  const runCleanup = (level: CleanupLevel, trigger: CleanupRecord['trigger']): Promise<CleanupRecord> => {
+  const cleanup = (level: CleanupLevel, trigger: CleanupRecord['trigger']): Promise<CleanupRecord> => {
     if (running) return running;
     const atMs = now();
     lastCleanupAtMs = atMs;
     lastCleanupLevel = level;
-    running = (async () => {
-      const startedAt = performance.now();
-      const before = readMemory().heapUsedBytes;
-      const results: CleanupRecord['actions'] = [];
-      for (const [name, action] of [...actions]) results.push(await runAction(name, action, level));
-      // A forced full GC pauses everything, so only the aggressive level pays for it.
-      let gcForced = false;
-      if (level === 'aggressive' && forceGc) {
-        try {
-          forceGc();
-          gcForced = true;
-        } catch {
-          // gc() unavailable after all: the record says so
-        }
-      }
-      lastReading = readMemory();
-      const record: CleanupRecord = {
-        level,
-        trigger,
-        atMs,
-        durationMs: performance.now() - startedAt,
-        heapUsedBeforeBytes: before,
-        heapUsedAfterBytes: lastReading.heapUsedBytes,
-        freedBytes: before - lastReading.heapUsedBytes,
-        gcForced,
-        actions: results,
-      };
-      history.push(record);
-      cleanupsCounter?.inc({ level });
-      return record;
-    })().finally(() => {
-      running = undefined;
-    });
+    running = runCleanup(level, trigger, atMs, {
+      actions,
+      readMemory,
+      forceGc,
+      actionTimeoutMs: settings.cleanupActionTimeoutMs,
+      scope,
+    })
+      .then(({ record, reading }) => {
+        lastReading = reading;
+        history.push(record);
+        cleanupsCounter?.inc({ level });
+        return record;
+      })
+      .finally(() => {
+        running = undefined;
+      });
     return running;
   };
 
@@ -321,29 +190,23 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
     if (stopped) return status;
     checks++;
     lastReading = readMemory();
-    const next = statusOf(lastReading.heapUsedBytes);
+    const next = statusOf(lastReading.heapUsedBytes, thresholds);
     setStatus(next);
+    if (next === 'ok') profileArmed = true;
+    if (next === 'critical' && profileArmed && diagnostics) {
+      profileArmed = false;
+      // Not awaited: the profile samples for seconds while cleanups and checks go on.
+      void diagnostics.capture('critical');
+    }
     if (next !== 'ok' && !running) {
       const level: CleanupLevel = next === 'critical' ? 'aggressive' : 'moderate';
       const cooled = lastCleanupAtMs === undefined || now() - lastCleanupAtMs >= cleanupCooldownMs;
       // Escalation from a moderate to an aggressive cleanup does not wait for the cooldown.
       const escalates = lastCleanupLevel !== undefined && LEVEL_RANK[level] > LEVEL_RANK[lastCleanupLevel];
-      if (cooled || escalates) await runCleanup(level, next);
+      if (cooled || escalates) await cleanup(level, next);
     }
     return status;
   };
-
-  const registry = options.registry;
-  const statusGauge = registry?.gauge({
-    name: 'heapwise_memory_monitor_status',
-    help: 'Memory monitor status: 0 ok, 1 warning, 2 critical.',
-  });
-  const cleanupsCounter = registry?.counter({
-    name: 'heapwise_memory_monitor_cleanups_total',
-    help: 'Cleanups run by the memory monitor, by level.',
-    labelNames: ['level'],
-  });
-  statusGauge?.set(0);
 
   if (options.autoStart !== false) {
     scope.periodic(check, checkIntervalMs, {
@@ -362,6 +225,7 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
         if (statusGauge) registry.remove(statusGauge.name);
         if (cleanupsCounter) registry.remove(cleanupsCounter.name);
       }
+      await diagnostics?.close();
       await scope.close();
     })();
     return stopping;
@@ -379,13 +243,14 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
       lastCleanupAtMs,
       recentCleanups: history.toArray(),
       evictedCleanups: history.evicted,
+      diagnostics: diagnostics?.records() ?? [],
     }),
     cleanup: (level) => {
       if (stopped) return Promise.reject(new Error('memory monitor stopped: cleanup() is no longer available'));
       if (level !== 'moderate' && level !== 'aggressive') {
         return Promise.reject(new RangeError(`cleanup level must be "moderate" or "aggressive", got ${String(level)}`));
       }
-      return runCleanup(level, 'manual');
+      return cleanup(level, 'manual');
     },
     updateThresholds: (update) => {
       const next = { ...thresholds, ...update };
@@ -402,6 +267,12 @@ export function createMemoryMonitor(options: MemoryMonitorOptions = {}): MemoryM
       };
     },
     check,
+    captureHeapProfile: () => {
+      if (stopped) return Promise.reject(new Error('memory monitor stopped'));
+      if (!diagnostics)
+        return Promise.reject(new Error('heap profiles are off: pass heapProfile: { dir } to enable them'));
+      return diagnostics.capture('manual');
+    },
     stop,
     destroy: stop,
   };

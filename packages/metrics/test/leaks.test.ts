@@ -55,7 +55,7 @@ describe('create/destroy cycles', () => {
           await registry.destroy();
           await registry.destroy(); // idempotent
         },
-        { warmup: 20, iterations: 200, samples: 8 },
+        { warmup: 100, iterations: 400, samples: 8 },
       ),
     );
     expect(liveScopeTotals()).toEqual(before);

@@ -24,7 +24,15 @@ export const HEAP_PERCENTAGE_FLAG = '--max-old-space-size-percentage';
 export const HEAP_FLAGS: ReadonlySet<string> = new Set([HEAP_SIZE_FLAG, HEAP_PERCENTAGE_FLAG]);
 /** Flags whose value is a heap size in MB: a positive integer. */
 const SIZE_MB_FLAGS = new Set([HEAP_SIZE_FLAG, '--max-semi-space-size']);
-const SECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9:_.-]*$/;
+/**
+ * `[task]`, or `[package#task]` (turbo's own spelling of one package's task) for a request that only
+ * that package's task makes: `[@acme/web#build]`.
+ */
+const SECTION_NAME = /^(?:(?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*#)?[A-Za-z0-9][A-Za-z0-9:_.-]*$/;
+/** The section a package's own request for a task lives in. */
+export function packageSectionName(packageName: string, task: string): string {
+  return `${packageName}#${task}`;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // The document: every line, as written
@@ -390,10 +398,15 @@ function sameFlag(a: string, b: string): boolean {
   return a === b || (HEAP_FLAGS.has(a) && HEAP_FLAGS.has(b));
 }
 
-/** A task's flags: the common lines, then its section; a later flag of the same name replaces an earlier one. */
-export function taskFlags(config: NodeOptionsConfig, task: string): FlagLine[] {
+/**
+ * A task's flags: the common lines, then its section, then (with `packageName`) the package's own
+ * `[package#task]` section; a later flag of the same name replaces an earlier one.
+ */
+export function taskFlags(config: NodeOptionsConfig, task: string, packageName?: string): FlagLine[] {
   const merged: FlagLine[] = [];
-  for (const flag of [...config.common, ...(config.sections.get(task)?.flags ?? [])]) {
+  const own =
+    packageName === undefined ? [] : (config.sections.get(packageSectionName(packageName, task))?.flags ?? []);
+  for (const flag of [...config.common, ...(config.sections.get(task)?.flags ?? []), ...own]) {
     const index = merged.findIndex((other) => sameFlag(other.name, flag.name));
     if (index !== -1) merged.splice(index, 1);
     merged.push(flag);
@@ -402,8 +415,8 @@ export function taskFlags(config: NodeOptionsConfig, task: string): FlagLine[] {
 }
 
 /** The heap flag that decides a task's heap (`--max-old-space-size` or its percentage form), if any. */
-export function taskHeapFlag(config: NodeOptionsConfig, task: string): FlagLine | undefined {
-  return taskFlags(config, task).find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
+export function taskHeapFlag(config: NodeOptionsConfig, task: string, packageName?: string): FlagLine | undefined {
+  return taskFlags(config, task, packageName).find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,19 +3,14 @@ import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, fixtureDir, GIB, runMain, type MainResult } from './helpers.js';
 
-// A stand-in `turbo` on PATH that writes down how it was called: heapwise's part ends at spawning it.
-// heapwise itself runs in-process; turbo is a real child process.
-const FAKE_TURBO = `#!/usr/bin/env node
-require('node:fs').writeFileSync(process.env.FAKE_TURBO_REPORT, JSON.stringify({
-  argv: process.argv.slice(2),
-  concurrency: process.env.HEAPWISE_CONCURRENCY,
-  telemetry: process.env.TURBO_TELEMETRY_DISABLED,
-  persistent: process.env.HEAPWISE_PERSISTENT,
-  memory: process.env.HEAPWISE_MEMORY ?? null,
-  ledger: process.env.HEAPWISE_LEDGER,
-  runId: process.env.HEAPWISE_RUN_ID,
-}));
-process.exit(Number(process.env.FAKE_TURBO_EXIT ?? 0));
+// A stand-in `turbo` on PATH that writes down how it was called (HEAPWISE_CONCURRENCY,
+// TURBO_TELEMETRY_DISABLED, HEAPWISE_PERSISTENT, HEAPWISE_MEMORY or '-', HEAPWISE_LEDGER,
+// HEAPWISE_RUN_ID, then one argument per line): heapwise's part ends at spawning it. heapwise runs
+// in-process; turbo is a real child process, a shell script because a Node one would cost a Node
+// start-up per call.
+const FAKE_TURBO = `#!/bin/sh
+{ printf '%s\\n' "$HEAPWISE_CONCURRENCY" "$TURBO_TELEMETRY_DISABLED" "$HEAPWISE_PERSISTENT" "\${HEAPWISE_MEMORY:--}" "$HEAPWISE_LEDGER" "$HEAPWISE_RUN_ID"; printf '%s\\n' "$@"; } > "$FAKE_TURBO_REPORT"
+exit "\${FAKE_TURBO_EXIT:-0}"
 `;
 
 const PROFILE =
@@ -52,8 +47,14 @@ function setup(memoryLimitBytes: number): Setup {
 /** heapwise turbo in-process, and how the stand-in turbo was called. */
 async function heapwiseTurbo(args: string[], options: Setup): Promise<MainResult & { call: TurboCall }> {
   const result = await runMain(['turbo', ...args], options);
-  const call = JSON.parse(readFileSync(options.env.FAKE_TURBO_REPORT as string, 'utf8')) as TurboCall;
-  return { ...result, call };
+  const [concurrency = '', telemetry = '', persistent = '', memory = '-', ledger = '', runId = '', ...argv] =
+    readFileSync(options.env.FAKE_TURBO_REPORT as string, 'utf8')
+      .replace(/\n$/, '')
+      .split('\n');
+  return {
+    ...result,
+    call: { argv, concurrency, telemetry, persistent, memory: memory === '-' ? null : memory, ledger, runId },
+  };
 }
 
 interface TurboCall {

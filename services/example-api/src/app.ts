@@ -25,6 +25,14 @@ function traceIdOf(req: IncomingMessage): string | undefined {
 /** Metric label for requests that matched no route: one series, whatever URLs clients invent. */
 const UNMATCHED_ROUTE = 'unmatched';
 
+/**
+ * The deliberate leak of `HEAPWISE_DEMO_LEAK=1`: one entry per request that nothing deletes. A
+ * named function on purpose: it is the allocation site a heap profile must show.
+ */
+function keepDemoLeakEntry(leak: AppState['leak'], sequence: number, url: string): void {
+  leak.set(sequence, { url, atMs: Date.now() });
+}
+
 export interface App {
   server: Server;
   state: AppState;
@@ -66,10 +74,7 @@ export function createApp(deps: AppDeps): App {
       deps.metrics.observeRequest(routeLabel, req.method ?? 'UNKNOWN', res.statusCode, durationMs, traceIdOf(req));
     });
 
-    if (deps.config.demoLeak) {
-      // The deliberate leak: one entry per request that nothing ever deletes.
-      state.leak.set(++leakSequence, { url: req.url ?? '', atMs: Date.now() });
-    }
+    if (deps.config.demoLeak) keepDemoLeakEntry(state.leak, ++leakSequence, req.url ?? '');
 
     try {
       if (!url.ok) throw new HttpError(400, 'request target is not a valid URL');

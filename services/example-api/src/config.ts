@@ -65,6 +65,18 @@ export interface ServiceConfig {
   logLevel: string;
   /** `HEAPWISE_DEMO_LEAK=1`: keep a Map entry per request, so the soak test can be shown to fail. */
   demoLeak: boolean;
+  /**
+   * HEAP_PROFILE_DIR: where the memory monitor writes a sampling heap profile on the first
+   * critical reading and on `POST /api/monitoring/heap-profile`; unset: heap profiles are off.
+   */
+  heapProfileDir: string | undefined;
+  /** HEAP_PROFILE_DURATION_MS: how long a profile samples (@heapwise/metrics' default when unset). */
+  heapProfileDurationMs: number | undefined;
+  /**
+   * HEAP_PROFILE_SAMPLING_INTERVAL_BYTES: average bytes between samples (V8's 32 KiB when unset);
+   * lower sees smaller leaks in a short profile, at more cost while it samples.
+   */
+  heapProfileSamplingIntervalBytes: number | undefined;
   /** ADMIN_TOKEN: when set, admin routes need `Authorization: Bearer <token>`. Never logged. */
   adminToken: string | undefined;
   http: HttpLimits;
@@ -93,6 +105,10 @@ function parsePositiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: nu
   return value;
 }
 
+function optionalPositiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : parsePositiveInteger(env, name, 0);
+}
+
 function parseHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
   const limits: HttpLimits = {
     headersTimeoutMs: parsePositiveInteger(env, 'HTTP_HEADERS_TIMEOUT_MS', DEFAULT_HTTP_LIMITS.headersTimeoutMs),
@@ -118,6 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     logLevel: env.LOG_LEVEL || 'info',
     demoLeak: env.HEAPWISE_DEMO_LEAK === '1' || env.HEAPWISE_DEMO_LEAK === 'true',
     adminToken: env.ADMIN_TOKEN || undefined,
+    heapProfileDir: env.HEAP_PROFILE_DIR || undefined,
+    heapProfileDurationMs: optionalPositiveInteger(env, 'HEAP_PROFILE_DURATION_MS'),
+    heapProfileSamplingIntervalBytes: optionalPositiveInteger(env, 'HEAP_PROFILE_SAMPLING_INTERVAL_BYTES'),
     http: parseHttpLimits(env),
   };
 }

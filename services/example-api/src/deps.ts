@@ -33,6 +33,10 @@ export interface MemoryMonitorPort {
   cleanup(level: CleanupLevel): Promise<unknown>;
   /** Throws a RangeError naming the problem (e.g. critical above the heap size limit). */
   updateThresholds(thresholds: Thresholds): void;
+  /** Whether HEAP_PROFILE_DIR is set. */
+  readonly heapProfilesEnabled: boolean;
+  /** Samples for the configured time, writes a `.heapprofile`, answers what was written. */
+  captureHeapProfile(): Promise<unknown>;
 }
 
 export interface AppDeps {

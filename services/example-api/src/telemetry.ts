@@ -126,6 +126,17 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
 
   const monitor = createMemoryMonitor({
     registry,
+    ...(config.heapProfileDir
+      ? {
+          heapProfile: {
+            dir: config.heapProfileDir,
+            ...(config.heapProfileDurationMs === undefined ? {} : { durationMs: config.heapProfileDurationMs }),
+            ...(config.heapProfileSamplingIntervalBytes === undefined
+              ? {}
+              : { samplingIntervalBytes: config.heapProfileSamplingIntervalBytes }),
+          },
+        }
+      : {}),
     onStatusChange: (status, previous) => logger.warn({ status, previous }, `memory status ${previous} -> ${status}`),
   });
   scope.adopt(monitor, (m) => m.stop(), 'memory monitor');
@@ -151,6 +162,8 @@ export function createTelemetry(config: ServiceConfig, scope: Scope): Telemetry 
       },
       cleanup: (level) => monitor.cleanup(level),
       updateThresholds: (thresholds) => monitor.updateThresholds(thresholds),
+      heapProfilesEnabled: config.heapProfileDir !== undefined,
+      captureHeapProfile: () => monitor.captureHeapProfile(),
     },
   };
 }

@@ -82,7 +82,7 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The `print --format json` object: the DESIGN.md contract fields first, then the details. */
+/** The `print --format json` object: the fields scripts read (task to memoryLimitBytes) first, then the details. */
 export function printJson(resolution: Resolution): Record<string, unknown> {
   return {
     task: resolution.task,

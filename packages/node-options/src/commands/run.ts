@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { runChild } from '../child.js';
 import { estimateFromPeaks } from '../estimate.js';
 import { peaksOf, readLedgerFile, recordPeak } from '../ledger.js';
@@ -25,6 +26,20 @@ import {
 /** `node`, `node.exe`, or the very binary running us. */
 function isNodeCommand(command: string): boolean {
   return command === process.execPath || /^node(\.exe)?$/i.test(basename(command));
+}
+
+/**
+ * The package whose script runs: npm and pnpm set npm_package_name for a script; otherwise the
+ * package.json in the working directory. Its `[package#task]` section, if any, applies.
+ */
+function runningPackage(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  if (env.npm_package_name) return env.npm_package_name;
+  try {
+    const name = (JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { name?: unknown }).name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined; // no package here: [task] alone applies
+  }
 }
 
 /** Everything needed once the command runs; what was read to decide it is not kept. */
@@ -83,6 +98,7 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
   const persistent = (context.env[PERSISTENT_ENV] ?? '').split(',').includes(scriptOfKey(key));
   const admitted = !nested && !persistent;
   const caller = callerEnvironment(context.env);
+  const packageName = runningPackage(context.env, context.cwd);
   // Admitted by the pool, a task may use up to the whole usable memory (the cap is its request, not
   // its estimate: see the README's heap-flag rule). Persistent tasks all run at once: each gets its
   // share of the usable memory, as before the pool.
@@ -91,10 +107,11 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
     concurrency: admitted ? 1 : tasksAtOnce,
     callerNodeOptions: caller.nodeOptions,
     callerGoMemLimit: caller.goMemLimit,
+    packageName,
   });
 
   let finalArgs = commandArgs;
-  const nodeOnly = taskFlags(config, task).filter((flag) => flag.nodeOnly);
+  const nodeOnly = taskFlags(config, task, packageName).filter((flag) => flag.nodeOnly);
   if (nodeOnly.length > 0) {
     if (!isNodeCommand(command)) {
       const first = nodeOnly[0]!;

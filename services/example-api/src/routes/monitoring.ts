@@ -45,6 +45,20 @@ function gcProbe({ res, state }: RouteContext): void {
 
 export const monitoringRoutes: Route[] = [
   {
+    method: 'POST',
+    path: '/api/monitoring/heap-profile',
+    // Admin route: it makes V8 sample allocations for seconds and writes a file. Concurrent
+    // requests share one capture; the directory keeps the newest few files.
+    handler: async ({ req, res, deps }) => {
+      deps.authorizeAdmin(req);
+      if (!deps.monitor.heapProfilesEnabled) {
+        throw new HttpError(409, 'heap profiles are off: start the service with HEAP_PROFILE_DIR=<directory>');
+      }
+      deps.logger.info({ action: 'heapProfile' }, 'heap profile requested');
+      sendJson(res, 200, { action: 'heapProfile', records: await deps.monitor.captureHeapProfile() });
+    },
+  },
+  {
     method: 'GET',
     path: '/api/monitoring/memory',
     handler: async (context) => {
