@@ -65,6 +65,7 @@ export default tseslint.config(
             '*/*/*.config.ts',
             '*/*/*.{js,mjs,d.ts,d.mts}',
             '*/*/bin/*.js',
+            '*/*/scripts/*.mjs',
             '*/*/test/fixtures/*.mjs',
           ],
           maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 32,
