@@ -7,7 +7,7 @@
 //   npm run bench:build -- --quick              # 12 × 10, 1 round, TS 7 at machine + 2g: a few minutes
 //   npm run bench:build -- --typescript 7 --limits machine,2g --runs 2
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,9 +29,7 @@ import { cleanOutputs, runBuild, TREE_SAMPLE_INTERVAL_MS, type BuildRun } from '
 import { interleaved, wrapperMemory, type StartupSample } from './wrapper.js';
 
 const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
-const heapwiseBin = join(repoDir, 'packages', 'node-options', 'bin', 'heapwise.js');
 const GIB = 1024 ** 3;
-
 const { values: options } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -43,6 +41,7 @@ const { values: options } = parseArgs({
     width: { type: 'string' },
     threads: { type: 'boolean' },
     'startup-runs': { type: 'string' },
+    cli: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -59,6 +58,11 @@ const size = {
   seed: 1,
 };
 const threadCells = options.threads ?? !quick;
+/** `--cli <bin/heapwise.js>` measures another build of the CLI (a release, a branch); default: this checkout's. */
+const heapwiseBin =
+  options.cli !== undefined
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), options.cli)
+    : join(repoDir, 'packages', 'node-options', 'bin', 'heapwise.js');
 const startupRuns = Number(options['startup-runs'] ?? (quick ? 10 : 20));
 
 function limitBytes(limit: string): number {
@@ -132,6 +136,9 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(os.tmpdir(), 'heapwise-bench-build-'));
   const workspace = resolve(options.out ?? join(scratch, 'workspace'));
   const generated: GenerateSummary = generate({ out: workspace, ...size });
+  const heapwiseLink = join(workspace, 'node_modules', '.bin', 'heapwise');
+  rmSync(heapwiseLink, { force: true });
+  symlinkSync(heapwiseBin, heapwiseLink);
   log(
     `bench:build: ${generated.packages} packages × ${generated.filesPerPackage} files, ${generated.layers} layers of ${generated.width}, ` +
       `${rounds} round(s), TypeScript ${versions.join(' and ')}, limits ${limits.join(', ')}; ` +

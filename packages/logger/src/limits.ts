@@ -121,6 +121,16 @@ export const REDACTION_DEFAULTS = {
   },
 } as const;
 
+/** Defaults of the shipper's optional disk spool (`spool: { dir, … }`). */
+export const SPOOL_DEFAULTS = {
+  /** Sum of the spool directory's file sizes (segments and lock file), never exceeded. */
+  maxBytes: 256 * 1024 * 1024,
+  /** Appended records are written and fsync'ed at least this often: what a crash can lose (Vector: 500 ms). */
+  syncIntervalMs: 500,
+  /** When full: delete the oldest segment (its records counted as overflow), or refuse the newest record. */
+  whenFull: 'drop_oldest',
+} as const;
+
 /** Defaults of the HTTP logging middleware. */
 export const HTTP_LOGGING_DEFAULTS = {
   /** Response bodies are captured (when asked) up to this many bytes; past it capture stops. */
