@@ -220,6 +220,8 @@ export interface NodeOptionsConfig {
   common: FlagLine[];
   sections: Map<string, TaskSection>;
   headroom: number;
+  /** `[heapwise] ledger = path`: where the ledger lives, relative to this file's directory. */
+  ledger?: string;
 }
 
 export interface Problem {
@@ -285,13 +287,15 @@ function checkValue(flag: Pick<FlagLine, 'name' | 'value'>): string | undefined 
  * The settings `[heapwise]` knows, each with its reader: a value, or a problem. A new setting is one
  * entry here and one field in NodeOptionsConfig.
  */
-const SETTINGS: Readonly<Record<string, (value: string) => { value: number } | { problem: string }>> = {
+const SETTINGS: Readonly<Record<string, (value: string) => { value: number | string } | { problem: string }>> = {
   headroom: (value) => {
     const fraction = Number(value);
     return Number.isFinite(fraction) && fraction > 0 && fraction <= 1
       ? { value: fraction }
       : { problem: `headroom must be a fraction in (0, 1], got '${value}'` };
   },
+  // Where the task ledger lives (a path relative to this file), e.g. to commit it or cache it in CI.
+  ledger: (value) => (value.endsWith('/') ? { problem: `ledger must name a file, got '${value}'` } : { value }),
 };
 
 /** Validates a document and resolves it into flags per task; problems come in line order. */
@@ -303,6 +307,7 @@ export function configFromDocument(document: NodeOptionsDocument, options: Parse
   const sections = new Map<string, TaskSection>();
   const settingLines = new Map<string, number>();
   let headroom = DEFAULT_HEADROOM;
+  let ledger: string | undefined;
   let settingsHeader: number | undefined;
 
   for (const entry of document.lines) {
@@ -334,7 +339,8 @@ export function configFromDocument(document: NodeOptionsDocument, options: Parse
           problem(`${entry.key} set twice (first at line ${settingLines.get(entry.key)})`);
         else {
           settingLines.set(entry.key, entry.line);
-          if (entry.key === 'headroom') headroom = result.value;
+          if (entry.key === 'headroom') headroom = result.value as number;
+          else if (entry.key === 'ledger') ledger = result.value as string;
         }
         break;
       }
@@ -357,7 +363,9 @@ export function configFromDocument(document: NodeOptionsDocument, options: Parse
         break;
     }
   }
-  return { config: { file, common, sections, headroom }, problems, document };
+  const config: NodeOptionsConfig = { file, common, sections, headroom };
+  if (ledger !== undefined) config.ledger = ledger;
+  return { config, problems, document };
 }
 
 export function parseNodeOptions(text: string, options: ParseOptions): ParseResult {

@@ -119,14 +119,19 @@ describe('heapwise print', () => {
     );
   });
 
-  it('divides by HEAPWISE_CONCURRENCY when no --concurrency is given', async () => {
+  it('divides by HEAPWISE_CONCURRENCY for a persistent task, as run does; an admitted task gets the pool', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runMain(['print', 'build', '--memory', '8g', '--format', 'json'], {
+    const persistent = await runMain(['print', 'build', '--memory', '8g', '--format', 'json'], {
+      cwd,
+      env: cleanEnv({ HEAPWISE_CONCURRENCY: '3', HEAPWISE_PERSISTENT: 'build' }),
+    });
+    const printed = JSON.parse(persistent.stdout) as { heapMb: number; concurrency: number };
+    expect(printed).toMatchObject({ concurrency: 3, heapMb: 2048 }); // 8 GiB × 0.75 ÷ 3
+    const admitted = await runMain(['print', 'build', '--memory', '8g', '--format', 'json'], {
       cwd,
       env: cleanEnv({ HEAPWISE_CONCURRENCY: '3' }),
     });
-    const printed = JSON.parse(result.stdout) as { heapMb: number; concurrency: number };
-    expect(printed).toMatchObject({ concurrency: 3, heapMb: 2048 }); // 8 GiB × 0.75 ÷ 3
+    expect(JSON.parse(admitted.stdout)).toMatchObject({ concurrency: 1, heapMb: 4096 }); // ≤ 6 GiB usable
   });
 
   it('uses the headroom from [heapwise]', async () => {
