@@ -24,7 +24,10 @@ export interface ShipperStats {
   /** With a spool: records on disk not yet acknowledged, and the directory's bytes; 0 without. */
   spooled: number;
   spooledBytes: number;
-  /** With a spool: its own drops (`overflow`: deleted or refused on disk; `corrupt`: bad frames) and why it turned off, if it did. */
+  /**
+   * With a spool: its own drops (`overflow`: deleted or refused on disk; `corrupt`: bad frames) and
+   * why it turned off, if it did.
+   */
   spool?: { overflow: number; corrupt: number; failure: string | undefined };
 }
 

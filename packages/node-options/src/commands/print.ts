@@ -124,7 +124,6 @@ to stderr.
   --percentage      express the heap as ${HEAP_PERCENTAGE_FLAG} of the memory limit
                     (Node 22.21+/24.6+): for a service alone in a container that may be resized
   --config <file>   use this file instead of the nearest .node-options`,
-  // eslint-disable-next-line @typescript-eslint/require-await -- Command.main returns a promise; this one awaits nothing
   async main(args, context) {
     const { values, positionals } = parseOptions(args, {
       ...CONFIG_OPTION,

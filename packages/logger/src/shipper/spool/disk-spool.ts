@@ -38,7 +38,10 @@ export interface DiskSpoolOptions {
 
 /** What the spool counted; the shipper folds these into its own accounting. */
 export interface SpoolCounters {
-  /** Records refused by `whenFull: 'drop_newest'`, or in segments deleted by `'drop_oldest'` before they were acknowledged. */
+  /**
+   * Records refused by `whenFull: 'drop_newest'`, or in segments deleted by `'drop_oldest'` before
+   * they were acknowledged.
+   */
   overflow: number;
   /** Frames that failed their checksum or were cut by a crash: truncated or skipped, never returned. */
   corrupt: number;
@@ -60,8 +63,9 @@ const SEGMENT_PATTERN = /^segment-(\d{12})\.log$/;
  * A bounded write-ahead log of records in segment files. Appends go to memory first and reach the
  * file (written and fsync'ed) on `sync()`, which the owner calls every `syncIntervalMs`. Segments an
  * earlier process left are read back whole, oldest first, one at a time (memory holds one segment's
- * records at most); a segment is deleted once every record in it is acknowledged. Any file-system error turns the spool off (`failure` says why): the owner then
- * keeps going memory-only. One process per directory (a lock file).
+ * records at most); a segment is deleted once every record in it is acknowledged. Any file-system
+ * error turns the spool off (`failure` says why): the owner then keeps going memory-only. One
+ * process per directory (a lock file).
  */
 export class DiskSpool {
   readonly dir: string;
