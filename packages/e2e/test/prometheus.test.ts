@@ -45,8 +45,8 @@ function start(command: string, args: string[], env: NodeJS.ProcessEnv): Child {
   const keep = (chunk: Buffer) => {
     if (output.length < MAX_CAPTURED_BYTES) output += chunk.toString('utf8');
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { process: child, output: () => output, exited };
 }
@@ -122,7 +122,7 @@ beforeAll(async () => {
       if (match) {
         clearTimeout(timer);
         service!.process.stdout!.off('data', check);
-        resolve(match[1]!);
+        resolve(match[1]);
       }
     };
     service!.process.stdout!.on('data', check);
@@ -260,7 +260,7 @@ describe.skipIf(prometheusMissing)('a real Prometheus scraping example-api', () 
       })
       .toBe(1);
     const ratio = Number(
-      (await query(`instance:nodejs_heap_used_after_major_gc:ratio_limit{job="${JOB}"}`))[0]!.value[1],
+      (await query(`instance:nodejs_heap_used_after_major_gc:ratio_limit{job="${JOB}"}`))[0].value[1],
     );
     expect(ratio).toBeGreaterThan(0);
     expect(ratio).toBeLessThan(1);
@@ -275,7 +275,9 @@ describe.skipIf(prometheusMissing)('a real Prometheus scraping example-api', () 
   });
 
   it('runs every dashboard query, which reads only metrics the service exposes', async () => {
-    const dashboard = JSON.parse(readFileSync(join(OBSERVABILITY, 'grafana', 'heapwise-node.json'), 'utf8'));
+    const dashboard = JSON.parse(
+      readFileSync(join(OBSERVABILITY, 'grafana', 'heapwise-node.json'), 'utf8'),
+    ) as Parameters<typeof dashboardQueries>[0];
     const exposed = new Set<string>();
     const withSamples = new Set<string>();
     const scrape = await (await fetch(`${serviceUrl}/metrics`)).text();

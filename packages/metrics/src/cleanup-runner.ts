@@ -5,7 +5,8 @@ import type { Scope, TimerHandle } from './lifecycle-adapter.js';
 import type { MemoryReading } from './memory-reading.js';
 
 export type CleanupLevel = 'moderate' | 'aggressive';
-export type CleanupAction = (level: CleanupLevel) => unknown | Promise<unknown>;
+/** May return a promise; the cleanup waits for it (up to the action deadline). */
+export type CleanupAction = (level: CleanupLevel) => unknown;
 
 export interface CleanupRecord {
   level: CleanupLevel;

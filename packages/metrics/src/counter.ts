@@ -113,7 +113,7 @@ export function matches(
   labels: { readonly [name: string]: string | number | undefined } | undefined,
 ): boolean {
   for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
+    const name = names[i];
     const raw = labels !== undefined && Object.hasOwn(labels, name) ? labels[name] : undefined;
     if (values[i] !== (raw === undefined ? '' : String(raw))) return false;
   }

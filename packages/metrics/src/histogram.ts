@@ -32,11 +32,11 @@ function checkBuckets(name: string, buckets: readonly number[]): number[] {
     throw new RangeError(`histogram ${name}: at most ${MAX_BUCKETS} buckets, got ${bounds.length}`);
   }
   for (let i = 0; i < bounds.length; i++) {
-    const bound = bounds[i]!;
+    const bound = bounds[i];
     if (typeof bound !== 'number' || !Number.isFinite(bound)) {
       throw new RangeError(`histogram ${name}: bucket bounds must be finite numbers, got ${bound}`);
     }
-    if (i > 0 && bound <= bounds[i - 1]!) {
+    if (i > 0 && bound <= bounds[i - 1]) {
       throw new RangeError(
         `histogram ${name}: bucket bounds must be strictly increasing (${bounds[i - 1]} then ${bound})`,
       );
@@ -118,8 +118,8 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     let i = 0;
     if (value !== value)
       i = bounds.length; // NaN counts only in +Inf (and makes the sum NaN)
-    else while (i < bounds.length && value > bounds[i]!) i++;
-    series.counts[i]!++;
+    else while (i < bounds.length && value > bounds[i]) i++;
+    series.counts[i]++;
     series.sum += value;
     series.count++;
     series.touched = true;
@@ -142,7 +142,7 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     let out = '';
     let cumulative = 0;
     for (let i = 0; i < this.leValues.length; i++) {
-      cumulative += series.counts[i]!;
+      cumulative += series.counts[i];
       const exemplar = openMetrics ? series.exemplars?.[i] : undefined;
       out += `${bucketPrefix}${this.leValues[i]}"} ${formatValue(cumulative)}${exemplar ? formatExemplar(exemplar) : ''}\n`;
     }

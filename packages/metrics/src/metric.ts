@@ -7,7 +7,7 @@ import {
   MIN_IDLE_EXPIRY_MS,
 } from './limits.js';
 import { validateLabelNames, validateMetricName } from './names.js';
-import { SeriesIndex, type LabelValue, type Labels, type SeriesState } from './series-index.js';
+import { SeriesIndex, type Labels, type SeriesState } from './series-index.js';
 import { renderExemplarLabels, type Exemplar, type ExemplarLabels } from './exemplar.js';
 import { escapeLabelValue, familyHeader, type ExpositionFormat } from './text-format.js';
 
@@ -184,14 +184,14 @@ export abstract class Metric<L extends string, S extends SeriesState> {
     let out = '';
     for (let i = 0; i < names.length; i++) {
       if (i > 0) out += ',';
-      out += `${names[i]}="${escapeLabelValue(series.values[i]!)}"`;
+      out += `${names[i]}="${escapeLabelValue(series.values[i])}"`;
     }
     return out;
   }
 
   protected resolve(labels: Labels<L> | undefined): S {
     if (labels !== undefined && (typeof labels !== 'object' || labels === null)) this.badFirstArgument(labels);
-    return this.index.resolve(labels as { readonly [name: string]: LabelValue | undefined } | undefined);
+    return this.index.resolve(labels);
   }
 
   private badFirstArgument(value: unknown): never {

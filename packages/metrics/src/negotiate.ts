@@ -18,7 +18,7 @@ function parseAccept(accept: string): MediaRange[] {
   const ranges: MediaRange[] = [];
   for (const [order, part] of accept.split(',').slice(0, MAX_ACCEPT_RANGES).entries()) {
     const [rawType, ...params] = part.split(';');
-    const type = rawType!.trim().toLowerCase();
+    const type = rawType.trim().toLowerCase();
     if (type === '') continue;
     let q = 1;
     let version: string | undefined;

@@ -79,8 +79,8 @@ export class SeriesIndex<S extends SeriesState> {
     if (count === 0) return this.single ?? (this.single = this.createSeries([], false));
     let node: Level<S> | S | undefined = this.root;
     for (let i = 0; i < count; i++) {
-      const raw = ownLabel(labels, names[i]!);
-      node = (node as Level<S>).get(typeof raw === 'string' ? raw : this.toLabelValue(names[i]!, raw));
+      const raw = ownLabel(labels, names[i]);
+      node = (node as Level<S>).get(typeof raw === 'string' ? raw : this.toLabelValue(names[i], raw));
       if (node === undefined) return this.insert(this.valuesOf(labels));
     }
     return node as S;
@@ -124,14 +124,14 @@ export class SeriesIndex<S extends SeriesState> {
     let level = this.root;
     const last = values.length - 1;
     for (let i = 0; i < last; i++) {
-      let next = level.get(values[i]!) as Level<S> | undefined;
+      let next = level.get(values[i]) as Level<S> | undefined;
       if (next === undefined) {
         next = new Map();
-        level.set(values[i]!, next);
+        level.set(values[i], next);
       }
       level = next;
     }
-    level.set(values[last]!, series);
+    level.set(values[last], series);
     this.live.add(series);
     return series;
   }
@@ -183,13 +183,13 @@ export class SeriesIndex<S extends SeriesState> {
     const last = series.values.length - 1;
     for (let i = 0; i < last; i++) {
       path.push(level);
-      level = level.get(series.values[i]!) as Level<S>;
+      level = level.get(series.values[i]) as Level<S>;
     }
-    level.delete(series.values[last]!);
+    level.delete(series.values[last]);
     // prune maps left empty, bottom-up, so expired label values do not leave memory behind
     for (let i = last - 1; i >= 0 && level.size === 0; i--) {
-      const parent = path[i]!;
-      parent.delete(series.values[i]!);
+      const parent = path[i];
+      parent.delete(series.values[i]);
       level = parent;
     }
     this.live.delete(series);

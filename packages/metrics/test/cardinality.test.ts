@@ -164,7 +164,7 @@ describe('idle expiry', () => {
     expect(counter.get({ id: 'd' })).toBe(1);
     child.inc(); // the bound child re-resolves: its series is back (cap 2 now full: b, d → overflow)
     const text = await registry.metrics();
-    expect(family(text, 'heapwise_metrics_expired_series_total').metrics[0]!.value).toBe('1');
+    expect(family(text, 'heapwise_metrics_expired_series_total').metrics[0].value).toBe('1');
     expect(counter.overflowObservations).toBe(2);
     await registry.destroy();
   });

@@ -38,7 +38,7 @@ describe('Prometheus text exposition', () => {
       labelNames: ['path', 'other'],
     });
     HOSTILE_VALUES.forEach((value, i) =>
-      counter.inc({ path: value, other: HOSTILE_VALUES[HOSTILE_VALUES.length - 1 - i]! }, i + 1),
+      counter.inc({ path: value, other: HOSTILE_VALUES[HOSTILE_VALUES.length - 1 - i] }, i + 1),
     );
     const text = await registry.metrics();
     const parsed = family(text, 'hostile_total');
@@ -47,8 +47,8 @@ describe('Prometheus text exposition', () => {
     HOSTILE_VALUES.forEach((value, i) => {
       const match = parsed.metrics.filter((m) => m.labels?.path === value);
       expect(match, JSON.stringify(value)).toHaveLength(1);
-      expect(match[0]!.labels!.other).toBe(HOSTILE_VALUES[HOSTILE_VALUES.length - 1 - i]);
-      expect(goFloat(match[0]!.value)).toBe(i + 1);
+      expect(match[0].labels!.other).toBe(HOSTILE_VALUES[HOSTILE_VALUES.length - 1 - i]);
+      expect(goFloat(match[0].value)).toBe(i + 1);
     });
     await registry.destroy();
   });

@@ -71,9 +71,9 @@ describe('heap profile on the first critical reading', () => {
       await expect.poll(() => monitor.report().diagnostics.length, { timeout: 10_000 }).toBe(1);
       const [record] = monitor.report().diagnostics;
       expect(record).toMatchObject({ kind: 'profile', trigger: 'critical' });
-      expect(record!.file!.startsWith(dir)).toBe(true);
-      expect(record!.file!.endsWith('.heapprofile')).toBe(true);
-      const profile = JSON.parse(readFileSync(record!.file!, 'utf8')) as { head: ProfileNode; samples: unknown[] };
+      expect(record.file!.startsWith(dir)).toBe(true);
+      expect(record.file!.endsWith('.heapprofile')).toBe(true);
+      const profile = JSON.parse(readFileSync(record.file!, 'utf8')) as { head: ProfileNode; samples: unknown[] };
       expect(profile.samples.length).toBeGreaterThan(0);
       const bytes = selfBytesByFunction(profile);
       expect(bytes.get('retainForProfile') ?? 0).toBeGreaterThan(100_000);
@@ -103,7 +103,7 @@ describe('heap profile on the first critical reading', () => {
     const files: string[] = [];
     for (let i = 0; i < 4; i++) {
       const [record] = await monitor.captureHeapProfile();
-      files.push(record!.file!);
+      files.push(record.file!);
       await new Promise((resolve) => setTimeout(resolve, 5)); // distinct timestamps in the names
     }
     expect(readdirSync(dir).sort()).toEqual(
@@ -112,7 +112,7 @@ describe('heap profile on the first critical reading', () => {
         .map((file) => file.slice(dir.length + 1))
         .sort(),
     );
-    expect(existsSync(files[0]!)).toBe(false);
+    expect(existsSync(files[0])).toBe(false);
     await monitor.stop();
   });
 
@@ -140,13 +140,13 @@ describe('heap profile on the first critical reading', () => {
     });
     const starved = await monitor.captureHeapProfile();
     expect(starved.map((r) => r.kind)).toEqual(['profile', 'snapshot']);
-    expect(starved[1]!.file).toBeUndefined();
-    expect(starved[1]!.skipped).toMatch(/free memory 0 MB is below 2 × the heap used/);
+    expect(starved[1].file).toBeUndefined();
+    expect(starved[1].skipped).toMatch(/free memory 0 MB is below 2 × the heap used/);
     freeBytes = 64 * 1024 * MB;
     const roomy = await monitor.captureHeapProfile();
-    expect(roomy[1]!.file).toMatch(/\.heapsnapshot$/);
-    expect(roomy[1]!.bytes).toBeGreaterThan(1000);
-    expect(readFileSync(roomy[1]!.file!, 'utf8').startsWith('{"snapshot":')).toBe(true);
+    expect(roomy[1].file).toMatch(/\.heapsnapshot$/);
+    expect(roomy[1].bytes).toBeGreaterThan(1000);
+    expect(readFileSync(roomy[1].file!, 'utf8').startsWith('{"snapshot":')).toBe(true);
     await monitor.stop();
   }, 60_000);
 
@@ -166,7 +166,7 @@ describe('heap profile on the first critical reading', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await monitor.stop(); // does not wait the minute out
     const records = await capture;
-    expect(records[0]!.kind).toBe('profile');
+    expect(records[0].kind).toBe('profile');
     expect(liveScopeTotals()).toEqual(before);
     await expect(monitor.captureHeapProfile()).rejects.toThrow(/stopped/);
   });

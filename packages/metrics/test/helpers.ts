@@ -16,7 +16,7 @@ export function goFloat(text: string | undefined): number {
 export function family(text: string, name: string) {
   const found = parse(text).filter((f) => f.name === name);
   if (found.length !== 1) throw new Error(`expected one family ${name}, found ${found.length}`);
-  return found[0]!;
+  return found[0];
 }
 
 /**

@@ -27,9 +27,9 @@ describe('histogram exposition', () => {
       const bucketSamples = mine.filter((s) => s.name === 'work_seconds_bucket');
       expect(bucketSamples.map((s) => s.labels.le)).toEqual(leOrder);
       for (let i = 0; i < bucketSamples.length; i++) {
-        const le = goFloat(bucketSamples[i]!.labels.le);
-        expect(bucketSamples[i]!.value).toBe(values.filter((v) => v <= le).length);
-        if (i > 0) expect(bucketSamples[i]!.value).toBeGreaterThanOrEqual(bucketSamples[i - 1]!.value);
+        const le = goFloat(bucketSamples[i].labels.le);
+        expect(bucketSamples[i].value).toBe(values.filter((v) => v <= le).length);
+        if (i > 0) expect(bucketSamples[i].value).toBeGreaterThanOrEqual(bucketSamples[i - 1].value);
       }
       const count = mine.find((s) => s.name === 'work_seconds_count')!.value;
       const sum = mine.find((s) => s.name === 'work_seconds_sum')!.value;
@@ -53,7 +53,7 @@ describe('histogram exposition', () => {
     histogram.observe(20);
     const parsed = family(await registry.metrics(), 'plain_seconds');
     expect(parsed.type).toBe('HISTOGRAM');
-    const metric = parsed.metrics[0]!;
+    const metric = parsed.metrics[0];
     // (object keys: integer-like ones come first, so compare as sets)
     expect(new Set(Object.keys(metric.buckets!))).toEqual(new Set([...DEFAULT_BUCKETS.map(String), '+Inf']));
     expect(metric.buckets!['0.005']).toBe('1');

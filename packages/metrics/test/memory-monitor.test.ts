@@ -151,7 +151,7 @@ describe('memory monitor', () => {
     memory.state.heapUsedMb = 600;
     expect(await monitor.check()).toBe('warning');
     expect(calls).toEqual(['moderate']);
-    const first = monitor.report().recentCleanups[0]!;
+    const first = monitor.report().recentCleanups[0];
     expect(first).toMatchObject({
       level: 'moderate',
       trigger: 'warning',
@@ -245,8 +245,8 @@ describe('memory monitor', () => {
     expect(monitor.report().checks).toBeGreaterThanOrEqual(3);
     expect(cleanups).toBeGreaterThanOrEqual(3);
     const text = await registry.metrics();
-    expect(family(text, 'heapwise_memory_monitor_status').metrics[0]!.value).toBe('1');
-    expect(Number(family(text, 'heapwise_memory_monitor_cleanups_total').metrics[0]!.value)).toBeGreaterThanOrEqual(3);
+    expect(family(text, 'heapwise_memory_monitor_status').metrics[0].value).toBe('1');
+    expect(Number(family(text, 'heapwise_memory_monitor_cleanups_total').metrics[0].value)).toBeGreaterThanOrEqual(3);
     const stopped = monitor.stop();
     expect(monitor.destroy()).toBe(stopped);
     await stopped;

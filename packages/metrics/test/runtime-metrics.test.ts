@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liveScopeTotals } from '@heapwise/lifecycle';
 import { forceGc } from '@heapwise/lifecycle/testing';
@@ -31,7 +34,7 @@ describe('collectRuntimeMetrics', () => {
     const text = await registry.metrics();
     const names = parse(text).map((f) => f.name);
     for (const name of RUNTIME_FAMILIES) expect(names, name).toContain(name);
-    const value = (name: string): number => goFloat(family(text, name).metrics[0]!.value);
+    const value = (name: string): number => goFloat(family(text, name).metrics[0].value);
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
     const startedS = value('process_start_time_seconds');
     expect(startedS).toBeLessThanOrEqual(Date.now() / 1000);
@@ -87,9 +90,6 @@ describe('collectRuntimeMetrics', () => {
 
 describe('the container memory limit', () => {
   it("exports the cgroup's limit and usage, and drops the limit when it is lifted", async () => {
-    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const root = mkdtempSync(join(tmpdir(), 'heapwise-cgroup-'));
     try {
       writeFileSync(join(root, 'memory.max'), '536870912\n');
@@ -100,8 +100,8 @@ describe('the container memory limit', () => {
         cgroup: { cgroupRoot: root, selfCgroupFile: join(root, 'self'), totalMemBytes: 8 * 1024 ** 3 },
       });
       const text = await registry.metrics();
-      expect(goFloat(family(text, 'process_cgroup_memory_limit_bytes').metrics[0]!.value)).toBe(536870912);
-      expect(goFloat(family(text, 'process_cgroup_memory_usage_bytes').metrics[0]!.value)).toBe(123456789);
+      expect(goFloat(family(text, 'process_cgroup_memory_limit_bytes').metrics[0].value)).toBe(536870912);
+      expect(goFloat(family(text, 'process_cgroup_memory_usage_bytes').metrics[0].value)).toBe(123456789);
       writeFileSync(join(root, 'memory.max'), 'max\n');
       const lifted = await registry.metrics();
       expect(family(lifted, 'process_cgroup_memory_limit_bytes').metrics).toEqual([]);

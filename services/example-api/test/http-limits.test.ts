@@ -34,7 +34,7 @@ async function health(): Promise<string> {
   const socket = await open();
   const closed = closedByServer(socket);
   socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-  return (await closed).split('\r\n')[0]!;
+  return (await closed).split('\r\n')[0];
 }
 
 /** Resolves with what the server sent once it closes the connection. */
@@ -68,9 +68,9 @@ describe('HTTP server limits', () => {
     const held = await Promise.all([open(), open(), open()]);
     // a request on a held socket proves the server has accepted (and counted) all three
     const answered = new Promise<string>((resolve) =>
-      held[0]!.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+      held[0].once('data', (chunk: Buffer) => resolve(chunk.toString())),
     );
-    held[0]!.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    held[0].write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     expect(await answered).toMatch(/^HTTP\/1\.1 200 /);
     const extra = await open();
     const received = await closedByServer(extra);

@@ -75,7 +75,7 @@ describe.sequential('soak', () => {
       expect(report.stdErrorBytesPerRequest).toBeGreaterThan(0);
       // One sample per second plus the time each forced GC takes: fewer than SOAK_SECONDS on a busy machine.
       expect(report.samples.length).toBeGreaterThanOrEqual(FIXED_SOAK_SECONDS / 2);
-      expect(report.requests).toBe(report.samples[report.samples.length - 1]!.requests);
+      expect(report.requests).toBe(report.samples[report.samples.length - 1].requests);
       expect(report.leakedEntries).toBe(0);
       expect(report.service.exitCode).toBe(0);
       const svg = await readFile(join(outDir, 'fixed.svg'), 'utf8');

@@ -8,7 +8,9 @@ export const metricsRoutes: Route[] = [
     handler: ({ req, res, deps }) =>
       new Promise<void>((resolve, reject) => {
         res.once('close', () => resolve());
-        deps.metrics.handle(req, res, (error) => reject(error ?? new Error('metrics handler did not answer /metrics')));
+        deps.metrics.handle(req, res, (error) =>
+          reject(error instanceof Error ? error : new Error('metrics handler did not answer /metrics')),
+        );
       }),
   },
 ];
