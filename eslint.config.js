@@ -61,10 +61,11 @@ export default tseslint.config(
           // Files no workspace program includes: scripts, config files, bin shims, .mjs fixtures.
           allowDefaultProject: [
             '*.js',
-            'scripts/*.mjs',
+            'scripts/*.{mjs,d.mts}',
             '*/*/*.config.ts',
-            '*/*/*.{js,mjs,d.ts}',
+            '*/*/*.{js,mjs,d.ts,d.mts}',
             '*/*/bin/*.js',
+            '*/*/scripts/*.mjs',
             '*/*/test/fixtures/*.mjs',
           ],
           maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 32,

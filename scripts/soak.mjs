@@ -20,7 +20,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderSoakChart } from './soak-chart.mjs';
 
-/** The verdict's limit: heap growth per completed request above this fails the soak (DESIGN.md). */
+/**
+ * The verdict's limit: heap growth per completed request above this fails the soak. Keeping even one
+ * small object per request costs tens of bytes, far above it; the fixed service measures about
+ * -1 ± 0.1 B/request (bench/README.md, "Service"), well below it.
+ */
 export const THRESHOLD_BYTES_PER_REQUEST = 5;
 /** Requests served before measuring, so JIT, caches and pools have reached their steady state. */
 const DEFAULT_WARMUP_REQUESTS = 20_000;

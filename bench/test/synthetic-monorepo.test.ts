@@ -8,14 +8,14 @@ import { dependenciesOf, generate, setTaskRunner, linkTypeScript } from '../../s
 /** A fixed sequence of "random" numbers, so each expectation is exact. */
 function sequence(values: number[]): () => number {
   let index = 0;
-  return () => values[index++ % values.length]!;
+  return () => values[index++ % values.length];
 }
 
 /** Layer of each package: 0 without dependencies, else 1 + its deepest dependency's. */
 function layers(graph: number[][]): number[] {
   const depth: number[] = [];
   graph.forEach((deps, index) => {
-    depth[index] = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((dep) => depth[dep]!));
+    depth[index] = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((dep) => depth[dep]));
   });
   return depth;
 }
@@ -79,7 +79,7 @@ describe('generate', () => {
     expect(layers(graph)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
     for (const { manifest, references } of manifests)
       expect(references).toEqual(Object.keys(manifest.dependencies).map((name) => name.replace('@syn/', '')));
-    expect(manifests[0]!.manifest.scripts).toEqual({
+    expect(manifests[0].manifest.scripts).toEqual({
       build: 'tsc -b',
       typecheck: 'tsc -p tsconfig.test.json',
       test: 'node --test test/index.test.mjs',

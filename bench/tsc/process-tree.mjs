@@ -93,7 +93,7 @@ export function measure(command, args, { cwd, env }) {
     };
     const timer = setInterval(sample, sampleIntervalMs);
     child.once('spawn', sample);
-    child.once('error', (error) => {
+    child.once('error', (/** @type {Error} */ error) => {
       clearInterval(timer);
       reject(error);
     });

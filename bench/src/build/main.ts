@@ -7,7 +7,7 @@
 //   npm run bench:build -- --quick              # 12 × 10, 1 round, TS 7 at machine + 2g: a few minutes
 //   npm run bench:build -- --typescript 7 --limits machine,2g --runs 2
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,10 +29,7 @@ import { cleanOutputs, runBuild, TREE_SAMPLE_INTERVAL_MS, type BuildRun } from '
 import { interleaved, wrapperMemory, type StartupSample } from './wrapper.js';
 
 const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
-const heapwiseBin = join(repoDir, 'packages', 'node-options', 'bin', 'heapwise.js');
-const TASKS = ['build', 'typecheck', 'test'];
 const GIB = 1024 ** 3;
-
 const { values: options } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -44,6 +41,7 @@ const { values: options } = parseArgs({
     width: { type: 'string' },
     threads: { type: 'boolean' },
     'startup-runs': { type: 'string' },
+    cli: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -60,13 +58,18 @@ const size = {
   seed: 1,
 };
 const threadCells = options.threads ?? !quick;
+/** `--cli <bin/heapwise.js>` measures another build of the CLI (a release, a branch); default: this checkout's. */
+const heapwiseBin =
+  options.cli !== undefined
+    ? resolve(process.env.INIT_CWD ?? process.cwd(), options.cli)
+    : join(repoDir, 'packages', 'node-options', 'bin', 'heapwise.js');
 const startupRuns = Number(options['startup-runs'] ?? (quick ? 10 : 20));
 
 function limitBytes(limit: string): number {
   if (limit === 'machine') return os.totalmem();
   const match = /^(\d+)([mg])$/i.exec(limit);
   if (!match) throw new Error(`--limits: '${limit}' is not machine or a size like 2g or 512m`);
-  return Number(match[1]) * (match[2]!.toLowerCase() === 'g' ? GIB : 1024 ** 2);
+  return Number(match[1]) * (match[2].toLowerCase() === 'g' ? GIB : 1024 ** 2);
 }
 
 /** Whether this checkout's `heapwise turbo` takes `--memory` (otherwise a fake cgroup stands in). */
@@ -133,6 +136,9 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(os.tmpdir(), 'heapwise-bench-build-'));
   const workspace = resolve(options.out ?? join(scratch, 'workspace'));
   const generated: GenerateSummary = generate({ out: workspace, ...size });
+  const heapwiseLink = join(workspace, 'node_modules', '.bin', 'heapwise');
+  rmSync(heapwiseLink, { force: true });
+  symlinkSync(heapwiseBin, heapwiseLink);
   log(
     `bench:build: ${generated.packages} packages × ${generated.filesPerPackage} files, ${generated.layers} layers of ${generated.width}, ` +
       `${rounds} round(s), TypeScript ${versions.join(' and ')}, limits ${limits.join(', ')}; ` +
@@ -229,7 +235,7 @@ async function main(): Promise<void> {
   }
 
   const sections = buildSections(memoryOption);
-  sections.push(startupSection(nodeSamples!, heapwiseSamples!));
+  sections.push(startupSection(nodeSamples, heapwiseSamples));
   sections.push(wrapperMemorySection(memories));
   writeSuite({
     suite: 'build',
@@ -404,11 +410,12 @@ async function main(): Promise<void> {
         medianWithRangeOf(e.runs, 'peakPssBytes', (v) => formatMiB(v, 0)),
         medianWithRangeOf(e.runs, 'wallSeconds', (v) => formatFixed(v, 1)),
         medianWithRangeOf(e.runs, 'cpuSeconds', (v) => formatFixed(v, 1)),
+        // Plain ratios, no verdict: most rows here are not heapwise at all.
         plainDefault && e !== plainDefault
-          ? ratioCell(med(e.runs, 'peakPssBytes'), med(plainDefault.runs, 'peakPssBytes'), false)
+          ? `${(med(e.runs, 'peakPssBytes') / med(plainDefault.runs, 'peakPssBytes')).toFixed(2)}×`
           : '—',
         plainDefault && e !== plainDefault
-          ? ratioCell(med(e.runs, 'wallSeconds'), med(plainDefault.runs, 'wallSeconds'), false)
+          ? `${(med(e.runs, 'wallSeconds') / med(plainDefault.runs, 'wallSeconds')).toFixed(2)}×`
           : '—',
       ]);
     }

@@ -94,7 +94,7 @@ export function classify(argv: readonly string[]): ProcessKind {
 /** `--concurrency N` from turbo's command line, if present. */
 export function turboConcurrency(argv: readonly string[]): number | undefined {
   for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index]!;
+    const arg = argv[index];
     if (arg === '--concurrency') return Number(argv[index + 1]);
     if (arg.startsWith('--concurrency=')) return Number(arg.slice('--concurrency='.length));
   }

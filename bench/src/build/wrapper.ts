@@ -39,7 +39,7 @@ export async function interleaved(
   // One discarded round: the first start of each reads its files from disk.
   for (const args of commands) await timeProcess(args, options);
   for (let run = 0; run < runs; run += 1)
-    for (const [index, args] of commands.entries()) samples[index]!.push(await timeProcess(args, options));
+    for (const [index, args] of commands.entries()) samples[index].push(await timeProcess(args, options));
   return samples;
 }
 

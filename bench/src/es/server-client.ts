@@ -35,7 +35,7 @@ export async function startLoopbackElasticsearch(options: {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error))));
-      child.send({ ...request, id } as ServerRequest);
+      child.send({ ...request, id });
     });
   }
   const started = await call({

@@ -47,7 +47,7 @@ interface CpuSnapshot {
 
 function snapshot(): CpuSnapshot | undefined {
   try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
     const total = cpu.reduce((sum, value) => sum + value, 0);
     const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
     // Fields after the parenthesised command name; utime, stime, cutime, cstime are 14-17 (1-based).

@@ -94,12 +94,12 @@ export function runOnce(spec: CellSpec): Promise<RawRun> {
 }
 
 async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
+  const results = new Array<T>(tasks.length);
   let next = 0;
   const workers = Array.from({ length: Math.max(1, concurrency) }, async () => {
     while (next < tasks.length) {
       const index = next++;
-      results[index] = await tasks[index]!();
+      results[index] = await tasks[index]();
     }
   });
   await Promise.all(workers);

@@ -3,6 +3,7 @@
 // Nothing else is imported here, so the numbers are the library's own.
 import { createRequire } from 'node:module';
 import { memoryAfterGc, readCellArgs, runChild, sleep } from '../harness/child.js';
+import { importByName } from '../harness/import-by-name.js';
 
 export type ImportSubject =
   'node' | 'pino' | 'heapwise' | 'heapwise-shipper' | 'pino-elasticsearch' | 'winston-elasticsearch';
@@ -38,12 +39,12 @@ runChild(async () => {
       break;
     }
     case 'heapwise': {
-      const module = (await import('@heapwise/logger' as string)) as HeapwiseModule;
+      const module = (await importByName('@heapwise/logger')) as HeapwiseModule;
       kept.push(module.createLogger({ destination: devNull }));
       break;
     }
     case 'heapwise-shipper': {
-      const module = (await import('@heapwise/logger' as string)) as HeapwiseModule;
+      const module = (await importByName('@heapwise/logger')) as HeapwiseModule;
       const shipper = module.createElasticsearchShipper({ node: NOWHERE, onError: () => undefined });
       kept.push(module.createLogger({ destination: shipper }), shipper);
       shipper.write('{"msg":"load the client"}\n');

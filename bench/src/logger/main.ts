@@ -9,9 +9,10 @@ import { formatCount, formatFixed, formatMiB, formatPercent, markdownTable, rati
 import type { LoggerCellArgs, Scenario } from './child.js';
 import type { ImportCellArgs, ImportSubject } from './import-child.js';
 import { BATCH_RECORDS, PINO_ES_FLUSH_BYTES, type SubjectName } from './subjects.js';
+import { importByName } from '../harness/import-by-name.js';
 
 const quick = isQuick();
-/** Sizes of each scenario: the where it names one, else large enough for a stable median. */
+/** Sizes of each scenario: a goal's own figure where it names one (16k/s offered), else enough for a stable median. */
 const SIZES = {
   throughputRecords: quick ? 10_000 : 20_000,
   throughputWarmupRecords: quick ? 1_000 : 3_000,
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   const contention = startContentionMonitor();
   const heapwise = await heapwiseAvailable('@heapwise/logger', 'createElasticsearchShipper');
   const defaults = heapwise
-    ? ((await import('@heapwise/logger' as string)) as { SHIPPER_DEFAULTS?: Record<string, number> }).SHIPPER_DEFAULTS
+    ? ((await importByName('@heapwise/logger')) as { SHIPPER_DEFAULTS?: Record<string, number> }).SHIPPER_DEFAULTS
     : undefined;
   const byteCap = defaults?.maxBufferedBytes;
   const itemCap = defaults?.maxBufferedItems;

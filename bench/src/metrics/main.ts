@@ -102,7 +102,7 @@ async function main(): Promise<void> {
       'gauge-set': 'gauge set',
     };
     const rows = ops.map((op) => [
-      names[op]!,
+      names[op],
       ...subjects.map((s) => medianWithRange(find(opResults, `${s}/${op}/${SIZES.ops}`), 'nsPerOp', ns)),
       vs(opResults, `heapwise/${op}/${SIZES.ops}`, `prom-client/${op}/${SIZES.ops}`, 'nsPerOp', false),
       vs(opResults, `heapwise/${op}/${SIZES.ops}`, `opentelemetry/${op}/${SIZES.ops}`, 'nsPerOp', false),

@@ -45,7 +45,7 @@ function start(target: ServiceTarget): Promise<{ child: ChildProcess; port: numb
       () => reject(new Error(`${target} did not print "listening on" within ${STARTUP_TIMEOUT_MS} ms`)),
       STARTUP_TIMEOUT_MS,
     );
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       if (out.length < 10_000) out += chunk;
       const match = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
       if (match) {
@@ -54,7 +54,7 @@ function start(target: ServiceTarget): Promise<{ child: ChildProcess; port: numb
         resolve({ child, port: Number(match[1]) });
       }
     });
-    child.stderr!.resume();
+    child.stderr.resume();
     child.once('exit', (code) => reject(new Error(`${target} exited with ${code} before listening`)));
   });
 }

@@ -275,9 +275,8 @@ describe.skipIf(prometheusMissing)('a real Prometheus scraping example-api', () 
   });
 
   it('runs every dashboard query, which reads only metrics the service exposes', async () => {
-    const dashboard = JSON.parse(
-      readFileSync(join(OBSERVABILITY, 'grafana', 'heapwise-node.json'), 'utf8'),
-    ) as Parameters<typeof dashboardQueries>[0];
+    const dashboardPath = join(OBSERVABILITY, 'grafana', 'heapwise-node.json');
+    const dashboard = JSON.parse(readFileSync(dashboardPath, 'utf8')) as Parameters<typeof dashboardQueries>[0];
     const exposed = new Set<string>();
     const withSamples = new Set<string>();
     const scrape = await (await fetch(`${serviceUrl}/metrics`)).text();

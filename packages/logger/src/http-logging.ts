@@ -1,10 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { HTTP_LOGGING_DEFAULTS } from './limits.js';
+import { HTTP_LOGGING_DEFAULTS, REDACTION_DEFAULTS } from './limits.js';
+import { redactorOf } from './logger.js';
+import { createRedactor, type Redactor } from './redaction.js';
+import { redactUrl } from './url-redaction.js';
 
 export interface HttpLoggingOptions {
   logger: Logger;
-  /** Capture the response body into the line (`responseBody`), up to `maxResponseBufferBytes`. */
+  /**
+   * Capture the response body into the line (`responseBody`), up to `maxResponseBufferBytes`.
+   * JSON and form-encoded bodies are redacted like any logged object (the logger's keys); a JSON
+   * body that cannot be parsed (cut at the cap, invalid) is not written. Other bodies (text, HTML)
+   * are written as text with only URL credentials censored: do not capture routes that answer
+   * secrets in them.
+   */
   captureResponseBody?: boolean;
   maxResponseBufferBytes?: number;
   /** Query parameters whose values are redacted in the logged URL (replaces the defaults). */
@@ -40,6 +49,9 @@ export function createHttpLogging(
   options: HttpLoggingOptions,
 ): (req: IncomingMessage, res: ServerResponse, next?: Next) => void {
   const { logger } = options;
+  // The logger's own redactor (its keys and censor); defaults for a logger not made by createLogger.
+  const ownRedactor = redactorOf(logger);
+  const bodyRedactor: Redactor | null = ownRedactor === undefined ? createRedactor() : ownRedactor;
   const capture = options.captureResponseBody === true;
   const maxResponseBufferBytes = options.maxResponseBufferBytes ?? HTTP_LOGGING_DEFAULTS.maxResponseBufferBytes;
   const secrets = new Set(
@@ -93,8 +105,8 @@ export function createHttpLogging(
       capturedBytes += buffer.byteLength;
     };
 
-    const originalWrite = res.write;
-    const originalEnd = res.end;
+    const originalWrite = res.write.bind(res);
+    const originalEnd = res.end.bind(res);
     res.write = function write(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown) {
       try {
         count(chunk, encoding);
@@ -133,7 +145,8 @@ export function createHttpLogging(
         };
         if (aborted) fields.aborted = true;
         if (capture) {
-          fields.responseBody = Buffer.concat(captured, capturedBytes).toString('utf8');
+          const body = Buffer.concat(captured, capturedBytes).toString('utf8');
+          fields.responseBody = bodyRedactor ? redactBody(body, res.getHeader('content-type'), bodyRedactor) : body;
           if (truncated) fields.responseBodyTruncated = true;
         }
         const level = res.statusCode >= 500 || aborted ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
@@ -151,26 +164,38 @@ export function createHttpLogging(
   }
 }
 
-/** Replaces the values of secret query parameters; the rest of the URL is kept byte for byte. */
-export function redactUrl(url: string, secretParams: ReadonlySet<string>): string {
-  const queryStart = url.indexOf('?');
-  if (queryStart === -1) return url;
-  const hashStart = url.indexOf('#', queryStart);
-  const query = url.slice(queryStart + 1, hashStart === -1 ? undefined : hashStart);
-  const parts = query.split('&').map((part) => {
-    const equals = part.indexOf('=');
-    const rawName = equals === -1 ? part : part.slice(0, equals);
-    let name = rawName;
+/**
+ * A captured body as it may be logged. JSON (by content type, or a body that starts like JSON) is
+ * parsed, redacted and written back compactly; one that does not parse is not written at all, since
+ * it cannot be checked. `application/x-www-form-urlencoded` pairs are redacted by name. Anything
+ * else is returned as it is (the logger still censors URL credentials in it).
+ */
+export function redactBody(body: string, contentType: unknown, redactor: Redactor): string {
+  const type = typeof contentType === 'string' ? contentType.toLowerCase() : '';
+  const trimmed = body.trimStart();
+  if (/[/+]json\b/.test(type) || (type === '' && (trimmed.startsWith('{') || trimmed.startsWith('[')))) {
     try {
-      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      return JSON.stringify(redactor(JSON.parse(body) as unknown));
     } catch {
-      // malformed escapes: compare the raw name
+      return REDACTION_DEFAULTS.markers.unreadable;
     }
-    return secrets(name) && equals !== -1 ? `${rawName}=[Redacted]` : part;
-  });
-  return `${url.slice(0, queryStart)}?${parts.join('&')}${hashStart === -1 ? '' : url.slice(hashStart)}`;
-
-  function secrets(name: string): boolean {
-    return secretParams.has(name.toLowerCase());
   }
+  if (type.startsWith('application/x-www-form-urlencoded')) {
+    return body
+      .split('&')
+      .map((part) => {
+        const equals = part.indexOf('=');
+        if (equals === -1) return part;
+        let name = part.slice(0, equals);
+        try {
+          name = decodeURIComponent(name.replace(/\+/g, ' '));
+        } catch {
+          // malformed escapes: check the raw name
+        }
+        const checked = redactor({ [name]: '' })[name];
+        return checked === '' ? part : `${part.slice(0, equals)}=${String(checked)}`;
+      })
+      .join('&');
+  }
+  return body;
 }

@@ -56,29 +56,6 @@ export const SHIPPER_DEFAULTS = {
   closeDeadlineMs: 5_000,
 } as const;
 
-/** Defaults of the HTTP logging middleware. */
-export const HTTP_LOGGING_DEFAULTS = {
-  /** Response bodies are captured (when asked) up to this many bytes; past it capture stops. */
-  maxResponseBufferBytes: 10 * 1024 * 1024,
-  /** Query parameters whose values are replaced by `[Redacted]` in the logged URL (case-insensitive). */
-  secretQueryParams: [
-    'token',
-    'access_token',
-    'refresh_token',
-    'id_token',
-    'api_key',
-    'apikey',
-    'key',
-    'password',
-    'secret',
-    'client_secret',
-    'signature',
-    'sig',
-    'code',
-    'auth',
-  ],
-} as const;
-
 /** Defaults of redaction in `createLogger(options)`. */
 export const REDACTION_DEFAULTS = {
   /** Keys whose values are censored at any depth (compared case-insensitively). */
@@ -112,8 +89,52 @@ export const REDACTION_DEFAULTS = {
   ],
   /** The value written instead of a secret. */
   censor: '[Redacted]',
-  /** Objects deeper than this are not searched (a cycle or a huge tree costs bounded time). */
-  maxDepth: 8,
-  /** At most this many keys are examined per log call; the rest is written unexamined. */
+  /** Query parameters whose values are censored wherever a URL is logged (case-insensitive). */
+  secretQueryParams: [
+    'token',
+    'access_token',
+    'refresh_token',
+    'id_token',
+    'api_key',
+    'apikey',
+    'key',
+    'password',
+    'secret',
+    'client_secret',
+    'signature',
+    'sig',
+    'code',
+    'auth',
+  ],
+  /** Objects deeper than this are written as the `truncated` marker, never unexamined. */
+  maxDepth: 16,
+  /**
+   * Objects entered plus keys examined per log call (array elements that are not objects are free).
+   * Past it the rest of the record is written as the `truncated` marker, never unexamined.
+   */
   maxKeys: 2_000,
+  /** What is written in place of what redaction could not examine. */
+  markers: {
+    truncated: '[Truncated]',
+    circular: '[Circular]',
+    unreadable: '[Unreadable]',
+  },
+} as const;
+
+/** Defaults of the shipper's optional disk spool (`spool: { dir, … }`). */
+export const SPOOL_DEFAULTS = {
+  /** Sum of the spool directory's file sizes (segments and lock file), never exceeded. */
+  maxBytes: 256 * 1024 * 1024,
+  /** Appended records are written and fsync'ed at least this often: what a crash can lose (Vector: 500 ms). */
+  syncIntervalMs: 500,
+  /** When full: delete the oldest segment (its records counted as overflow), or refuse the newest record. */
+  whenFull: 'drop_oldest',
+} as const;
+
+/** Defaults of the HTTP logging middleware. */
+export const HTTP_LOGGING_DEFAULTS = {
+  /** Response bodies are captured (when asked) up to this many bytes; past it capture stops. */
+  maxResponseBufferBytes: 10 * 1024 * 1024,
+  /** Query parameters whose values are replaced in the logged URL: redaction's list. */
+  secretQueryParams: REDACTION_DEFAULTS.secretQueryParams,
 } as const;

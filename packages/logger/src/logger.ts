@@ -1,7 +1,12 @@
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions, type SerializerFn } from 'pino';
 import { ecsFormat } from '@elastic/ecs-pino-format';
-import { createRedactor, type RedactionOptions, type Redactor } from './redaction.js';
+import { REDACTION_DEFAULTS } from './limits.js';
+import { createRedactor, isPlainData, type RedactionOptions, type Redactor } from './redaction.js';
 import { safeLogMethod } from './safe-logging.js';
+import { serializeRequest, serializeResponse } from './serializers.js';
+
+type Serializer = SerializerFn;
+type LogFormatter = (object: Record<string, unknown>) => Record<string, unknown>;
 
 type EcsOptions = NonNullable<Parameters<typeof ecsFormat>[0]>;
 
@@ -25,25 +30,28 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const { destination, redact, ecs, formatters, serializers, hooks, ...rest } = options;
   const redactor = redact === false ? undefined : createRedactor(redact ?? {});
   const ecsOptions = ecs ? ecsFormat(ecs === true ? {} : ecs) : undefined;
+  const errorKey = rest.errorKey ?? 'err';
+  const messageKey = rest.messageKey ?? ecsOptions?.messageKey ?? 'msg';
+  const allSerializers: Record<string, Serializer> = {
+    ...(redactor
+      ? builtinSerializers(redactor, messageKey)
+      : { err: pino.stdSerializers.err, req: serializeRequest, res: serializeResponse }),
+    ...(redactor ? wrapSerializers(serializers ?? {}, redactor) : serializers),
+  };
 
-  const userLog = formatters?.log;
-  const ecsLog = ecsOptions?.formatters?.log;
   const userBindings = formatters?.bindings;
   const ecsBindings = ecsOptions?.formatters?.bindings;
+  const makeLog = (userLog: LogFormatter | undefined, serializerKeys: Iterable<string>): LogFormatter =>
+    logFormatter(userLog, ecsOptions?.formatters?.log, redactor, serializedKeySet(serializerKeys, errorKey));
 
   const pinoOptions: LoggerOptions = {
     ...ecsOptions,
     ...rest,
-    serializers: wrapSerializers({ err: pino.stdSerializers.err, ...serializers }, redactor),
+    serializers: allSerializers,
     formatters: {
       ...ecsOptions?.formatters,
       ...formatters,
-      // Redact after ECS conversion: it turns req/res/err into plain objects the redactor can walk.
-      log: (object) => {
-        let result = userLog ? userLog(object) : object;
-        if (ecsLog) result = ecsLog(result);
-        return redactor ? redactor(result) : result;
-      },
+      log: makeLog(formatters?.log, Object.keys(allSerializers)),
       bindings: (bindings) => {
         let result = userBindings ? userBindings(bindings) : bindings;
         if (ecsBindings) result = ecsBindings(result);
@@ -56,41 +64,137 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     pinoOptions.redact = { paths: redact.paths, censor: redact.censor ?? '[Redacted]' };
   }
   const logger = destination ? pino(pinoOptions, destination) : pino(pinoOptions);
-  if (redactor) redactChildBindings(logger, redactor);
+  // Children inherit it through their prototype: the HTTP middleware redacts bodies with it.
+  Object.defineProperty(logger, REDACTOR, { value: redactor ?? null });
+  if (redactor) redactChildren(logger, redactor, Object.keys(allSerializers), formatters?.log, makeLog);
   return logger;
+}
+
+const REDACTOR = Symbol('heapwise.redactor');
+
+/**
+ * The redactor a logger made by `createLogger` uses (null when its redaction is off); for any other
+ * pino logger, undefined.
+ */
+export function redactorOf(logger: Logger): Redactor | null | undefined {
+  return (logger as unknown as { [REDACTOR]?: Redactor | null })[REDACTOR];
+}
+
+/** The top-level keys pino hands to a serializer after `formatters.log` ran. */
+function serializedKeySet(serializerKeys: Iterable<string>, errorKey: string): ReadonlySet<string> {
+  const keys = new Set(serializerKeys);
+  if (keys.has('err')) keys.add(errorKey);
+  return keys;
+}
+
+/**
+ * The log formatter: the user's, then ECS (which turns err/req/res into plain fields when asked),
+ * then redaction of the result. pino calls serializers after this, so the keys they handle are left
+ * for them (their output is redacted by `wrapSerializers`).
+ */
+function logFormatter(
+  userLog: LogFormatter | undefined,
+  ecsLog: LogFormatter | undefined,
+  redactor: Redactor | undefined,
+  serializedKeys: ReadonlySet<string>,
+): LogFormatter {
+  return (object) => {
+    let result = userLog ? userLog(object) : object;
+    if (ecsLog) result = ecsLog(result);
+    if (!redactor) return result;
+    const redacted: unknown = redactor(result, serializedKeys);
+    if (redacted !== null && typeof redacted === 'object') return redacted as Record<string, unknown>;
+    // The merging object itself could not be examined (a Proxy that throws): the log call's
+    // fallback line says so. Something written as a scalar (a URL, a Buffer) has no fields.
+    if (Object.values(REDACTION_DEFAULTS.markers).includes(redacted as never)) {
+      throw new Error(`the logged object could not be examined: ${String(redacted)}`);
+    }
+    return {};
+  };
 }
 
 /**
  * pino applies `formatters.bindings` to the root's bindings only (children reset it), so child
- * bindings are redacted here. Children are created with Object.create(parent) and inherit this.
+ * bindings are redacted here. A child given its own serializers or log formatter would otherwise
+ * bypass redaction: its serializers are wrapped and its log formatter composed with redaction.
+ * Children are created with Object.create(parent) and inherit this `child`.
  */
-function redactChildBindings(logger: Logger, redactor: Redactor): void {
-  const originalChild = logger.child;
-  const child = function (this: Logger, bindings: Record<string, unknown>, options?: unknown) {
-    let safeBindings = bindings;
-    try {
-      safeBindings = redactor(bindings);
-    } catch {
-      // A throwing getter in the bindings: let pino report it as it would without redaction.
-    }
-    return (originalChild as unknown as (this: Logger, b: unknown, o?: unknown) => Logger).call(
-      this,
-      safeBindings,
-      options,
-    );
+function redactChildren(
+  logger: Logger,
+  redactor: Redactor,
+  serializerKeys: readonly string[],
+  userLog: LogFormatter | undefined,
+  makeLog: (userLog: LogFormatter | undefined, serializerKeys: Iterable<string>) => LogFormatter,
+): void {
+  const originalChild = (logger as unknown as { child: (this: Logger, bindings: unknown, options?: unknown) => Logger })
+    .child;
+  const childOf = (keys: readonly string[], parentLog: LogFormatter | undefined) => {
+    const keySet: ReadonlySet<string> = new Set(keys);
+    return function child(this: Logger, bindings: Record<string, unknown>, options?: ChildOptions) {
+      let safeBindings = bindings;
+      try {
+        safeBindings = redactor(bindings, keySet);
+      } catch {
+        // A throwing getter in the bindings: let pino report it as it would without redaction.
+      }
+      if (options == null || (options.serializers === undefined && options.formatters?.log === undefined)) {
+        return originalChild.call(this, safeBindings, options);
+      }
+      const childKeys = [...keys, ...Object.keys(options.serializers ?? {})];
+      const childLog = options.formatters?.log ?? parentLog;
+      const safeOptions: ChildOptions = {
+        ...options,
+        formatters: { ...options.formatters, log: makeLog(childLog, childKeys) },
+      };
+      if (options.serializers) safeOptions.serializers = wrapSerializers(options.serializers, redactor);
+      const instance = originalChild.call(this, safeBindings, safeOptions);
+      (instance as unknown as { child: unknown }).child = childOf(childKeys, childLog);
+      return instance;
+    };
   };
-  (logger as unknown as { child: typeof child }).child = child;
+  (logger as unknown as { child: unknown }).child = childOf(serializerKeys, userLog);
+}
+
+interface ChildOptions {
+  serializers?: Record<string, Serializer>;
+  formatters?: { log?: (object: Record<string, unknown>) => Record<string, unknown>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/**
+ * err/req/res as pino-std-serializers write them (req/res only for real requests and responses),
+ * with their output redacted; and the message, so that URL credentials are censored there too
+ * (pino runs it on the final message: printf arguments and an error's message included).
+ * Plain data under these keys was redacted by the log formatter (it leaves only class instances to
+ * serializers) and is written as the caller gave it: not walked twice.
+ */
+function builtinSerializers(redactor: Redactor, messageKey: string): Record<string, Serializer> {
+  const redactOutput =
+    (serializer: Serializer): Serializer =>
+    (value: unknown) => {
+      if (value === null || typeof value !== 'object' || isPlainData(value)) return value;
+      return redactor<unknown>(serializer(value));
+    };
+  return {
+    err: redactOutput(pino.stdSerializers.err),
+    req: redactOutput(serializeRequest),
+    res: redactOutput(serializeResponse),
+    [messageKey]: (message: unknown) =>
+      typeof message === 'string' && message.indexOf('://') === -1 && message.indexOf('=') === -1
+        ? message
+        : redactor(message),
+  };
 }
 
 /** Serializers turn class instances (IncomingMessage, Error) into plain objects: redact their output. */
 function wrapSerializers(
-  serializers: Record<string, (value: any) => unknown>,
+  serializers: Record<string, Serializer>,
   redactor: Redactor | undefined,
-): Record<string, (value: any) => unknown> {
+): Record<string, Serializer> {
   if (!redactor) return serializers;
-  const wrapped: Record<string, (value: any) => unknown> = {};
+  const wrapped: Record<string, Serializer> = {};
   for (const [key, serializer] of Object.entries(serializers)) {
-    wrapped[key] = (value: unknown) => redactor(serializer(value));
+    wrapped[key] = (value: unknown) => redactor<unknown>(serializer(value));
   }
   return wrapped;
 }

@@ -118,6 +118,40 @@ describe('HTTP logging middleware', () => {
     expect(HTTP_LOGGING_DEFAULTS.maxResponseBufferBytes).toBe(10 * 1024 * 1024);
   });
 
+  it('captured bodies are redacted: JSON and form bodies by key, a JSON body that cannot be checked is not written', async () => {
+    const { lines, httpLogging } = setup({ captureResponseBody: true, maxResponseBufferBytes: 200 });
+    const bodies: Record<string, [string, string]> = {
+      '/json': [
+        'application/json; charset=utf-8',
+        '{"user":"ann","password":"pw-SECRET","session":{"token":"t-SECRET"},"n":[1,2]}',
+      ],
+      '/form': ['application/x-www-form-urlencoded', 'access_token=form-SECRET&token_type=bearer&expires_in=3600'],
+      '/cut': ['application/json', JSON.stringify({ pad: 'p'.repeat(190), password: 'cut-SECRET' })],
+      '/untyped': ['', '{"apiKey":"untyped-SECRET"}'],
+      '/text': ['text/plain', 'see http://admin:hunter2@host/ for details'],
+    };
+    const url = await serve((req, res) => {
+      httpLogging(req, res);
+      const [type, body] = bodies[req.url ?? ''] ?? ['', ''];
+      if (type !== '') res.setHeader('content-type', type);
+      res.end(body);
+    });
+    for (const path of Object.keys(bodies)) await call(`${url}${path}`);
+    await waitForLines(lines, 5);
+    for (const line of lines) expect(JSON.stringify(line)).not.toMatch(/SECRET|hunter2/);
+    const byUrl = Object.fromEntries(lines.map((line) => [line['url'], line['responseBody']]));
+    expect(JSON.parse(byUrl['/json'] as string)).toEqual({
+      user: 'ann',
+      password: '[Redacted]',
+      session: { token: '[Redacted]' },
+      n: [1, 2],
+    });
+    expect(byUrl['/form']).toBe('access_token=[Redacted]&token_type=bearer&expires_in=3600');
+    expect(byUrl['/cut']).toBe('[Unreadable]');
+    expect(JSON.parse(byUrl['/untyped'] as string)).toEqual({ apiKey: '[Redacted]' });
+    expect(byUrl['/text']).toBe('see http://[Redacted]@host/ for details');
+  });
+
   it('logs an aborted request once, when the client goes away before the response ends', async () => {
     const { lines, httpLogging } = setup({ captureResponseBody: true });
     let serverSawClose: () => void = () => {};

@@ -109,19 +109,23 @@ describe('createLogger', () => {
     expect(out.last().password).toBe('plain');
   });
 
-  it('the redactor bounds its work: depth and key budget', () => {
+  it('the redactor bounds its work and fails closed: past the depth or the key budget, the rest is truncated, never written unexamined', () => {
     const redact = createRedactor({ maxDepth: 2, maxKeys: 10 });
     const deep = { a: { b: { c: { password: 'beyond depth' } } }, password: 'top' };
-    expect(redact(deep)).toEqual({ a: { b: { c: { password: 'beyond depth' } } }, password: '[Redacted]' });
+    expect(redact(deep)).toEqual({ a: { b: { c: '[Truncated]' } }, password: '[Redacted]' });
     const wide: Record<string, unknown> = {};
     for (let i = 0; i < 50; i++) wide[`k${i}`] = i;
     wide['password'] = 'after the budget';
-    expect((redact(wide) as Record<string, unknown>)['password']).toBe('after the budget');
+    const cut = redact(wide) as Record<string, unknown>;
+    expect(JSON.stringify(cut)).not.toContain('after the budget');
+    expect(cut['[Truncated]']).toMatch(/keys not examined/);
     expect(REDACTION_DEFAULTS.keys).toContain('authorization');
-    // A cycle costs bounded time.
+    // A cycle costs bounded time and is written as a marker, not followed into the unredacted original.
     const cyclic: Record<string, unknown> = { password: 'p' };
     cyclic['self'] = cyclic;
-    expect((createRedactor()(cyclic) as Record<string, unknown>)['password']).toBe('[Redacted]');
+    const out = createRedactor()(cyclic) as Record<string, unknown>;
+    expect(out['password']).toBe('[Redacted]');
+    expect(out['self']).toBe('[Circular]');
   });
 
   it('bad input never throws and always writes valid JSON', () => {
@@ -161,8 +165,11 @@ describe('createLogger', () => {
       expect(out.lines.length, name).toBe(before + 1);
       expect(() => JSON.parse(out.lines.at(-1) as string), name).not.toThrow();
     }
+    // A getter that throws costs its own field only; the rest of the record is written.
     const getterLine = JSON.parse(out.lines[7] as string) as Record<string, unknown>;
-    expect(getterLine['logError']).toMatch(/getter exploded/);
+    expect(getterLine).toMatchObject({ boom: '[Unreadable]', msg: 'getter' });
+    const proxyLine = JSON.parse(out.lines[8] as string) as Record<string, unknown>;
+    expect(proxyLine['logError']).toMatch(/could not be examined/);
     const errorLine = JSON.parse(out.lines[6] as string) as { err: Record<string, unknown> };
     expect(errorLine.err).toMatchObject({
       type: 'UpstreamError',

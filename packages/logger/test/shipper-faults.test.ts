@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBulkServer, type BulkServer } from '@heapwise/testkit';
+import { startBulkServer } from '@heapwise/testkit';
 import {
   createElasticsearchShipper,
   createLogger,

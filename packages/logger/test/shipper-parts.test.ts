@@ -40,7 +40,7 @@ describe('buildBulkBody', () => {
     expect(built.body).toBe(
       '{"create":{"_index":"a","_id":"id0"}}\n{"seq":0}\n{"create":{"_index":"b","_id":"id1"}}\n{"seq":1}\n',
     );
-    expect(built.bytes).toBe(batch[0]!.bytes + batch[1]!.bytes);
+    expect(built.bytes).toBe(batch[0].bytes + batch[1].bytes);
     // A re-send keeps the ids (idempotent).
     expect(buildBulkBody(batch, options).body).toBe(built.body);
     expect(next).toBe(2);
@@ -86,7 +86,7 @@ describe('readBulkItems', () => {
     expect(outcome.shipped).toBe(1);
     expect(outcome.retry).toEqual([batch[1], batch[2], batch[4]]);
     expect(outcome.rejected).toEqual([
-      { reason: 'rejected', count: 1, line: batch[3]!.line, status: 400, error: { type: 'mapper_parsing_exception' } },
+      { reason: 'rejected', count: 1, line: batch[3].line, status: 400, error: { type: 'mapper_parsing_exception' } },
     ]);
   });
 

@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   sync: async () => (await import('./commands/sync.js')).syncCommand,
   init: async () => (await import('./commands/init.js')).initCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
 };
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 

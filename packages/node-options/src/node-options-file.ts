@@ -24,7 +24,15 @@ export const HEAP_PERCENTAGE_FLAG = '--max-old-space-size-percentage';
 export const HEAP_FLAGS: ReadonlySet<string> = new Set([HEAP_SIZE_FLAG, HEAP_PERCENTAGE_FLAG]);
 /** Flags whose value is a heap size in MB: a positive integer. */
 const SIZE_MB_FLAGS = new Set([HEAP_SIZE_FLAG, '--max-semi-space-size']);
-const SECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9:_.-]*$/;
+/**
+ * `[task]`, or `[package#task]` (turbo's own spelling of one package's task) for a request that only
+ * that package's task makes: `[@acme/web#build]`.
+ */
+const SECTION_NAME = /^(?:(?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*#)?[A-Za-z0-9][A-Za-z0-9:_.-]*$/;
+/** The section a package's own request for a task lives in. */
+export function packageSectionName(packageName: string, task: string): string {
+  return `${packageName}#${task}`;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // The document: every line, as written
@@ -212,6 +220,8 @@ export interface NodeOptionsConfig {
   common: FlagLine[];
   sections: Map<string, TaskSection>;
   headroom: number;
+  /** `[heapwise] ledger = path`: where the ledger lives, relative to this file's directory. */
+  ledger?: string;
 }
 
 export interface Problem {
@@ -277,13 +287,15 @@ function checkValue(flag: Pick<FlagLine, 'name' | 'value'>): string | undefined 
  * The settings `[heapwise]` knows, each with its reader: a value, or a problem. A new setting is one
  * entry here and one field in NodeOptionsConfig.
  */
-const SETTINGS: Readonly<Record<string, (value: string) => { value: number } | { problem: string }>> = {
+const SETTINGS: Readonly<Record<string, (value: string) => { value: number | string } | { problem: string }>> = {
   headroom: (value) => {
     const fraction = Number(value);
     return Number.isFinite(fraction) && fraction > 0 && fraction <= 1
       ? { value: fraction }
       : { problem: `headroom must be a fraction in (0, 1], got '${value}'` };
   },
+  // Where the task ledger lives (a path relative to this file), e.g. to commit it or cache it in CI.
+  ledger: (value) => (value.endsWith('/') ? { problem: `ledger must name a file, got '${value}'` } : { value }),
 };
 
 /** Validates a document and resolves it into flags per task; problems come in line order. */
@@ -295,6 +307,7 @@ export function configFromDocument(document: NodeOptionsDocument, options: Parse
   const sections = new Map<string, TaskSection>();
   const settingLines = new Map<string, number>();
   let headroom = DEFAULT_HEADROOM;
+  let ledger: string | undefined;
   let settingsHeader: number | undefined;
 
   for (const entry of document.lines) {
@@ -326,7 +339,8 @@ export function configFromDocument(document: NodeOptionsDocument, options: Parse
           problem(`${entry.key} set twice (first at line ${settingLines.get(entry.key)})`);
         else {
           settingLines.set(entry.key, entry.line);
-          if (entry.key === 'headroom') headroom = result.value;
+          if (entry.key === 'headroom') headroom = result.value as number;
+          else if (entry.key === 'ledger') ledger = result.value as string;
         }
         break;
       }
@@ -349,7 +363,9 @@ export function configFromDocument(document: NodeOptionsDocument, options: Parse
         break;
     }
   }
-  return { config: { file, common, sections, headroom }, problems, document };
+  const config: NodeOptionsConfig = { file, common, sections, headroom };
+  if (ledger !== undefined) config.ledger = ledger;
+  return { config, problems, document };
 }
 
 export function parseNodeOptions(text: string, options: ParseOptions): ParseResult {
@@ -382,10 +398,15 @@ function sameFlag(a: string, b: string): boolean {
   return a === b || (HEAP_FLAGS.has(a) && HEAP_FLAGS.has(b));
 }
 
-/** A task's flags: the common lines, then its section; a later flag of the same name replaces an earlier one. */
-export function taskFlags(config: NodeOptionsConfig, task: string): FlagLine[] {
+/**
+ * A task's flags: the common lines, then its section, then (with `packageName`) the package's own
+ * `[package#task]` section; a later flag of the same name replaces an earlier one.
+ */
+export function taskFlags(config: NodeOptionsConfig, task: string, packageName?: string): FlagLine[] {
   const merged: FlagLine[] = [];
-  for (const flag of [...config.common, ...(config.sections.get(task)?.flags ?? [])]) {
+  const own =
+    packageName === undefined ? [] : (config.sections.get(packageSectionName(packageName, task))?.flags ?? []);
+  for (const flag of [...config.common, ...(config.sections.get(task)?.flags ?? []), ...own]) {
     const index = merged.findIndex((other) => sameFlag(other.name, flag.name));
     if (index !== -1) merged.splice(index, 1);
     merged.push(flag);
@@ -394,8 +415,8 @@ export function taskFlags(config: NodeOptionsConfig, task: string): FlagLine[] {
 }
 
 /** The heap flag that decides a task's heap (`--max-old-space-size` or its percentage form), if any. */
-export function taskHeapFlag(config: NodeOptionsConfig, task: string): FlagLine | undefined {
-  return taskFlags(config, task).find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
+export function taskHeapFlag(config: NodeOptionsConfig, task: string, packageName?: string): FlagLine | undefined {
+  return taskFlags(config, task, packageName).find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -23,8 +23,16 @@ export interface ReportPoint {
   running: number;
 }
 
+const XML_ESCAPES: Readonly<Record<string, string>> = {
+  '<': '&lt;',
+  '>': '&gt;',
+  '&': '&amp;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return text.replace(/[<>&"']/g, (char) => XML_ESCAPES[char] ?? char);
 }
 
 function valueAt(task: TaskRecord, timeMs: number): number {

@@ -29,6 +29,8 @@ export interface ResolveOptions {
   callerGoMemLimit?: string | undefined;
   /** Express the heap as `--max-old-space-size-percentage` of the memory limit (Node 22.21+/24.6+). */
   percentage?: boolean;
+  /** The package running the task: its own `[package#task]` section, if any, adds to `[task]`. */
+  packageName?: string | undefined;
 }
 
 export interface Resolution {
@@ -149,8 +151,8 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
   );
   const callerHeapToken = [...callerByName.entries()].reverse().find(([name]) => HEAP_FLAGS.has(name))?.[1];
 
-  const flags = taskFlags(config, task);
-  const heapFlag = taskHeapFlag(config, task);
+  const flags = taskFlags(config, task, options.packageName);
+  const heapFlag = taskHeapFlag(config, task, options.packageName);
   const requestedHeapMb = heapFlag === undefined ? undefined : heapFlagMb(heapFlag, memory.bytes);
 
   let heapMb: number | undefined;

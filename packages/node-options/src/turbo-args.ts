@@ -47,6 +47,8 @@ export interface TurboRunArgs {
   readonly affected: boolean;
   /** The user's --concurrency value (taken out: heapwise passes its own). */
   readonly userConcurrency: string | undefined;
+  /** `--memory <size>`: heapwise's own option (taken out: turbo has none). */
+  readonly memory: string | undefined;
   /** Everything else for turbo, in the order given (`--` and what follows included). */
   readonly rest: string[];
 }
@@ -58,6 +60,7 @@ export function parseTurboRunArgs(args: readonly string[]): TurboRunArgs {
   const filters: string[] = [];
   const rest: string[] = [];
   let userConcurrency: string | undefined;
+  let memory: string | undefined;
   let affected = false;
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index] as string;
@@ -72,7 +75,7 @@ export function parseTurboRunArgs(args: readonly string[]): TurboRunArgs {
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     let value: string | undefined = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
-    if (value === undefined && OPTIONS_WITH_VALUE.has(name)) {
+    if (value === undefined && (OPTIONS_WITH_VALUE.has(name) || name === '--memory')) {
       value = args[index + 1];
       if (value === undefined) throw new TurboArgsError(`turbo: ${name} needs a value`);
       index += 1;
@@ -81,12 +84,16 @@ export function parseTurboRunArgs(args: readonly string[]): TurboRunArgs {
       userConcurrency = value;
       continue;
     }
+    if (name === '--memory') {
+      memory = value;
+      continue;
+    }
     if (name === '--filter' || name === '-F') filters.push(value ?? '');
     if (name === '--affected') affected = value !== 'false';
     rest.push(arg);
     if (eq < 0 && OPTIONS_WITH_VALUE.has(name)) rest.push(value ?? '');
   }
-  return { tasks, filters, affected, userConcurrency, rest };
+  return { tasks, filters, affected, userConcurrency, memory, rest };
 }
 
 export interface WorkspaceNode {

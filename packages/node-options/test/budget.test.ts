@@ -52,6 +52,39 @@ describe('budget math', () => {
 });
 
 describe('heapwise print', () => {
+  const acceptsPercentage = process.allowedNodeEnvironmentFlags.has('--max-old-space-size-percentage');
+
+  it('validates the percentage flag against this Node: accepted exactly where Node accepts it', async () => {
+    const cwd = fixtureDir({ '.node-options': '[svc]\n--max-old-space-size-percentage=50\n' });
+    const result = await runMain(['print', 'svc', '--memory', '8g', '--format', 'json'], { cwd });
+    if (acceptsPercentage) {
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        requestedHeapMb: 4096,
+        nodeOptions: '--max-old-space-size=4096',
+      });
+    } else {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^\.node-options:2: --max-old-space-size-percentage is not allowed in NODE_OPTIONS on Node v\d+\./,
+      );
+    }
+  });
+
+  it('print --percentage is refused, naming the versions, where this Node lacks the flag', async () => {
+    const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
+    const result = await runMain(['print', 'test', '--memory', '8g', '--format', 'json', '--percentage'], { cwd });
+    if (acceptsPercentage) {
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ heapPercentage: 25 }); // 2048 MB of 8 GiB
+    } else {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /--percentage needs --max-old-space-size-percentage, which Node v\d+\.\S+ does not accept \(22\.21\+, 24\.6\+\)/,
+      );
+    }
+  });
+
   it('--memory 7g --concurrency 4 --format json shows the fitted heap and the contract fields', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
     const result = await runMain(['print', 'build', '--memory', '7g', '--concurrency', '4', '--format', 'json'], {
@@ -86,14 +119,19 @@ describe('heapwise print', () => {
     );
   });
 
-  it('divides by HEAPWISE_CONCURRENCY when no --concurrency is given', async () => {
+  it('divides by HEAPWISE_CONCURRENCY for a persistent task, as run does; an admitted task gets the pool', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runMain(['print', 'build', '--memory', '8g', '--format', 'json'], {
+    const persistent = await runMain(['print', 'build', '--memory', '8g', '--format', 'json'], {
+      cwd,
+      env: cleanEnv({ HEAPWISE_CONCURRENCY: '3', HEAPWISE_PERSISTENT: 'build' }),
+    });
+    const printed = JSON.parse(persistent.stdout) as { heapMb: number; concurrency: number };
+    expect(printed).toMatchObject({ concurrency: 3, heapMb: 2048 }); // 8 GiB × 0.75 ÷ 3
+    const admitted = await runMain(['print', 'build', '--memory', '8g', '--format', 'json'], {
       cwd,
       env: cleanEnv({ HEAPWISE_CONCURRENCY: '3' }),
     });
-    const printed = JSON.parse(result.stdout) as { heapMb: number; concurrency: number };
-    expect(printed).toMatchObject({ concurrency: 3, heapMb: 2048 }); // 8 GiB × 0.75 ÷ 3
+    expect(JSON.parse(admitted.stdout)).toMatchObject({ concurrency: 1, heapMb: 4096 }); // ≤ 6 GiB usable
   });
 
   it('uses the headroom from [heapwise]', async () => {

@@ -56,7 +56,7 @@ const BAD_FILES: { name: string; text: string; expected: RegExp[] }[] = [
   {
     name: 'an unknown setting',
     text: '[heapwise]\nconcurrency = 4\n',
-    expected: [/^\.node-options:2: unknown setting 'concurrency' in \[heapwise\] \(known: headroom\)$/],
+    expected: [/^\.node-options:2: unknown setting 'concurrency' in \[heapwise\] \(known: headroom, ledger\)$/],
   },
   {
     name: 'several problems at once, each on its line',

@@ -16,9 +16,18 @@ export const CLI_TIMEOUT_MS = 30_000;
 
 export const GIB = 1024 ** 3;
 
-/** process.env without NODE_OPTIONS, GOMEMLIMIT, HEAPWISE_* and npm's own variables. */
+/**
+ * A memory pool of this test file's own: the machine-wide one would make these runs wait for builds
+ * running elsewhere on the machine, and theirs for these.
+ */
+const testPoolDir = mkdtempSync(join(tmpdir(), 'heapwise-test-pool-'));
+
+/**
+ * process.env without NODE_OPTIONS, GOMEMLIMIT, HEAPWISE_* and npm's own variables, with the test
+ * file's own memory pool.
+ */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: NodeJS.ProcessEnv = { HEAPWISE_POOL_DIR: testPoolDir };
   for (const [key, value] of Object.entries(process.env)) {
     if (key === 'NODE_OPTIONS' || key === 'GOMEMLIMIT' || key.startsWith('HEAPWISE_') || key.startsWith('npm_'))
       continue;

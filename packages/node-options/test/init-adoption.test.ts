@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseNodeOptions } from '../src/node-options-file.js';
 import { applyInit, InitError, planInit } from '../src/init/index.js';
+import { runMain } from './helpers.js';
 import { read, repoRoot, snapshot, writeTree, type Files } from './init-fixtures.js';
 
 const cleanups: (() => void)[] = [];
@@ -229,5 +230,35 @@ describe('sizes and root scripts', () => {
     expect(notes).toContain('package.json: script "watch" left as it is: `turbo watch` is not routed');
     expect(notes).toContain('package.json: script "build:web" left as it is:');
     expect(notes).not.toContain('"prune"');
+  });
+});
+
+describe('one oversized request stays its package', () => {
+  it("init writes [package#task]; heapwise run gives that package its request and every other package the task's", async () => {
+    const root = fixture(
+      npmRoot({
+        'packages/a/package.json': json({ name: 'a', scripts: { build: 'tsc -b' } }),
+        'packages/big/package.json': json({
+          name: '@x/big',
+          scripts: { build: 'cross-env NODE_OPTIONS=--max-old-space-size=8192 vite build' },
+        }),
+      }),
+    );
+    applyInit(planInit(root, { versionRange: '^1.2.3' }));
+    expect(read(root, '.node-options')).toContain('[build]\n--max-old-space-size=4096\n');
+    expect(read(root, '.node-options')).toContain('[@x/big#build]\n--max-old-space-size=8192\n');
+    const requested = async (dir: string) => {
+      // The child writes what it was given (its stdout is not ours: run passes stdio through).
+      const script = "require('node:fs').writeFileSync('seen.txt', process.env.NODE_OPTIONS)";
+      const result = await runMain(['run', 'build', '--', process.execPath, '-e', script], {
+        cwd: join(root, dir),
+        memoryLimitBytes: 64 * 1024 ** 3,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      return /--max-old-space-size=(\d+)/.exec(read(root, `${dir}/seen.txt`))?.[1];
+    };
+    // The package is found from its package.json (npm and pnpm also set npm_package_name).
+    expect(await requested('packages/big')).toBe('8192');
+    expect(await requested('packages/a')).toBe('4096');
   });
 });

@@ -26,13 +26,19 @@ const pkg = (root: string, dir: string) =>
   };
 
 describe('heapwise init on an npm workspace', () => {
-  it('moves every hard-coded heap size into .node-options (largest per task, never below the default)', () => {
+  it("moves every hard-coded heap size into .node-options: the root's into [task], a package's into [package#task]", () => {
     const root = fixture(npmWorkspace());
     applyInit(planInit(root, { versionRange: '^1.2.3' }));
-    expect(read(root, '.node-options')).toContain('[build]\n--max-old-space-size=8192\n');
-    expect(read(root, '.node-options')).toContain('[typecheck]\n--max-old-space-size=5120\n');
-    expect(read(root, '.node-options')).toContain('[test]\n--max-old-space-size=3072\n--expose-gc\n');
-    expect(read(root, '.node-options')).toContain('[dev]\n--max-old-space-size=2560\n--expose-gc\n');
+    const written = read(root, '.node-options');
+    // The root's NODE_OPTIONS=--max-old-space-size=6144 reached every build task: it raises [build].
+    expect(written).toContain('[build]\n--max-old-space-size=6144\n');
+    // One package's size stays that package's request: the others keep the defaults.
+    expect(written).toContain('[typecheck]\n--max-old-space-size=3072\n');
+    expect(written).toContain('[test]\n--max-old-space-size=2048\n--expose-gc\n');
+    expect(written).toContain('[dev]\n--max-old-space-size=2048\n--expose-gc\n');
+    expect(written).toContain(
+      '[@acme/web#dev]\n--max-old-space-size=2560\n\n[@acme/ui#build]\n--max-old-space-size=8192\n\n[@acme/ui#typecheck]\n--max-old-space-size=5120\n\n[@acme/utils#test]\n--max-old-space-size=3072\n',
+    );
     const all = Object.entries(snapshot(root))
       .filter(([path]) => path.endsWith('package.json') && !path.startsWith('node_modules'))
       .map(([, file]) => file.content)
@@ -163,9 +169,9 @@ describe('heapwise init on a pnpm workspace', () => {
     const plan = planInit(root, { versionRange: '^1.2.3' });
     expect(plan.manager).toBe('pnpm');
     applyInit(plan);
-    // Kept the team's file; raised [build], added the [test] size found in a script.
+    // Kept the team's file; each package's larger size became its own section.
     expect(read(root, '.node-options')).toBe(
-      '# ours\n[build]\n--max-old-space-size=3000\n\n[test]\n--max-old-space-size=3000\n',
+      '# ours\n[build]\n--max-old-space-size=2048\n\n[core#build]\n--max-old-space-size=3000\n\n[api#test]\n--max-old-space-size=3000\n',
     );
     expect(parse(read(root, 'services/api/tsconfig.json')).extends).toBe('@heapwise/tsconfig/adopt.json');
     expect(read(root, 'services/api/tsconfig.json')).toContain('"outDir": "dist", },\n}');
@@ -186,13 +192,19 @@ describe('heapwise init on a pnpm workspace', () => {
   it('raises a size written `--max-old-space-size N` in place, so the build gets the raised heap', async () => {
     const root = fixture({
       ...pnpmWorkspace(),
+      // A heap size in a root script reaches every task: it raises [build] itself.
+      'package.json': JSON.stringify({
+        name: 'shop',
+        private: true,
+        scripts: { build: 'NODE_OPTIONS=--max-old-space-size=3000 turbo run build' },
+      }),
       '.node-options': '# ours\n[build]  # sized by hand\n--max-old-space-size 2048  # was enough\n--expose-gc\n',
     });
     const plan = planInit(root, { versionRange: '^1.2.3' });
     expect(plan.diff).toContain('--max-old-space-size 2048  # was enough\n+--max-old-space-size 3000  # was enough\n');
     applyInit(plan);
     expect(read(root, '.node-options')).toBe(
-      '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n[test]\n--max-old-space-size=3000\n',
+      '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n[api#test]\n--max-old-space-size=3000\n',
     );
     // The runtime reads the same line: the request is 3000, not a 2048 that a later line overrides.
     const printed = await runMain(['print', 'build', '--memory', '64g', '--format', 'json'], { cwd: root });

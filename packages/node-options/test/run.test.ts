@@ -78,9 +78,13 @@ describe('heapwise run', () => {
     expect(child.nodeOptions).toBe('--enable-source-maps --expose-gc --max-old-space-size=2048');
   });
 
-  it('lowers the heap to the share of HEAPWISE_CONCURRENCY tasks, with a note on stderr', async () => {
+  it('a persistent task (all run at once) gets the share of HEAPWISE_CONCURRENCY tasks, with a note on stderr', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
-    const result = await runPrintChild(cwd, 'test', env16g({ HEAPWISE_CONCURRENCY: '8' }));
+    const result = await runPrintChild(
+      cwd,
+      'test',
+      env16g({ HEAPWISE_CONCURRENCY: '8', HEAPWISE_PERSISTENT: 'dev,test' }),
+    );
     expect(result.code).toBe(0);
     const child = result.child;
     // 16 GiB × 0.75 ÷ 8 = 1536 MB

@@ -1,5 +1,6 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   argsSetThreads,
@@ -9,9 +10,7 @@ import {
   tsconfigSetsThreads,
   typescriptMajor,
 } from '../src/tsc-threads.js';
-import { fixtureDir, repoRoot } from './helpers.js';
-
-const GIB = 1024 ** 3;
+import { cgroupV2Root, cleanEnv, fixtureDir, GIB, repoRoot, runCli } from './helpers.js';
 
 describe('TypeScript 7 thread rule', () => {
   it('one CPU for the task: single-threaded', () => {
@@ -64,5 +63,57 @@ describe('TypeScript 7 thread rule', () => {
     expect(typescriptMajor('tsc', { PATH: join(old, 'bin') }, old)).toBe(5);
     expect(typescriptMajor('vitest', { PATH: bin }, repoRoot)).toBeUndefined();
     expect(typescriptMajor('tsc', { PATH: '' }, old)).toBeUndefined();
+  });
+});
+
+// A stand-in tsc inside a package named typescript at `version`: prints the arguments it was given.
+function fakeTypescript(version: string): { cwd: string; env: NodeJS.ProcessEnv } {
+  const cwd = fixtureDir({
+    '.node-options': '[build]\n--max-old-space-size=1024\n',
+    'node_modules/typescript/package.json': JSON.stringify({ name: 'typescript', version }),
+    'node_modules/typescript/bin/tsc': '#!/usr/bin/env node\nconsole.log(JSON.stringify(process.argv.slice(2)));\n',
+    'tsconfig.json': '{}',
+  });
+  chmodSync(join(cwd, 'node_modules', 'typescript', 'bin', 'tsc'), 0o755);
+  mkdirSync(join(cwd, 'node_modules', '.bin'));
+  symlinkSync(join('..', 'typescript', 'bin', 'tsc'), join(cwd, 'node_modules', '.bin', 'tsc'));
+  const env = cleanEnv({
+    PATH: `${join(cwd, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+    HEAPWISE_CGROUP_ROOT: cgroupV2Root(16 * GIB),
+    HEAPWISE_CONCURRENCY: '1',
+  });
+  return { cwd, env };
+}
+
+async function tscArgs(version: string, args: string[], concurrency = '1'): Promise<string[]> {
+  const { cwd, env } = fakeTypescript(version);
+  const result = await runCli(['run', 'build', '--', 'tsc', ...args], {
+    cwd,
+    env: { ...env, HEAPWISE_CONCURRENCY: concurrency },
+  });
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as string[];
+}
+
+describe('heapwise run with tsc', () => {
+  const cpus = availableParallelism();
+  // 16 GiB × 0.75 ÷ tasks at once
+  const expected = (concurrency: number, build: boolean): string[] =>
+    tscThreadArgs(chooseTscThreads({ cpus, concurrency, memoryShareBytes: (12 * GIB) / concurrency, build }));
+
+  it("adds thread flags to TypeScript 7's tsc from the task's share", async () => {
+    expect(await tscArgs('7.0.2', ['-b'])).toEqual(['-b', ...expected(1, true)]);
+    expect(await tscArgs('7.0.2', ['--noEmit'], '8')).toEqual(['--noEmit', '--singleThreaded']);
+  });
+
+  it('leaves them alone when the command line or the tsconfig already says, and for TypeScript 5.9 and 6.0', async () => {
+    expect(await tscArgs('7.0.2', ['-b', '--checkers', '3'])).toEqual(['-b', '--checkers', '3']);
+    expect(await tscArgs('7.0.2', ['-b', '--singleThreaded'])).toEqual(['-b', '--singleThreaded']);
+    expect(await tscArgs('5.9.3', ['-b'])).toEqual(['-b']);
+    expect(await tscArgs('6.0.2', ['--noEmit'], '8')).toEqual(['--noEmit']);
+    const { cwd, env } = fakeTypescript('7.0.2');
+    writeFileSync(join(cwd, 'tsconfig.json'), '{ "compilerOptions": { "singleThreaded": false } }');
+    const result = await runCli(['run', 'build', '--', 'tsc', '-b'], { cwd, env });
+    expect(JSON.parse(result.stdout)).toEqual(['-b']);
   });
 });

@@ -3,15 +3,14 @@ import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanEnv, fixtureDir, GIB, runMain, type MainResult } from './helpers.js';
 
-// A stand-in `turbo` on PATH that writes down how it was called: heapwise's part ends at spawning it.
-// heapwise itself runs in-process; turbo is a real child process.
-const FAKE_TURBO = `#!/usr/bin/env node
-require('node:fs').writeFileSync(process.env.FAKE_TURBO_REPORT, JSON.stringify({
-  argv: process.argv.slice(2),
-  concurrency: process.env.HEAPWISE_CONCURRENCY,
-  telemetry: process.env.TURBO_TELEMETRY_DISABLED,
-}));
-process.exit(Number(process.env.FAKE_TURBO_EXIT ?? 0));
+// A stand-in `turbo` on PATH that writes down how it was called (HEAPWISE_CONCURRENCY,
+// TURBO_TELEMETRY_DISABLED, HEAPWISE_PERSISTENT, HEAPWISE_MEMORY or '-', HEAPWISE_LEDGER,
+// HEAPWISE_RUN_ID, then one argument per line): heapwise's part ends at spawning it. heapwise runs
+// in-process; turbo is a real child process, a shell script because a Node one would cost a Node
+// start-up per call.
+const FAKE_TURBO = `#!/bin/sh
+{ printf '%s\\n' "$HEAPWISE_CONCURRENCY" "$TURBO_TELEMETRY_DISABLED" "$HEAPWISE_PERSISTENT" "\${HEAPWISE_MEMORY:--}" "$HEAPWISE_LEDGER" "$HEAPWISE_RUN_ID"; printf '%s\\n' "$@"; } > "$FAKE_TURBO_REPORT"
+exit "\${FAKE_TURBO_EXIT:-0}"
 `;
 
 const PROFILE =
@@ -48,53 +47,61 @@ function setup(memoryLimitBytes: number): Setup {
 /** heapwise turbo in-process, and how the stand-in turbo was called. */
 async function heapwiseTurbo(args: string[], options: Setup): Promise<MainResult & { call: TurboCall }> {
   const result = await runMain(['turbo', ...args], options);
-  const call = JSON.parse(readFileSync(options.env.FAKE_TURBO_REPORT as string, 'utf8')) as TurboCall;
-  return { ...result, call };
+  const [concurrency = '', telemetry = '', persistent = '', memory = '-', ledger = '', runId = '', ...argv] =
+    readFileSync(options.env.FAKE_TURBO_REPORT as string, 'utf8')
+      .replace(/\n$/, '')
+      .split('\n');
+  return {
+    ...result,
+    call: { argv, concurrency, telemetry, persistent, memory: memory === '-' ? null : memory, ledger, runId },
+  };
 }
 
 interface TurboCall {
   argv: string[];
   concurrency: string;
   telemetry: string;
+  persistent: string;
+  memory: string | null;
+  ledger: string;
+  runId: string;
 }
 
 describe('heapwise turbo', () => {
-  it('fits the largest heap of the tasks and their dependencies, capped by the CPUs', async () => {
-    const roomy = { ...setup(16 * GIB), cpus: 8 }; // 12 GiB usable: 3 × 4096 (build, which test depends on)
+  it('runs turbo at the CPU cap and leaves memory to the pool, passing the ledger, run id and persistent tasks', async () => {
+    const roomy = { ...setup(16 * GIB), cpus: 8 };
     const result = await heapwiseTurbo(['test', '--filter=@x/y'], roomy);
     expect(result.code).toBe(0);
-    expect(result.call).toEqual({
-      argv: ['run', 'test', '--concurrency', '3', '--filter=@x/y'],
-      concurrency: '3',
+    expect(result.call).toMatchObject({
+      argv: ['run', 'test', '--concurrency', '8', '--filter=@x/y'],
+      concurrency: '8',
       telemetry: '1',
-    } satisfies TurboCall);
-    expect(result.stderr).toMatch(
-      /^heapwise: turbo --concurrency 3 \(cap min\(10, max\(2, 8 CPUs\)\) = 8; .*fits 3 × 4096 MB/,
+      persistent: '',
+      memory: null,
+      ledger: join(roomy.cwd, 'node_modules', '.cache', 'heapwise', 'ledger.json'),
+    });
+    expect(result.call.runId).toMatch(/^\d{8}T\d{6}-\d+$/);
+    expect(result.stderr).toBe(
+      'heapwise: turbo --concurrency 8 (cap min(10, max(2, 8 CPUs)) = 8); memory decides what runs together: ' +
+        '12 GiB pool (16 GiB cgroup-v2 × 0.75 headroom)\n',
     );
     // Two CPUs cap it at 2.
     expect((await heapwiseTurbo(['test'], setup(16 * GIB))).call.concurrency).toBe('2');
   });
 
-  it('without a heavy dependency the small heap decides: lint alone', async () => {
-    const result = await heapwiseTurbo(['lint', '--concurrency', '8'], setup(2 * GIB)); // 1536 MB usable: 3 × 512
-    expect(result.call.argv).toEqual(['run', 'lint', '--concurrency', '3']);
-  });
-
-  it("never exceeds the user's --concurrency, and goes down to 1 when one heap barely fits", async () => {
-    const roomy = setup(16 * GIB); // 12 GiB usable: 24 × 512 MB (lint)
+  it("keeps the user's --concurrency; --memory is heapwise's, passed to the tasks and not to turbo", async () => {
+    const roomy = setup(16 * GIB);
     const capped = await heapwiseTurbo(['build', '--concurrency=1'], roomy);
     expect(capped.call).toMatchObject({ argv: ['run', 'build', '--concurrency', '1'], concurrency: '1' });
-    const many = await heapwiseTurbo(['lint', '--concurrency', '9'], roomy);
-    expect(many.call).toMatchObject({ argv: ['run', 'lint', '--concurrency', '9'], concurrency: '9' });
     const percent = await heapwiseTurbo(['lint', '--concurrency', '200%'], roomy); // of 2 CPUs
     expect(percent.call).toMatchObject({ argv: ['run', 'lint', '--concurrency', '4'], concurrency: '4' });
-
-    const tight = setup(7 * GIB); // 5376 MB usable: one 4096 MB build at a time
-    const one = await heapwiseTurbo(['build', 'test', '--concurrency', '4'], tight);
-    expect(one.call).toMatchObject({
-      argv: ['run', 'build', 'test', '--concurrency', '1'],
-      concurrency: '1',
+    const many = await heapwiseTurbo(['lint', '--concurrency', '9', '--memory', '2g', '--continue'], roomy);
+    expect(many.call).toMatchObject({
+      argv: ['run', 'lint', '--concurrency', '9', '--continue'],
+      concurrency: '9',
+      memory: '2g',
     });
+    expect(many.stderr).toContain('1536 MiB pool (2 GiB --memory 2g × 0.75 headroom)');
   });
 
   it('goes above the memory fit when turbo needs it for persistent tasks, and says so', async () => {
@@ -111,7 +118,11 @@ describe('heapwise turbo', () => {
       );
     }
     const result = await heapwiseTurbo(['dev'], options);
-    expect(result.call).toMatchObject({ argv: ['run', 'dev', '--concurrency', '3'], concurrency: '3' });
+    expect(result.call).toMatchObject({
+      argv: ['run', 'dev', '--concurrency', '3'],
+      concurrency: '3',
+      persistent: 'dev',
+    });
     expect(result.stderr).toContain(
       'heapwise: 2 persistent task(s) run at once: turbo needs --concurrency 3; heaps are fitted to that share',
     );

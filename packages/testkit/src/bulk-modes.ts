@@ -42,5 +42,5 @@ export interface BulkItemInfo {
 }
 
 export function normalizeMode(mode: BulkServerMode | BulkServerModeName): BulkServerMode {
-  return typeof mode === 'string' ? ({ kind: mode } as BulkServerMode) : mode;
+  return typeof mode === 'string' ? { kind: mode } : mode;
 }

@@ -6,6 +6,7 @@ import {
   filterResponse,
   indexBulk,
   routeRequest,
+  type Answer,
   type IndexingState,
   type StoredDoc,
 } from '../src/bulk-answer.js';
@@ -20,6 +21,19 @@ function state(shouldFail: IndexingState['shouldFail'] = () => false): IndexingS
 }
 
 const bulk = { kind: 'bulk' as const, index: undefined };
+
+interface Reply {
+  took?: number;
+  errors?: boolean;
+  items: Record<string, { status: number; error?: unknown }>[];
+  error?: { reason: string };
+}
+
+/** The JSON body of an answer (fails the test when the answer has none). */
+function reply(answer: Answer): Reply {
+  if (answer.kind !== 'json') throw new Error(`expected a JSON answer, got ${answer.kind}`);
+  return JSON.parse(answer.body) as Reply;
+}
 const body = (...lines: unknown[]) => lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
 
 describe('routeRequest', () => {
@@ -36,7 +50,7 @@ describe('routeRequest', () => {
     expect(answerOther({ kind: 'info', head: true }, 'HEAD', '/', 'c')).toEqual({ kind: 'raw', status: 200, body: '' });
     const missing = answerOther({ kind: 'not-found' }, 'GET', '/x', 'c');
     expect(answerStatus(missing)).toBe(404);
-    expect(missing.kind === 'json' && JSON.parse(missing.body).error.reason).toContain('[/x]');
+    expect(reply(missing).error?.reason).toContain('[/x]');
   });
 });
 
@@ -65,10 +79,15 @@ describe('indexBulk', () => {
       0,
       () => 0,
     );
-    expect(answer.kind === 'json' && JSON.parse(answer.body)).toEqual({
+    expect(reply(answer)).toEqual({
       items: [
         { index: { status: 201 } },
-        { index: { status: 429, error: { type: 'es_rejected_execution_exception', reason: expect.any(String) } } },
+        {
+          index: {
+            status: 429,
+            error: { type: 'es_rejected_execution_exception', reason: expect.any(String) as string },
+          },
+        },
       ],
     });
     expect(filterResponse({ a: { b: 1, c: 2 }, d: [{ e: 1 }, { f: 2 }] }, ['a.c', 'd.e'])).toEqual({
@@ -80,16 +99,9 @@ describe('indexBulk', () => {
 
   it('stores documents, counts an index on an existing id as a duplicate, and answers 409 to create', () => {
     const s = state();
-    const first = indexBulk(
-      body({ index: { _index: 'l', _id: 'a' } }, { n: 1 }),
-      bulk,
-      { kind: 'ok' },
-      s,
-      0,
-      () => 5,
-    );
+    const first = indexBulk(body({ index: { _index: 'l', _id: 'a' } }, { n: 1 }), bulk, { kind: 'ok' }, s, 0, () => 5);
     expect(first.items).toBe(1);
-    expect(first.answer.kind === 'json' && JSON.parse(first.answer.body)).toMatchObject({ took: 5, errors: false });
+    expect(reply(first.answer)).toMatchObject({ took: 5, errors: false });
     indexBulk(
       body({ index: { _id: 'a' } }, { n: 2 }, { create: { _id: 'a' } }, { n: 3 }),
       { kind: 'bulk', index: 'l' },
@@ -112,9 +124,9 @@ describe('indexBulk', () => {
       0,
       () => 0,
     );
-    const parsed = failing.answer.kind === 'json' ? JSON.parse(failing.answer.body) : undefined;
+    const parsed = reply(failing.answer);
     expect(parsed.errors).toBe(true);
-    expect(parsed.items.map((item: { index: { status: number } }) => item.index.status)).toEqual([201, 429]);
+    expect(parsed.items.map((item) => item.index?.status)).toEqual([201, 429]);
     expect(s.docs.size).toBe(1);
     const lost = indexBulk(
       body({ index: { _index: 'l', _id: 'z' } }, { c: 3 }),
@@ -132,7 +144,7 @@ describe('indexBulk', () => {
     const s = state();
     expect(answerStatus(indexBulk('nope\n', bulk, { kind: 'ok' }, s, 0, () => 0).answer)).toBe(400);
     const noIndex = indexBulk(body({ index: {} }, { a: 1 }), bulk, { kind: 'ok' }, s, 0, () => 0);
-    expect(noIndex.answer.kind === 'json' && JSON.parse(noIndex.answer.body).items[0].index.status).toBe(400);
+    expect(reply(noIndex.answer).items[0]?.index?.status).toBe(400);
     expect(s.docs.size).toBe(0);
   });
 });

@@ -30,6 +30,22 @@ function send(url: string, method: string, path: string, body?: string, timeoutM
   });
 }
 
+/** An Elasticsearch answer, as these tests read it. */
+interface EsAnswer {
+  took?: number;
+  errors?: boolean;
+  items: Record<
+    string,
+    { _index: string; _id: string; _version?: number; result?: string; status: number; error?: { type: string } }
+  >[];
+  error?: { type: string; reason: string };
+  version?: { number: string };
+}
+
+function json(text: string): EsAnswer {
+  return JSON.parse(text) as EsAnswer;
+}
+
 function ndjson(...lines: unknown[]): string {
   return lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
 }
@@ -66,7 +82,7 @@ describe('startBulkServer', () => {
       );
       expect(reply.status).toBe(200);
       expect(reply.headers['x-elastic-product']).toBe('Elasticsearch');
-      const parsed = JSON.parse(reply.body);
+      const parsed = json(reply.body);
       expect(parsed.errors).toBe(false);
       expect(typeof parsed.took).toBe('number');
       expect(parsed.items).toHaveLength(2);
@@ -84,16 +100,16 @@ describe('startBulkServer', () => {
   it('uses the index from the path, counts duplicate deliveries and answers 409 to create on an existing id', async () => {
     await withServer(async (server) => {
       await send(server.url, 'POST', '/app-logs/_bulk', ndjson({ index: { _id: 'x' } }, { n: 1 }));
-      const again = JSON.parse(
+      const again = json(
         (await send(server.url, 'PUT', '/app-logs/_bulk', ndjson({ index: { _id: 'x' } }, { n: 2 }))).body,
       );
       expect(again.items[0].index).toMatchObject({ _index: 'app-logs', status: 200, result: 'updated', _version: 2 });
-      const conflict = JSON.parse(
+      const conflict = json(
         (await send(server.url, 'POST', '/_bulk', ndjson({ create: { _index: 'app-logs', _id: 'x' } }, { n: 3 }))).body,
       );
       expect(conflict.errors).toBe(true);
       expect(conflict.items[0].create.status).toBe(409);
-      expect(conflict.items[0].create.error.type).toBe('version_conflict_engine_exception');
+      expect(conflict.items[0]?.create?.error?.type).toBe('version_conflict_engine_exception');
       expect(server.duplicateIds()).toEqual(['x']);
       expect(server.docs.get('x')).toMatchObject({ count: 2, index: 'app-logs', source: '{"n":2}' });
       expect(server.counters).toMatchObject({ duplicates: 1, conflicts: 1 });
@@ -104,7 +120,7 @@ describe('startBulkServer', () => {
     await withServer(async (server) => {
       const info = await send(server.url, 'GET', '/');
       expect(info.status).toBe(200);
-      expect(JSON.parse(info.body).version.number).toMatch(/^9\./);
+      expect(json(info.body).version?.number).toMatch(/^9\./);
       expect(info.headers['x-elastic-product']).toBe('Elasticsearch');
       const head = await send(server.url, 'HEAD', '/');
       expect(head.status).toBe(200);
@@ -135,7 +151,7 @@ describe('startBulkServer', () => {
       await server.setMode({ kind: 'status', status: 429 });
       const throttled = await send(server.url, 'POST', '/_bulk', body);
       expect(throttled.status).toBe(429);
-      expect(JSON.parse(throttled.body).error.type).toBe('es_rejected_execution_exception');
+      expect(json(throttled.body).error?.type).toBe('es_rejected_execution_exception');
       await server.setMode({ kind: 'status', status: 503 });
       expect((await send(server.url, 'POST', '/_bulk', body)).status).toBe(503);
       await server.setMode('too-large');
@@ -146,7 +162,7 @@ describe('startBulkServer', () => {
       const garbage = await send(server.url, 'POST', '/_bulk', body);
       expect(garbage.status).toBe(200);
       expect(garbage.headers['content-type']).toContain('application/json');
-      expect(() => JSON.parse(garbage.body)).toThrow();
+      expect(() => json(garbage.body)).toThrow();
       expect(server.docs.size).toBe(0);
       await server.setMode('ok');
       expect((await send(server.url, 'POST', '/_bulk', body)).status).toBe(200);
@@ -157,7 +173,7 @@ describe('startBulkServer', () => {
   it('fails chosen items by predicate, and by a seeded fraction that repeats with its seed', async () => {
     await withServer(async (server) => {
       await server.setMode({ kind: 'fail-items', status: 400, predicate: (item) => item.source.includes('"bad"') });
-      const reply = JSON.parse(
+      const reply = json(
         (
           await send(
             server.url,
@@ -173,8 +189,8 @@ describe('startBulkServer', () => {
         ).body,
       );
       expect(reply.errors).toBe(true);
-      expect(reply.items.map((item: { index: { status: number } }) => item.index.status)).toEqual([201, 400]);
-      expect(reply.items[1].index.error.type).toBe('document_parsing_exception');
+      expect(reply.items.map((item) => item.index?.status)).toEqual([201, 400]);
+      expect(reply.items[1]?.index?.error?.type).toBe('document_parsing_exception');
       expect([...server.docs.keys()]).toEqual(['1']);
 
       // The same seed fails the same items, run after run; another seed fails others.
@@ -183,10 +199,10 @@ describe('startBulkServer', () => {
       const failedPositions = async (seed: number): Promise<number[]> => {
         const seeded = await startBulkServer({ seed, mode: { kind: 'fail-items', status: 429, fraction: 0.5 } });
         try {
-          const answer = JSON.parse((await send(seeded.url, 'POST', '/_bulk', ndjson(...lines))).body);
+          const answer = json((await send(seeded.url, 'POST', '/_bulk', ndjson(...lines))).body);
           const positions: number[] = [];
-          answer.items.forEach((item: { index: { status: number } }, i: number) => {
-            if (item.index.status === 429) positions.push(i);
+          answer.items.forEach((item, i) => {
+            if (item.index?.status === 429) positions.push(i);
           });
           expect(seeded.docs.size).toBe(400 - positions.length);
           return positions;
@@ -219,7 +235,7 @@ describe('startBulkServer', () => {
         await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
         await server.setMode('reset');
         await expect(send(server.url, 'GET', '/')).rejects.toMatchObject({
-          code: expect.stringMatching(/ECONNRESET|EPIPE/),
+          code: expect.stringMatching(/ECONNRESET|EPIPE/) as string,
         });
         expect(server.counters.destroyedSockets).toBeGreaterThan(0);
       },
@@ -233,7 +249,7 @@ describe('startBulkServer', () => {
       await expect(
         send(server.url, 'POST', '/_bulk', ndjson({ create: { _index: 'l', _id: 'kept' } }, { a: 1 })),
       ).rejects.toMatchObject({
-        code: expect.stringMatching(/ECONNRESET|EPIPE/),
+        code: expect.stringMatching(/ECONNRESET|EPIPE/) as string,
       });
       expect(server.docs.get('kept')?.count).toBe(1);
       expect(server.requests.at(-1)).toMatchObject({ mode: 'lost-response', status: undefined, items: 1 });
@@ -281,7 +297,7 @@ describe('startBulkServer', () => {
       expect(server.docs.get('g')?.source).toBe('{"zipped":true}');
       const unterminated = await send(server.url, 'POST', '/_bulk', '{"index":{"_index":"z"}}\n{"a":1}');
       expect(unterminated.status).toBe(400);
-      expect(JSON.parse(unterminated.body).error.reason).toMatch(/newline/);
+      expect(json(unterminated.body).error?.reason).toMatch(/newline/);
     });
   });
 

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { requestJson, startService } from './service-process.js';
 
-/** The promise: a SIGTERM'd service exits well inside this. */
+/** What the README promises: a SIGTERM'd service exits well inside 5 s, in-flight requests answered. */
 const SHUTDOWN_DEADLINE_MS = 5000;
 const IN_FLIGHT = 5;
 const SLOW_MS = 1500;

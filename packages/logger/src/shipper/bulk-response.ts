@@ -35,7 +35,7 @@ export function readBulkItems(
   const conflictShipped = options.op === 'create' && options.assignIds;
   const outcome: ItemOutcome = { shipped: 0, retry: [], rejected: [] };
   for (let i = 0; i < records.length; i++) {
-    const record = records[i] as BufferedRecord;
+    const record = records[i];
     const result = firstValue(items[i]);
     const status = typeof result?.status === 'number' ? result.status : 0;
     if ((status >= 200 && status < 300) || (status === 409 && conflictShipped)) outcome.shipped++;

@@ -48,7 +48,7 @@ export class RecordQueue {
   /** Puts `records` back at the head, keeping their order (they are older than everything queued). */
   unshiftAll(records: readonly BufferedRecord[]): void {
     for (let i = records.length - 1; i >= 0; i--) {
-      const record = records[i] as BufferedRecord;
+      const record = records[i];
       if (this.#length === this.#items.length) this.#grow();
       this.#head = (this.#head - 1) & (this.#items.length - 1);
       this.#items[this.#head] = record;

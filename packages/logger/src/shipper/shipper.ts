@@ -128,7 +128,7 @@ export class ElasticsearchShipper extends EventEmitter {
       produced: this.#produced,
       shipped: this.#shipped,
       buffered: this.#buffered(),
-      bufferedBytes: this.#queue.bytes + this.#retryQueue.bytes + this.#inFlightBytes,
+      bufferedBytes: this.#bufferedBytes(),
       dropped: { ...this.#dropped },
       retries: this.#retries,
       failedRequests: this.#failedRequests,
@@ -171,6 +171,10 @@ export class ElasticsearchShipper extends EventEmitter {
     return this.#queue.length + this.#retryQueue.length + this.#inFlightItems;
   }
 
+  #bufferedBytes(): number {
+    return this.#queue.bytes + this.#retryQueue.bytes + this.#inFlightBytes;
+  }
+
   #accept(line: string, nowMs: number): void {
     this.#produced++;
     if (this.#closed) {
@@ -193,18 +197,12 @@ export class ElasticsearchShipper extends EventEmitter {
    */
   #enforceBounds(): void {
     const { maxBufferedItems, maxBufferedBytes, purgeRatio } = this.#options;
-    const overItems = () => this.#buffered() > Math.floor(maxBufferedItems * (1 - purgeRatio));
-    const overBytes = () =>
-      this.#queue.bytes + this.#retryQueue.bytes + this.#inFlightBytes >
-      Math.floor(maxBufferedBytes * (1 - purgeRatio));
-    if (
-      this.#buffered() <= maxBufferedItems &&
-      this.#queue.bytes + this.#retryQueue.bytes + this.#inFlightBytes <= maxBufferedBytes
-    )
-      return;
+    if (this.#buffered() <= maxBufferedItems && this.#bufferedBytes() <= maxBufferedBytes) return;
+    const targetItems = Math.floor(maxBufferedItems * (1 - purgeRatio));
+    const targetBytes = Math.floor(maxBufferedBytes * (1 - purgeRatio));
     let dropped = 0;
     for (const queue of [this.#retryQueue, this.#queue]) {
-      while (queue.length > 0 && (overItems() || overBytes())) {
+      while (queue.length > 0 && (this.#buffered() > targetItems || this.#bufferedBytes() > targetBytes)) {
         queue.shift();
         dropped++;
       }
@@ -404,7 +402,7 @@ export class ElasticsearchShipper extends EventEmitter {
       case 'too_large': {
         this.#failedRequests++;
         if (records.length === 1) {
-          const record = records[0] as BufferedRecord;
+          const record = records[0];
           this.#drop('too_large', 1, { line: record.line.slice(0, 1024), status: 413 });
           return;
         }

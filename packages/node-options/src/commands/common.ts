@@ -10,7 +10,7 @@ import {
   type NodeOptionsConfig,
 } from '../node-options-file.js';
 import { CONCURRENCY_ENV } from '../resolve.js';
-import { parseSizeBytes } from '../size.js';
+import { formatBytes, parseSizeBytes } from '../size.js';
 
 /** Overrides the cgroup mount point (tests, unusual mounts); see memory.ts. */
 export const CGROUP_ROOT_ENV = 'HEAPWISE_CGROUP_ROOT';
@@ -101,6 +101,31 @@ export function memoryLimit(context: CommandContext, memoryOption: string | bool
   if (context.memoryLimit) return context.memoryLimit;
   const cgroupRoot = context.cgroupRoot ?? context.env[CGROUP_ROOT_ENV];
   return detectMemoryLimit(cgroupRoot ? { cgroupRoot } : {});
+}
+
+/** Lowers the memory `run` and `turbo` share on this machine (a database beside the build, a smaller runner). */
+export const MEMORY_ENV = 'HEAPWISE_MEMORY';
+
+/**
+ * The memory limit `run` and `turbo` work within: `--memory <size>`, else $HEAPWISE_MEMORY, else the
+ * detected limit. Downward only: a size above what this machine has would plan memory that is not
+ * there, so it is refused (exit 2) rather than believed.
+ */
+export function machineMemoryLimit(context: CommandContext, memoryOption: string | boolean | undefined): MemoryLimit {
+  const detected = memoryLimit(context, undefined);
+  const fromEnv = context.env[MEMORY_ENV];
+  const text = typeof memoryOption === 'string' ? memoryOption : fromEnv === '' ? undefined : fromEnv;
+  if (text === undefined) return detected;
+  const what = typeof memoryOption === 'string' ? `--memory ${text}` : `${MEMORY_ENV}=${text}`;
+  const bytes = parseSizeBytes(text);
+  if (bytes === undefined) throw new UsageError(`${what}: expected a size such as 7g, 512m or 8GiB`);
+  if (bytes > detected.bytes) {
+    throw new UsageError(
+      `${what} is more than this machine has (${formatBytes(detected.bytes)}, ${detected.source}: ${detected.detail}): ` +
+        `it can only lower the limit (to plan for a bigger machine: heapwise print or doctor --memory)`,
+    );
+  }
+  return { bytes, source: 'option', detail: what };
 }
 
 /** CPUs for concurrency choices: the context's, else the machine's. */

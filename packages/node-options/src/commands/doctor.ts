@@ -107,7 +107,9 @@ function gatherFacts(
     concurrencyCap,
     plans: planTasks(config, memory, budget, concurrencyCap, plannedConcurrency, findTurboConfig(configDir)),
     workspace:
-      root === undefined ? undefined : { packages: listWorkspaces(root), serviceCopies: serviceCopies(root).copies },
+      root === undefined
+        ? undefined
+        : { root, packages: listWorkspaces(root), serviceCopies: serviceCopies(root).copies },
   };
 }
 

@@ -1,16 +1,79 @@
 import { HEAP_PERCENTAGE_FLAG } from '../node-options-file.js';
 import { callerEnvironment, resolveTask, type Resolution } from '../resolve.js';
 import { supportsHeapPercentage } from '../runtime.js';
+import { BYTES_PER_MIB, formatBytes } from '../size.js';
+import { ledgerFileFor, PERSISTENT_ENV, scriptOfKey } from '../task-identity.js';
 import {
   CONFIG_OPTION,
   PLANNING_OPTIONS,
   UsageError,
   concurrency,
+  displayPath,
   loadConfig,
+  locateConfig,
   memoryLimit,
   parseOptions,
   type Command,
+  type CommandContext,
 } from './common.js';
+
+interface LearnedTask {
+  key: string;
+  /** Recorded peaks, oldest first, bytes. */
+  peaks: number[];
+  estimateBytes: number;
+}
+
+interface Learned {
+  ledger: string;
+  /** Every task in the ledger. */
+  taskCount: number;
+  /** Those whose script is the printed task, in any package. */
+  tasks: LearnedTask[];
+}
+
+async function learnedFor(
+  context: CommandContext,
+  configFile: string,
+  configLedger: string | undefined,
+  task: string,
+): Promise<Learned> {
+  const [{ readLedgerFile, peaksOf }, { estimateFromPeaks }] = await Promise.all([
+    import('../ledger.js'),
+    import('../estimate.js'),
+  ]);
+  const file = ledgerFileFor({ env: context.env, cwd: context.cwd, configFile, configLedger });
+  const { ledger } = readLedgerFile(file);
+  const keys = Object.keys(ledger.tasks);
+  const tasks = keys
+    .filter((key) => scriptOfKey(key) === task)
+    .map((key) => {
+      const peaks = peaksOf(ledger, key);
+      return { key, peaks, estimateBytes: estimateFromPeaks(peaks) ?? 0 };
+    });
+  return { ledger: displayPath(file, context.cwd), taskCount: keys.length, tasks };
+}
+
+/** TypeScript 7's threads under this plan (builders: for `tsc -b`), or null without a TypeScript 7 tsc here. */
+async function tscFor(context: CommandContext, resolution: Resolution): Promise<Record<string, unknown> | null> {
+  const threads = await import('../tsc-threads.js');
+  const { availableParallelism } = await import('node:os');
+  const { join } = await import('node:path');
+  const { findUp } = await import('../find-up.js');
+  const bins = findUp(context.cwd, (dir) => {
+    const bin = join(dir, 'node_modules', '.bin');
+    return (threads.typescriptMajor('tsc', { PATH: bin }, dir) ?? 0) >= 7 ? bin : undefined;
+  });
+  const onPath = (threads.typescriptMajor('tsc', context.env, context.cwd) ?? 0) >= 7;
+  if (bins === undefined && !onPath) return null;
+  const choice = threads.chooseTscThreads({
+    cpus: availableParallelism(),
+    concurrency: resolution.concurrency,
+    memoryShareBytes: resolution.perTaskMb * BYTES_PER_MIB,
+    build: true,
+  });
+  return { ...choice, flags: threads.tscThreadArgs(choice) };
+}
 
 const FORMATS = ['env', 'shell', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -19,7 +82,7 @@ function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The `print --format json` object: the DESIGN.md contract fields first, then the details. */
+/** The `print --format json` object: the fields scripts read (task to memoryLimitBytes) first, then the details. */
 export function printJson(resolution: Resolution): Record<string, unknown> {
   return {
     task: resolution.task,
@@ -79,19 +142,37 @@ to stderr.
         `print: --percentage needs ${HEAP_PERCENTAGE_FLAG}, which Node ${process.version} does not accept (22.21+, 24.6+)`,
       );
     }
+    const configFile = locateConfig(context, values.config);
     const config = loadConfig(context, values.config);
     const caller = callerEnvironment(context.env);
+    // As `run` does: a task admitted by the memory pool may use the whole usable memory; only
+    // persistent tasks (and a plan with --concurrency) divide it by the tasks at once.
+    const persistent = (context.env[PERSISTENT_ENV] ?? '').split(',').includes(task);
     const resolution = resolveTask(config, task, {
       memory: memoryLimit(context, values.memory),
-      concurrency: concurrency(context, values.concurrency),
+      concurrency: values.concurrency !== undefined || persistent ? concurrency(context, values.concurrency) : 1,
       callerNodeOptions: caller.nodeOptions,
       callerGoMemLimit: caller.goMemLimit,
       percentage: values.percentage === true,
     });
     for (const note of resolution.notes) context.err(`heapwise: ${note}`);
+    const learned = await learnedFor(context, configFile, config.ledger, task);
     if (format === 'json') {
-      context.out(JSON.stringify(printJson(resolution), null, 2));
+      const tsc = await tscFor(context, resolution);
+      context.out(JSON.stringify({ ...printJson(resolution), tsc, learned }, null, 2));
       return 0;
+    }
+    if (learned.taskCount > 0) {
+      const estimates = learned.tasks.map(
+        (entry) =>
+          `${entry.key} peaked at ${formatBytes(Math.max(...entry.peaks))} (${entry.peaks.length} run${entry.peaks.length === 1 ? '' : 's'}), reserves ${formatBytes(entry.estimateBytes)}`,
+      );
+      context.err(
+        `heapwise: learned (${learned.ledger}, ${learned.taskCount} task${learned.taskCount === 1 ? '' : 's'}): ` +
+          (estimates.length > 0
+            ? estimates.join('; ')
+            : `[${task}] not measured yet: its first run reserves ${resolution.requestedHeapMb === null ? 'its share' : `its ${resolution.requestedHeapMb} MB request`}`),
+      );
     }
     if (resolution.nodeOnlyFlags.length > 0) {
       context.err(`heapwise: node command line only (not in NODE_OPTIONS): ${resolution.nodeOnlyFlags.join(' ')}`);

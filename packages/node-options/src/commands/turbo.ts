@@ -1,9 +1,12 @@
 import { dirname } from 'node:path';
-import { chooseConcurrency, computeBudget, cpuConcurrencyCap, heapsThatFit } from '../budget.js';
+import { computeBudget, cpuConcurrencyCap } from '../budget.js';
 import { runChild } from '../child.js';
-import { CONCURRENCY_ENV, largestRequestedHeapMb } from '../resolve.js';
+import { LEDGER_ENV } from '../ledger.js';
+import { CONCURRENCY_ENV } from '../resolve.js';
+import { appendRunLine, MAX_RUN_FILES, newRunId, pruneRunFiles, RUN_ID_ENV, runFile } from '../run-records.js';
 import { formatBytes } from '../size.js';
-import { persistentTasks, tasksWithDependencies } from '../turbo-graph.js';
+import { ledgerFileFor, PERSISTENT_ENV } from '../task-identity.js';
+import { persistentTasks } from '../turbo-graph.js';
 import {
   countSelectedWithScript,
   parseTurboRunArgs,
@@ -13,11 +16,13 @@ import {
 } from '../turbo-args.js';
 import { findTurboConfig, findWorkspaceRoot } from '../workspace.js';
 import {
+  MEMORY_ENV,
   UsageError,
   availableCpus,
+  displayPath,
   loadConfig,
   locateConfig,
-  memoryLimit,
+  machineMemoryLimit,
   parsePositiveInteger,
   type Command,
 } from './common.js';
@@ -31,14 +36,18 @@ function parseTurboConcurrency(text: string, cpus: number): number {
 
 export const turboCommand: Command = {
   name: 'turbo',
-  summary: "run `turbo run` with --concurrency chosen so that the tasks' heaps fit the budget",
+  summary: 'run `turbo run` at CPU concurrency; the memory pool decides which tasks run together',
   help: `Usage: heapwise turbo [turbo run options…] <task…> [turbo run options…] [-- task args…]
 
-Runs \`turbo run <task…> --concurrency N [turbo args…]\` with N = as many tasks as fit the largest
-heap among <task…> and the tasks they depend on (turbo.json dependsOn) into the usable memory,
-never above the cap: the --concurrency you pass (N or P% of the CPUs), else min(10, max(2, CPUs)).
-Tasks get HEAPWISE_CONCURRENCY=N so that \`heapwise run\` inside them divides the budget by N, and
-TURBO_TELEMETRY_DISABLED=1. turbo itself is found on PATH (npm scripts and npx put it there).
+Runs \`turbo run <task…> --concurrency N [turbo args…]\` with N from the CPUs: the --concurrency you
+pass (N or P% of the CPUs), else min(10, max(2, CPUs)). Memory decides what actually runs together:
+each \`heapwise run\` inside reserves its estimate from the machine's memory pool and waits while it
+does not fit (persistent tasks, e.g. dev servers, are not held back: they divide the memory by N).
+  --memory <size>   lower the memory limit for this build (also $HEAPWISE_MEMORY); a size above
+                    the machine's is refused (exit 2)
+Tasks get HEAPWISE_CONCURRENCY=N, TURBO_TELEMETRY_DISABLED=1, and the ledger and run id, so that
+\`heapwise report\` can draw the run afterwards; the report's path is printed at the end. turbo
+itself is found on PATH (npm scripts and npx put it there).
 Options go before or after the task names, as with turbo. Persistent tasks (dev servers) are counted
 in the packages that --filter/-F selects (names, globs, ./folders, ... and ^, ! exclusions); a git
 range or --affected counts every package.`,
@@ -54,17 +63,16 @@ range or --affected counts every package.`,
       if (error instanceof TurboArgsError) throw new UsageError(error.message);
       throw error;
     }
-    const { tasks, rest, userConcurrency } = parsed;
+    const { tasks, rest, userConcurrency, memory: memoryOption } = parsed;
     if (tasks.length === 0) throw new UsageError('turbo: missing <task> (e.g. heapwise turbo build)');
+    const configFile = locateConfig(context, undefined);
     const config = loadConfig(context, undefined);
-    const memory = memoryLimit(context, undefined);
+    const memory = machineMemoryLimit(context, memoryOption);
     const budget = computeBudget(memory.bytes, config.headroom, 1);
     const cpus = availableCpus(context);
     const cap = userConcurrency === undefined ? cpuConcurrencyCap(cpus) : parseTurboConcurrency(userConcurrency, cpus);
-    const turboJson = findTurboConfig(dirname(locateConfig(context, undefined)));
-    const allTasks = tasksWithDependencies(tasks, turboJson);
-    const largestMb = largestRequestedHeapMb(config, allTasks, memory);
-    let chosen = chooseConcurrency(budget.usableBytes, largestMb, cap);
+    const turboJson = findTurboConfig(dirname(configFile));
+    let chosen = cap;
     // turbo refuses to start unless concurrency exceeds the number of persistent tasks (dev servers):
     // they all run at once whatever we choose, so go up to that and say that the heaps get lowered.
     const root = findWorkspaceRoot(context.cwd);
@@ -90,13 +98,52 @@ range or --affected counts every package.`,
       userConcurrency === undefined
         ? `cap min(10, max(2, ${cpus} CPUs)) = ${cap}`
         : `your --concurrency ${userConcurrency}`;
-    const fitReason =
-      largestMb === undefined
-        ? 'no task requests a heap'
-        : `${formatBytes(budget.usableBytes)} usable fits ${heapsThatFit(budget.usableBytes, largestMb)} × ${largestMb} MB (largest heap of ${allTasks.join(', ')})`;
-    context.err(`heapwise: turbo --concurrency ${chosen} (${capReason}; ${fitReason})`);
+    context.err(
+      `heapwise: turbo --concurrency ${chosen} (${capReason}); memory decides what runs together: ` +
+        `${formatBytes(budget.usableBytes)} pool (${formatBytes(memory.bytes)} ${memory.source === 'option' ? memory.detail : memory.source} × ${config.headroom} headroom)`,
+    );
 
-    const env: NodeJS.ProcessEnv = { ...context.env, TURBO_TELEMETRY_DISABLED: '1', [CONCURRENCY_ENV]: String(chosen) };
-    return runChild('turbo', ['run', ...tasks, '--concurrency', String(chosen), ...rest], { env, cwd: context.cwd });
+    const ledgerFile = ledgerFileFor({
+      env: context.env,
+      cwd: context.cwd,
+      configFile,
+      configLedger: config.ledger,
+    });
+    const cacheDir = dirname(ledgerFile);
+    const runId = newRunId();
+    const records = runFile(cacheDir, runId);
+    pruneRunFiles(cacheDir, MAX_RUN_FILES - 1);
+    appendRunLine(records, {
+      type: 'start',
+      runId,
+      startMs: Date.now(),
+      poolBytes: budget.usableBytes,
+      concurrency: chosen,
+      tasks,
+    });
+    const env: NodeJS.ProcessEnv = {
+      ...context.env,
+      TURBO_TELEMETRY_DISABLED: '1',
+      [CONCURRENCY_ENV]: String(chosen),
+      [LEDGER_ENV]: ledgerFile,
+      [RUN_ID_ENV]: runId,
+      [PERSISTENT_ENV]: persistent.join(','),
+    };
+    // The tasks plan with the same lowered limit: passed on as given (`2g` reads better in notes).
+    if (memoryOption !== undefined) env[MEMORY_ENV] = memoryOption;
+    const exitCode = await runChild('turbo', ['run', ...tasks, '--concurrency', String(chosen), ...rest], {
+      env,
+      cwd: context.cwd,
+    });
+    appendRunLine(records, { type: 'end', endMs: Date.now(), exitCode });
+    try {
+      const { writeReport } = await import('./report.js');
+      const written = writeReport(cacheDir, records);
+      if (written !== undefined)
+        context.err(`heapwise: report ${displayPath(written.svgFile, context.cwd)} (the table: heapwise report)`);
+    } catch (error) {
+      context.err(`heapwise: no report: ${(error as Error).message}`);
+    }
+    return exitCode;
   },
 };

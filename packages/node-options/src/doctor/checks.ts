@@ -18,6 +18,7 @@ import { matchesNvmrc } from '../runtime.js';
 import { formatBytes } from '../size.js';
 import { checkExtendsPresets, PRESET_PACKAGE } from '../tsconfig-check.js';
 import type { WorkspacePackage } from '../workspace.js';
+import { checkCrossEnv, checkTsconfigMeaning, checkTurboScripts } from './adoption-checks.js';
 
 export type FindingStatus = 'ok' | 'info' | 'warn' | 'problem';
 
@@ -69,7 +70,7 @@ export interface DoctorFacts {
   concurrencyCap: number;
   plans: readonly TaskPlan[];
   /** The workspace, when `.node-options` is in one. */
-  workspace: { packages: readonly WorkspacePackage[]; serviceCopies: readonly ServiceCopy[] } | undefined;
+  workspace: { root: string; packages: readonly WorkspacePackage[]; serviceCopies: readonly ServiceCopy[] } | undefined;
 }
 
 export type DoctorCheck = (facts: DoctorFacts) => Finding[];
@@ -220,6 +221,9 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   checkBudget,
   checkConcurrency,
   checkTsconfigPresets,
+  checkTsconfigMeaning,
+  checkTurboScripts,
+  checkCrossEnv,
   checkServiceCopies,
 ];
 

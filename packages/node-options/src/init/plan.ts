@@ -20,8 +20,10 @@ import { InitError } from './errors.js';
 import { parseObject } from './jsonc.js';
 import { planPackageJson } from './package-json.js';
 import {
+  addPackageRequests,
   DEFAULT_PROFILES,
   INIT_TASKS,
+  type PackageRequest,
   raiseRequestedSizes,
   renderNodeOptions,
   type InitTask,
@@ -56,8 +58,8 @@ export interface InitPlan {
   readonly changes: readonly FileChange[];
   /** Unified diff of every change, '' when there is none. */
   readonly diff: string;
-  /** Heap sizes found in scripts, per task, with where they came from. */
-  readonly foundSizes: readonly { task: InitTask; sizeMb: number; file: string }[];
+  /** Heap sizes found in scripts, per task, with where they came from (and the package, outside the root). */
+  readonly foundSizes: readonly FoundSize[];
   /** Things init saw and deliberately left alone. */
   readonly notes: readonly string[];
   /**
@@ -66,6 +68,14 @@ export interface InitPlan {
    * option that changes, as `tsc --showConfig` would show it.
    */
   readonly optionChanges: readonly string[];
+}
+
+export interface FoundSize {
+  readonly task: InitTask;
+  readonly sizeMb: number;
+  readonly file: string;
+  /** The package whose script set it; undefined for the workspace root (every task of that kind). */
+  readonly packageName?: string | undefined;
 }
 
 export interface PlanInitOptions {
@@ -113,13 +123,13 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
   const addedDependencies = new Set<string>();
   const changes: FileChange[] = [];
   const notes: string[] = [];
-  const foundSizes: { task: InitTask; sizeMb: number; file: string }[] = [];
+  const foundSizes: FoundSize[] = [];
   const optionChanges: string[] = [];
   const record = (relativePath: string, before: string | null, after: string) => {
     if (before !== after) changes.push({ path: join(root, relativePath), relativePath, before, after });
   };
-  const collect = (file: string, sizes: ReadonlyMap<InitTask, number[]>) => {
-    for (const [task, list] of sizes) for (const sizeMb of list) foundSizes.push({ task, sizeMb, file });
+  const collect = (file: string, sizes: ReadonlyMap<InitTask, number[]>, packageName?: string) => {
+    for (const [task, list] of sizes) for (const sizeMb of list) foundSizes.push({ task, sizeMb, file, packageName });
   };
 
   const turboText = readFileSync(join(root, workspace.turboConfig), 'utf8');
@@ -173,16 +183,29 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     for (const dependency of [...devDependencies.keys()])
       if (wouldCycle(dependency, dir)) devDependencies.delete(dependency);
     const packagePlan = planPackageJson(packagePath, packageText, { isRoot: false, devDependencies });
-    collect(packagePath, packagePlan.sizesMb);
+    collect(packagePath, packagePlan.sizesMb, nameOf.get(dir) ?? dir);
     for (const name of packagePlan.added) addedDependencies.add(name);
     notes.push(...packagePlan.notes);
     record(packagePath, packageText, packagePlan.after);
   }
 
-  // The largest size found per task becomes its request; a default is never
-  // lowered by a smaller hard-coded size (other packages relied on it).
+  // A size in a root script reached every task: it raises the task's request. A size in one
+  // package's script becomes that package's own request ([package#task]) when it is larger than the
+  // task's: one oversized build must not become every build's request. Never lowered.
   const largest = new Map<InitTask, number>();
-  for (const { task, sizeMb } of foundSizes) largest.set(task, Math.max(largest.get(task) ?? 0, sizeMb));
+  const packageRequests = new Map<string, PackageRequest>();
+  for (const { task, sizeMb, packageName } of foundSizes) {
+    if (packageName === undefined) largest.set(task, Math.max(largest.get(task) ?? 0, sizeMb));
+    else {
+      const key = `${packageName}#${task}`;
+      packageRequests.set(key, { packageName, task, sizeMb: Math.max(packageRequests.get(key)?.sizeMb ?? 0, sizeMb) });
+    }
+  }
+  const withPackageRequests = (text: string) => {
+    const added = addPackageRequests('.node-options', text, [...packageRequests.values()]);
+    notes.push(...added.notes);
+    return added.text;
+  };
   const nodeOptionsText = readIfExists(join(root, '.node-options'));
   if (nodeOptionsText === null) {
     const profiles = Object.fromEntries(
@@ -191,11 +214,11 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
         return [task, { ...profile, maxOldSpaceSizeMb: Math.max(profile.maxOldSpaceSizeMb, largest.get(task) ?? 0) }];
       }),
     ) as Record<InitTask, Profile>;
-    record('.node-options', null, renderNodeOptions(profiles));
+    record('.node-options', null, withPackageRequests(renderNodeOptions(profiles)));
   } else {
     const raised = raiseRequestedSizes('.node-options', nodeOptionsText, largest);
     notes.push(...raised.notes);
-    record('.node-options', nodeOptionsText, raised.text);
+    record('.node-options', nodeOptionsText, withPackageRequests(raised.text));
   }
 
   if (catalog && addedDependencies.size > 0) {

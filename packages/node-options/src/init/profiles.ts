@@ -6,6 +6,7 @@ import {
   configFromDocument,
   formatProblem,
   HEAP_SIZE_FLAG,
+  packageSectionName,
   parseDocument,
   raiseHeapRequest,
   renderDocument,
@@ -78,6 +79,42 @@ export function raiseRequestedSizes(
     const raised = raiseHeapRequest(document, task, sizeMb);
     document = raised.document;
     if (raised.skipped !== undefined) notes.push(`${relativePath}: ${raised.skipped}`);
+  }
+  return { text: renderDocument(document), notes };
+}
+
+/** One package's own request for a task, larger than the task's: it gets a `[package#task]` section. */
+export interface PackageRequest {
+  readonly packageName: string;
+  readonly task: InitTask;
+  readonly sizeMb: number;
+}
+
+/**
+ * Writes each package's own request as `[package#task]` (raised, never lowered, when the section is
+ * there already), when it is larger than what `[task]` requests in `text`. One package's 8192 MB vite
+ * build so stays that package's request instead of becoming every build task's, which would make
+ * `heapwise turbo` run the whole build one task at a time.
+ */
+export function addPackageRequests(
+  relativePath: string,
+  text: string,
+  requests: readonly PackageRequest[],
+): RaisedNodeOptions {
+  let document = parseDocument(text);
+  const notes: string[] = [];
+  for (const request of requests) {
+    const config = configFromDocument(document, { file: relativePath, allowedFlags: null }).config;
+    const taskRequest = config.sections.get(request.task)?.flags.find((flag) => flag.name === HEAP_SIZE_FLAG)?.value;
+    if (taskRequest !== undefined && Number(taskRequest) >= request.sizeMb) continue;
+    const section = packageSectionName(request.packageName, request.task);
+    if (config.sections.has(section)) {
+      const raised = raiseHeapRequest(document, section, request.sizeMb);
+      document = raised.document;
+      if (raised.skipped !== undefined) notes.push(`${relativePath}: ${raised.skipped}`);
+    } else {
+      document = addSection(document, section, [`${HEAP_SIZE_FLAG}=${request.sizeMb}`]);
+    }
   }
   return { text: renderDocument(document), notes };
 }
