@@ -27,25 +27,29 @@ export function formatReport(report, serviceUrl) {
   const lines = [
     `service       ${serviceUrl}`,
     `status        ${report.status.toUpperCase()}`,
-    `heap used     ${mb(memory.heapUsedBytes)} of ${mb(memory.heapTotalBytes)} allocated (limit ${mb(memory.heapSizeLimitBytes)})`,
+    `heap used     ${mb(memory.heapUsedBytes)} of ${mb(memory.heapTotalBytes)} allocated ` +
+      `(limit ${mb(memory.heapSizeLimitBytes)})`,
     `rss           ${mb(memory.rssBytes)}`,
     `external      ${mb(memory.externalBytes)}`,
     `arrayBuffers  ${mb(memory.arrayBuffersBytes)}`,
     `thresholds    warning ${thresholds?.warningMb} MB, critical ${thresholds?.criticalMb} MB (heap used)`,
-    `checks        ${report.checks ?? 'n/a'} every ${report.checkIntervalMs ?? '?'} ms, cleanup cooldown ${report.cleanupCooldownMs ?? '?'} ms`,
+    `checks        ${report.checks ?? 'n/a'} every ${report.checkIntervalMs ?? '?'} ms, ` +
+      `cleanup cooldown ${report.cleanupCooldownMs ?? '?'} ms`,
   ];
   const cleanups = Array.isArray(report.recentCleanups) ? report.recentCleanups : [];
   if (cleanups.length === 0) {
     lines.push('cleanups      none yet');
   } else {
     lines.push(
-      `cleanups      ${cleanups.length} recent${report.evictedCleanups ? ` (${report.evictedCleanups} older forgotten)` : ''}, newest first:`,
+      `cleanups      ${cleanups.length} recent` +
+        `${report.evictedCleanups ? ` (${report.evictedCleanups} older forgotten)` : ''}, newest first:`,
     );
     for (const cleanup of cleanups.slice(-CLEANUPS_SHOWN).reverse()) {
       const actions =
         (cleanup.actions ?? []).map((a) => `${a.name}${a.ok ? '' : ` FAILED: ${a.error}`}`).join(', ') || 'no actions';
       lines.push(
-        `  ${new Date(cleanup.atMs).toISOString()}  ${cleanup.level} (${cleanup.trigger})  freed ${mb(cleanup.freedBytes)}` +
+        `  ${new Date(cleanup.atMs).toISOString()}  ${cleanup.level} (${cleanup.trigger})  ` +
+          `freed ${mb(cleanup.freedBytes)}` +
           `  in ${Number(cleanup.durationMs).toFixed(1)} ms${cleanup.gcForced ? ', gc forced' : ''}  [${actions}]`,
       );
     }
@@ -60,6 +64,7 @@ export function formatStatusLine(report, at) {
   return (
     `${at.toISOString()}  ${report.status.toUpperCase().padEnd(8)}  heap ${mb(memory.heapUsedBytes).padStart(9)}` +
     `  rss ${mb(memory.rssBytes).padStart(9)}  external ${mb(memory.externalBytes).padStart(8)}` +
-    `  arrayBuffers ${mb(memory.arrayBuffersBytes).padStart(8)}  (warning ${thresholds?.warningMb} MB, critical ${thresholds?.criticalMb} MB)`
+    `  arrayBuffers ${mb(memory.arrayBuffersBytes).padStart(8)}  ` +
+    `(warning ${thresholds?.warningMb} MB, critical ${thresholds?.criticalMb} MB)`
   );
 }

@@ -156,7 +156,8 @@ async function main(argv) {
       const c = answer.cleanup;
       console.log(
         c
-          ? `cleanup (${c.level}) done in ${Number(c.durationMs).toFixed(1)} ms, freed ${(c.freedBytes / 1024 / 1024).toFixed(1)} MB`
+          ? `cleanup (${c.level}) done in ${Number(c.durationMs).toFixed(1)} ms, ` +
+              `freed ${(c.freedBytes / 1024 / 1024).toFixed(1)} MB`
           : 'cleanup done',
       );
       console.log(formatReport(answer.report ?? answer, serviceUrl()));

@@ -41,8 +41,17 @@ function formatCount(value) {
 }
 
 /**
+ * @typedef {{ x: number, y: number }} Point
+ * @typedef {{ slope: number, intercept: number, stdError?: number }} Fit
+ * @typedef {{ top: number, title: string, color: string, points: Point[], xScale: object, fit?: Fit }} Panel
+ * @typedef {{ requests: number, heapUsed: number, rss: number }} Sample
+ * @typedef {{ verdict: string, thresholdBytesPerRequest: number, leak: boolean }} Verdict
+ * @typedef {Verdict & { samples: Sample[], fit: Required<Fit> }} Report
+ */
+
+/**
  * One panel: axes, grid, points joined by a line, and optionally a fitted line.
- * @param {{ top: number, title: string, color: string, points: {x:number,y:number}[], xScale: object, fit?: {slope:number,intercept:number} }} panel
+ * @param {Panel} panel
  */
 function renderPanel({ top, title, color, points, xScale, fit }) {
   const plotWidth = WIDTH_PX - MARGIN.left - MARGIN.right;
@@ -85,7 +94,7 @@ function renderPanel({ top, title, color, points, xScale, fit }) {
 }
 
 /**
- * @param {{ samples: {requests:number, heapUsed:number, rss:number}[], fit: {slope:number,intercept:number,stdError:number}, verdict: string, thresholdBytesPerRequest: number, leak: boolean }} report
+ * @param {Report} report
  * @returns {string} an SVG document
  */
 export function renderSoakChart(report) {

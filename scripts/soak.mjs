@@ -68,7 +68,9 @@ function parseOptions(argv) {
   const positiveInteger = (raw, name, fallback, min = 1) => {
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+    if (!/^\d+$/.test(raw) || value < min) {
+      throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+    }
     return value;
   };
   const out = resolve(values.out ?? 'soak-report.json');
@@ -318,7 +320,8 @@ async function main() {
     const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
     console.log(
       `soak: ${requests} requests in ${options.durationSeconds} s, ${samples.length} samples; ` +
-        `heapUsed ${mb(report.heapUsedFirstBytes)} → ${mb(report.heapUsedLastBytes)}, RSS ${mb(report.rssFirstBytes)} → ${mb(report.rssLastBytes)}`,
+        `heapUsed ${mb(report.heapUsedFirstBytes)} → ${mb(report.heapUsedLastBytes)}, ` +
+        `RSS ${mb(report.rssFirstBytes)} → ${mb(report.rssLastBytes)}`,
     );
     if (loadResult.errors || loadResult.non2xx) {
       console.log(`soak: warning: ${loadResult.errors} connection errors, ${loadResult.non2xx} non-2xx responses`);

@@ -14,7 +14,10 @@ const nodeOptionsReadme = `${repoDir}packages/node-options/README.md`;
 /** The bench:build tables that state the wrapper's own cost, copied into the node-options README too. */
 const WRAPPER_SECTIONS = ['Build 4', 'Build 5'];
 
-/** The `#### <title>` sections of a suite's markdown whose titles start with one of `prefixes`, with its header lines. */
+/**
+ * The `#### <title>` sections of a suite's markdown whose titles start with one of `prefixes`, with
+ * its header lines.
+ */
 export function sectionsOf(markdown: string, prefixes: readonly string[]): string | undefined {
   const parts = markdown.split(/\n(?=#### )/);
   const header = (parts[0] ?? '').split('\n').filter((line) => line.startsWith('Command:') || line.startsWith('Node '));

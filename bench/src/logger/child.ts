@@ -25,7 +25,10 @@ export interface LoggerCellArgs {
 const CALLS_PER_YIELD = 1000;
 /** Pacing tick of the offered-rate scenarios. */
 const PACE_TICK_MS = 10;
-/** A shipper that has not delivered anything new for this long is taken as finished (winston-elasticsearch flushes every 2 s). */
+/**
+ * A shipper that has not delivered anything new for this long is taken as finished
+ * (winston-elasticsearch flushes every 2 s).
+ */
 const NO_PROGRESS_MS = 5000;
 /**
  * Longest wait for the mix scenario's retries after the last call. A peer that re-sends whole batches

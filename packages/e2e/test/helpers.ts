@@ -81,7 +81,8 @@ export async function runOk(...params: Parameters<typeof run>): Promise<RunResul
   const result = await run(...params);
   if (result.code !== 0) {
     throw new Error(
-      `${params[0]} ${params[1].join(' ')} exited ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+      `${params[0]} ${params[1].join(' ')} exited ${result.code}\n` +
+        `--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
     );
   }
   return result;

@@ -89,7 +89,7 @@ describe('public packages installed from their npm pack tarballs, outside the wo
     );
   }, INSTALL_TIMEOUT_MS);
 
-  it('packs only what a user needs: built JavaScript with types and the sources their maps point to; no tests or build info', () => {
+  it('packs what a user needs: JavaScript, types, the sources their maps point to; no tests or build info', () => {
     for (const name of PUBLIC_PACKAGES.filter((n) => n !== 'tsconfig')) {
       const paths = packed.get(name)?.files.map((file) => file.path) ?? [];
       expect(paths, name).toContain('dist/index.js');
@@ -113,7 +113,7 @@ describe('public packages installed from their npm pack tarballs, outside the wo
     }
   });
 
-  it('a tsconfig extending @heapwise/tsconfig/library.json compiles a program using the logger and metrics, which runs', async () => {
+  it('a program using logger and metrics compiles with @heapwise/tsconfig/library.json and runs', async () => {
     writeFileSync(join(project, 'tsconfig.json'), '{\n  "extends": "@heapwise/tsconfig/library.json"\n}\n');
     writeFileSync(join(project, 'src', 'index.ts'), PROGRAM);
     await runOk(join(project, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], {
@@ -211,7 +211,7 @@ writeFileSync('dist/seen.json', JSON.stringify({
     );
   }, INSTALL_TIMEOUT_MS);
 
-  it('init moves the hard-coded heap into .node-options; after npm install the build runs with the fitted heap', async () => {
+  it('init moves the hard-coded heap to .node-options; after npm install the build gets the fitted heap', async () => {
     const init = await runOk('npx', ['--no-install', 'heapwise', 'init'], { cwd: repo, env: cleanEnv() });
     expect(init.stdout).toContain('-    "build": "node --max-old-space-size=1800 build.mjs"');
     expect(init.stdout).toContain('+    "build": "heapwise run build -- node build.mjs"');

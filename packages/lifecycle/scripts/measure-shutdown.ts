@@ -71,12 +71,18 @@ for (const [label, plain] of [
 ] as const) {
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i += 1) runs.push(await runOnce(plain));
-  rows.push(
-    `| ${label} | ${runs.map((run) => `${run.answered}/${IN_FLIGHT}`).join(', ')} | ${runs.map((run) => run.exitCode).join(', ')} | ${Math.round(median(runs.map((run) => run.exitMs)))} | ${Math.round(median(runs.map((run) => run.afterLastAnswerMs)))} |`,
-  );
+  const cells = [
+    label,
+    runs.map((run) => `${run.answered}/${IN_FLIGHT}`).join(', '),
+    runs.map((run) => run.exitCode).join(', '),
+    Math.round(median(runs.map((run) => run.exitMs))),
+    Math.round(median(runs.map((run) => run.afterLastAnswerMs))),
+  ];
+  rows.push(`| ${cells.join(' | ')} |`);
 }
 console.log(
-  `node ${process.version}, ${RUNS} runs each, ${IN_FLIGHT} in-flight ${REQUEST_MS} ms requests + ${IDLE_SOCKETS} idle keep-alive sockets`,
+  `node ${process.version}, ${RUNS} runs each, ` +
+    `${IN_FLIGHT} in-flight ${REQUEST_MS} ms requests + ${IDLE_SOCKETS} idle keep-alive sockets`,
 );
 console.log('| variant | answered | exit codes | median ms SIGTERM → exit | median ms last answer → exit |');
 console.log('| --- | --- | --- | --- | --- |');

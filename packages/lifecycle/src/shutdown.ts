@@ -213,7 +213,8 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
         return;
       }
       log(
-        `shutdown: deadline of ${timeoutMs} ms passed; still open: ${describeOpen()}; active resources: ${summarizeActiveResources()}`,
+        `shutdown: deadline of ${timeoutMs} ms passed; still open: ${describeOpen()}; ` +
+          `active resources: ${summarizeActiveResources()}`,
       );
       finish(1);
     }, timeoutMs);

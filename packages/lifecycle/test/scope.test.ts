@@ -140,7 +140,7 @@ describe('Scope', () => {
     expect(calls).toBe(2);
   });
 
-  it('runs a periodic task without overlap, passes errors to onError, and waits for a running task on close', async () => {
+  it('runs a periodic task without overlap, errors to onError; close waits for a running one', async () => {
     const scope = createScope('periodic');
     let running = 0;
     let maxRunning = 0;

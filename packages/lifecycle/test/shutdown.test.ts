@@ -81,7 +81,7 @@ function activeAfterExit(stdout: string): string[] | undefined {
 }
 
 describe('installShutdown in a real child process', () => {
-  it('answers 50 in-flight slow requests on keep-alive agents, then exits 0 before the deadline with nothing open', async () => {
+  it('answers 50 in-flight keep-alive requests, then exits 0 before the deadline, nothing open', async () => {
     const server = await startFixture();
     const agent = new Agent({ keepAlive: true, maxSockets: 60 });
     try {

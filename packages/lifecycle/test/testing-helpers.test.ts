@@ -120,21 +120,25 @@ describe('expectCollectable', () => {
 describe('countLiveInstances', () => {
   const available = countLiveInstances(Session) !== undefined;
 
-  it.runIf(available)('sees instances a Map keeps, and none once they are dropped', async () => {
-    const before = countLiveInstances(Session) ?? 0;
-    let registry: { handle: (id: number) => Session } | undefined = leakyRegistry();
-    for (let i = 0; i < 50; i += 1) registry.handle(i);
-    expect(countLiveInstances(Session)).toBe(before + 50);
+  it.runIf(available)(
+    'sees instances a Map keeps, and none once they are dropped',
+    async () => {
+      const before = countLiveInstances(Session) ?? 0;
+      let registry: { handle: (id: number) => Session } | undefined = leakyRegistry();
+      for (let i = 0; i < 50; i += 1) registry.handle(i);
+      expect(countLiveInstances(Session)).toBe(before + 50);
 
-    const fixed = fixedRegistry();
-    for (let i = 0; i < 50; i += 1) fixed.handle(i);
-    expect(countLiveInstances(Session)).toBe(before + 50);
+      const fixed = fixedRegistry();
+      for (let i = 0; i < 50; i += 1) fixed.handle(i);
+      expect(countLiveInstances(Session)).toBe(before + 50);
 
-    registry = undefined;
-    await forceGc();
-    expect(countLiveInstances(Session)).toBe(before);
-    // Each count is a full GC and a walk of the whole heap: over 5 s in all on a busy 2-core machine.
-  }, 30_000);
+      registry = undefined;
+      await forceGc();
+      expect(countLiveInstances(Session)).toBe(before);
+      // Each count is a full GC and a walk of the whole heap: over 5 s in all on a busy 2-core machine.
+    },
+    30_000,
+  );
 
   it.skipIf(available)('returns undefined on a Node without v8.queryObjects', () => {
     expect(countLiveInstances(Session)).toBeUndefined();

@@ -35,9 +35,9 @@ function call(url: string, method = 'GET', body?: string): Promise<{ status: num
 }
 
 function setup(options: Partial<Parameters<typeof createHttpLogging>[0]> = {}) {
-  const lines: Record<string, any>[] = [];
+  const lines: Record<string, unknown>[] = [];
   const logger = createLogger({
-    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, any>) },
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
   });
   const httpLogging = createHttpLogging({ logger, ...options });
   return { lines, httpLogging };

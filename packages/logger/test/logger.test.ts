@@ -16,6 +16,7 @@ function capture() {
   return {
     lines,
     destination: { write: (line: string) => void lines.push(line) },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a log line's shape is what each test asserts
     last: (): Record<string, any> => JSON.parse(lines.at(-1) ?? 'null') as Record<string, any>,
   };
 }
@@ -116,14 +117,14 @@ describe('createLogger', () => {
     const wide: Record<string, unknown> = {};
     for (let i = 0; i < 50; i++) wide[`k${i}`] = i;
     wide['password'] = 'after the budget';
-    const cut = redact(wide) as Record<string, unknown>;
+    const cut = redact(wide);
     expect(JSON.stringify(cut)).not.toContain('after the budget');
     expect(cut['[Truncated]']).toMatch(/keys not examined/);
     expect(REDACTION_DEFAULTS.keys).toContain('authorization');
     // A cycle costs bounded time and is written as a marker, not followed into the unredacted original.
     const cyclic: Record<string, unknown> = { password: 'p' };
     cyclic['self'] = cyclic;
-    const out = createRedactor()(cyclic) as Record<string, unknown>;
+    const out = createRedactor()(cyclic);
     expect(out['password']).toBe('[Redacted]');
     expect(out['self']).toBe('[Circular]');
   });
@@ -166,11 +167,11 @@ describe('createLogger', () => {
       expect(() => JSON.parse(out.lines.at(-1) as string), name).not.toThrow();
     }
     // A getter that throws costs its own field only; the rest of the record is written.
-    const getterLine = JSON.parse(out.lines[7] as string) as Record<string, unknown>;
+    const getterLine = JSON.parse(out.lines[7]) as Record<string, unknown>;
     expect(getterLine).toMatchObject({ boom: '[Unreadable]', msg: 'getter' });
-    const proxyLine = JSON.parse(out.lines[8] as string) as Record<string, unknown>;
+    const proxyLine = JSON.parse(out.lines[8]) as Record<string, unknown>;
     expect(proxyLine['logError']).toMatch(/could not be examined/);
-    const errorLine = JSON.parse(out.lines[6] as string) as { err: Record<string, unknown> };
+    const errorLine = JSON.parse(out.lines[6]) as { err: Record<string, unknown> };
     expect(errorLine.err).toMatchObject({
       type: 'UpstreamError',
       message: 'with fields',
@@ -238,7 +239,7 @@ describe('createLogger', () => {
         process.execPath,
         ['--import', 'tsx', '--input-type=module', '-e', code],
         { timeout: 20_000 },
-        (error, out) => (error ? reject(error) : resolve(out)),
+        (error, out) => (error ? reject(new Error(`child failed: ${error.message}`, { cause: error })) : resolve(out)),
       );
     });
     const lines = stdout

@@ -69,7 +69,8 @@ export function exitCodeForSignal(signal: NodeJS.Signals): number {
 export function runChild(command: string, args: readonly string[], options: RunChildOptions): Promise<number> {
   const interactive = options.interactive ?? process.stdin.isTTY === true;
   return new Promise((resolveExit) => {
-    let child: ChildProcess;
+    // Assigned once spawned; a signal before that has no child to reach.
+    let child: ChildProcess | undefined = undefined;
     let settled = false;
     const resolvePromise = (code: number): void => {
       if (!settled) resolveExit(code);
@@ -84,7 +85,7 @@ export function runChild(command: string, args: readonly string[], options: RunC
       const forward = !interactive || ALWAYS_FORWARDED.includes(signal);
       // A listener also keeps the default action (dying) away: we stay until the child is gone.
       const listener = (): void => {
-        if (forward && child.exitCode === null && child.signalCode === null) child.kill(signal);
+        if (forward && child && child.exitCode === null && child.signalCode === null) child.kill(signal);
       };
       listeners.set(signal, listener);
       process.on(signal, listener);

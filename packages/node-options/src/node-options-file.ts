@@ -93,7 +93,10 @@ export interface NodeOptionsDocument {
   readonly eol: string;
 }
 
-/** Where a line's content ends: `#` starts a comment at the start of a line or after whitespace, so values may contain `#`. */
+/**
+ * Where a line's content ends: `#` starts a comment at the start of a line or after whitespace, so
+ * values may contain `#`.
+ */
 function contentEnd(raw: string): number {
   const index = raw.search(/(^|\s)#/);
   return index === -1 ? raw.length : index;
@@ -126,7 +129,7 @@ function classify(raw: string, base: Omit<LineBase, 'raw'>, inSettings: boolean)
     const setting = /^([a-z-]+)\s*=\s*(\S+)$/.exec(content);
     if (!setting)
       return { ...line, kind: 'invalid', reason: `expected 'key = value' in [${SETTINGS_SECTION}], got '${content}'` };
-    return { ...line, kind: 'setting', key: setting[1] as string, value: setting[2] as string };
+    return { ...line, kind: 'setting', key: setting[1], value: setting[2] };
   }
 
   // Tokens with their offsets in `raw`, so that an edit can replace exactly the value.
@@ -180,7 +183,7 @@ export function parseDocument(text: string): NodeOptionsDocument {
   const lines: DocumentLine[] = [];
   let section: string | null = null;
   for (let index = 0; index < parts.length; index += 2) {
-    const raw = parts[index] as string;
+    const raw = parts[index];
     const eol = parts[index + 1] ?? '';
     const parsed = classify(raw, { line: lines.length + 1, eol, section }, section === SETTINGS_SECTION);
     if (parsed.kind === 'section') section = parsed.name;
@@ -432,7 +435,10 @@ function fromDraft(draft: Draft): NodeOptionsDocument {
   return parseDocument(draft.map(({ raw, eol }) => raw + eol).join(''));
 }
 
-/** Inserts lines before index `at`, each with the document's terminator (and one for the line before, if it had none). */
+/**
+ * Inserts lines before index `at`, each with the document's terminator (and one for the line before,
+ * if it had none).
+ */
 function insertLines(draft: Draft, at: number, lines: readonly string[], eol: string): void {
   const previous = draft[at - 1];
   if (previous && previous.eol === '') previous.eol = eol;
@@ -473,7 +479,7 @@ export function setFlag(
   const existing = flags.filter((line) => line.name === name && !line.nodeOnly).at(-1);
   if (existing) {
     const index = existing.line - 1;
-    (draft[index] as Draft[number]).raw = withValue(existing, value);
+    draft[index].raw = withValue(existing, value);
     return fromDraft(draft);
   }
   const line = `${name}=${value}`;

@@ -69,7 +69,7 @@ export function splitNodeOptions(text: string): string[] {
   let inToken = false;
   let quoted = false;
   for (let index = 0; index < text.length; index += 1) {
-    const char = text[index] as string;
+    const char = text[index];
     if (quoted) {
       if (char === '\\' && index + 1 < text.length) current += text[++index];
       else if (char === '"') quoted = false;

@@ -51,7 +51,7 @@ export class Timeline {
     // With stride s, only one point in s is stored, merged with the s − 1 before it.
     if (this.pending > 0 && this.count > 0) {
       const last = this.count - 1;
-      if (bytes > (this.values[last] as number)) this.values[last] = bytes;
+      if (bytes > this.values[last]) this.values[last] = bytes;
       this.pending -= 1;
       return;
     }
@@ -65,8 +65,8 @@ export class Timeline {
   private halve(): void {
     const half = MAX_TIMELINE_POINTS / 2;
     for (let index = 0; index < half; index += 1) {
-      this.times[index] = this.times[2 * index] as number;
-      this.values[index] = Math.max(this.values[2 * index] as number, this.values[2 * index + 1] as number);
+      this.times[index] = this.times[2 * index];
+      this.values[index] = Math.max(this.values[2 * index], this.values[2 * index + 1]);
     }
     this.count = half;
     this.stride *= 2;
@@ -75,8 +75,7 @@ export class Timeline {
   /** [timeMs, bytes] pairs, oldest first. */
   points(): [number, number][] {
     const result: [number, number][] = [];
-    for (let index = 0; index < this.count; index += 1)
-      result.push([this.times[index] as number, this.values[index] as number]);
+    for (let index = 0; index < this.count; index += 1) result.push([this.times[index], this.values[index]]);
     return result;
   }
 }
@@ -124,7 +123,7 @@ export class ProcTreeSampler {
     let visited = 0;
     this.stack[depth++] = this.rootPid;
     while (depth > 0 && visited < MAX_TREE_PROCESSES) {
-      const pid = this.stack[--depth] as number;
+      const pid = this.stack[--depth];
       visited += 1;
       const process = this.track(pid);
       process.generation = this.generation;
@@ -178,7 +177,7 @@ export class ProcTreeSampler {
         continue;
       let value = 0;
       for (let cursor = index + 4; cursor < length; cursor += 1) {
-        const byte = buffer[cursor] as number;
+        const byte = buffer[cursor];
         if (byte >= 0x30 && byte <= 0x39) value = value * 10 + byte - 0x30;
         else if (byte !== 0x20) break;
       }
@@ -192,7 +191,7 @@ export class ProcTreeSampler {
     let value = 0;
     let inNumber = false;
     for (let index = 0; index <= length; index += 1) {
-      const byte = index < length ? (this.buffer[index] as number) : 0x20;
+      const byte = index < length ? this.buffer[index] : 0x20;
       if (byte >= 0x30 && byte <= 0x39) {
         value = value * 10 + byte - 0x30;
         inNumber = true;

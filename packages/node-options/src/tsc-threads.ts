@@ -70,7 +70,7 @@ export function isBuildMode(args: readonly string[]): boolean {
 function projectFile(args: readonly string[], cwd: string): string {
   let project: string | undefined;
   for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index] as string;
+    const arg = args[index];
     if (arg === '-p' || arg === '--project') project = args[index + 1];
     else if (isBuildMode(args) && index > 0 && !arg.startsWith('-') && project === undefined) project = arg;
   }

@@ -63,7 +63,7 @@ export function parseTurboRunArgs(args: readonly string[]): TurboRunArgs {
   let memory: string | undefined;
   let affected = false;
   for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index] as string;
+    const arg = args[index];
     if (arg === '--') {
       rest.push(...args.slice(index));
       break;
@@ -120,7 +120,7 @@ export function readWorkspaceGraph(root: string): WorkspaceNode[] {
     name: typeof manifest.name === 'string' ? manifest.name : path,
     path,
     dependencies: ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']
-      .flatMap((field) => Object.keys((manifest[field] ?? {}) as object))
+      .flatMap((field) => Object.keys(manifest[field] ?? {}))
       .filter((dependency) => names.has(dependency)),
     scripts: (manifest.scripts ?? {}) as Record<string, unknown>,
   }));

@@ -3,7 +3,10 @@
 // largest heap among them is what must fit `concurrency` times.
 import { readTurboTasks, type TurboTaskDefinition } from './workspace.js';
 
-/** The config's task definitions; none when there is no config or turbo could not read it either (turbo reports that). */
+/**
+ * The config's task definitions; none when there is no config or turbo could not read it either
+ * (turbo reports that).
+ */
 function readDefinitions(turboConfigFile: string | undefined): Readonly<Record<string, TurboTaskDefinition>> {
   if (turboConfigFile === undefined) return {};
   try {

@@ -148,7 +148,7 @@ describe('memory limit detection', () => {
     expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root(2 * GIB), totalMemBytes: physical })).toEqual({
       bytes: 2 * GIB,
       source: 'cgroup-v2',
-      detail: expect.stringMatching(/memory\.max$/) as unknown as string,
+      detail: expect.stringMatching(/memory\.max$/),
     });
   });
 

@@ -5,7 +5,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyInit, planInit } from '../src/init/index.js';
-import { fixtureDir, GIB, repoRoot, runMain } from './helpers.js';
+import { fixtureDir, repoRoot, runMain } from './helpers.js';
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 

@@ -5,7 +5,7 @@ import { fixtureDir, GIB, repoRoot, runMain } from './helpers.js';
 
 const PROFILE =
   '--enable-source-maps\n[build]\n--max-old-space-size=4096\n[test]\n--max-old-space-size=2048\n--expose-gc\n';
-const major = process.versions.node.split('.')[0] as string;
+const major = process.versions.node.split('.')[0];
 
 /** A small monorepo: packages that extend the presets in every way tsc allows, and one that does not. */
 function monorepo(): string {

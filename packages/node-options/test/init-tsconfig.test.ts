@@ -39,7 +39,8 @@ function tsc(bin: string, args: string[], cwd: string): Promise<{ code: number; 
       [bin, ...args],
       { cwd, timeout: TSC_TIMEOUT_MS, maxBuffer: 8 << 20 },
       (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
+        if (error && typeof error.code !== 'number')
+          reject(new Error(`tsc did not run: ${error.message}`, { cause: error }));
         else resolve({ code: error ? Number(error.code) : 0, out: stdout + stderr });
       },
     );

@@ -15,7 +15,7 @@ describe('install-node-matrix', () => {
     expect(installedNode('7')).toEqual({
       reason: expect.stringMatching(
         /^node@7 is not installed in .*heapwise-node\/7: run `node packages\/node-options\/scripts\/install-node-matrix\.mjs`$/,
-      ) as unknown as string,
+      ),
     });
     expect(nodeBinary('22')).toMatch(/node_modules\/\.cache\/heapwise-node\/22\/node_modules\/node\/bin\/node$/);
   });

@@ -74,9 +74,10 @@ describe('reserve', () => {
       identity: { pid: 102, startTime: '1' },
       isAlive,
       onWait: (line) => lines.push(line),
-      sleep: async () => {
+      sleep: () => {
         polls += 1;
         if (polls === 3) first.release();
+        return Promise.resolve();
       },
     });
     expect(polls).toBe(3);

@@ -115,7 +115,7 @@ function runScript(script: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     execFile('/bin/sh', ['-c', script], { cwd: join(dir, 'ws'), env, timeout: SCRIPT_TIMEOUT_MS }, (error, stdout) => {
       if (error && typeof error.code !== 'number') {
-        reject(error);
+        reject(new Error(`sh did not run: ${error.message}`, { cause: error }));
         return;
       }
       const commands: Run['commands'] = [];

@@ -30,7 +30,7 @@ export interface Telemetry {
   logger: AppLogger;
   metrics: HttpMetrics;
   monitor: MemoryMonitorPort;
-  logRequest(req: IncomingMessage, res: ServerResponse): void;
+  logRequest: (req: IncomingMessage, res: ServerResponse) => void;
   /** Adds an action the memory monitor runs at warning/critical (and on a manual cleanup). */
   registerCleanup(name: string, action: CleanupAction): void;
 }

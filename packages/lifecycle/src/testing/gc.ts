@@ -12,7 +12,8 @@ function gcFunction(): GcFunction {
   const gc = (globalThis as { gc?: GcFunction }).gc;
   if (typeof gc !== 'function') {
     throw new Error(
-      'forced GC needs node --expose-gc: run tests with `heapwise run test -- <runner>` (the test profile of .node-options sets it) or NODE_OPTIONS=--expose-gc',
+      'forced GC needs node --expose-gc: run tests with `heapwise run test -- <runner>` ' +
+        '(the test profile of .node-options sets it) or NODE_OPTIONS=--expose-gc',
     );
   }
   return gc;
@@ -53,7 +54,8 @@ export async function expectCollectable(
   while (collected < count) {
     if (rounds > 0 && performance.now() - startedAt > timeoutMs) {
       throw new Error(
-        `expectCollectable: ${count - collected} of ${count} objects still alive after ${rounds} forced GCs in ${timeoutMs} ms: something still references them`,
+        `expectCollectable: ${count - collected} of ${count} objects still alive after ${rounds} forced GCs ` +
+          `in ${timeoutMs} ms: something still references them`,
       );
     }
     await forceGc();

@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { SHIPPER_DEFAULTS } from '../limits.js';
 import type { IndexOption } from './index-name.js';
 import type { DropEvent } from './stats.js';
+import type { DiskSpoolOptions } from './spool/disk-spool.js';
 
 /** The client's constructor options (the ESM entry point does not export the type by name). */
 export type ClientOptions = NonNullable<ConstructorParameters<typeof Client>[0]>;
@@ -32,7 +33,10 @@ export interface ElasticsearchShipperOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   closeDeadlineMs?: number;
-  /** Called for every drop (aggregated per event for overflow, expired and shutdown). Must not throw; if it does, it is ignored. */
+  /**
+   * Called for every drop (aggregated per event for overflow, expired and shutdown). Must not throw;
+   * if it does, it is ignored.
+   */
   onDrop?: (event: DropEvent) => void;
   /** Called with request-level failures and internal errors. The `error` event fires too, when listened to. */
   onError?: (error: unknown) => void;
@@ -40,6 +44,12 @@ export interface ElasticsearchShipperOptions {
   now?: () => number;
   /** Source of the backoff jitter, in [0, 1) (`Math.random` by default); tests fix it. */
   random?: () => number;
+  /**
+   * An optional disk spool (write-ahead): every record is also appended to segment files in `dir`,
+   * fsync'ed every `syncIntervalMs`; a shipper started on a `dir` left by an earlier process
+   * delivers its records (same `_id`s). See SPOOL_DEFAULTS.
+   */
+  spool?: DiskSpoolOptions;
 }
 
 type Limits = Omit<typeof SHIPPER_DEFAULTS, 'index' | 'op' | 'assignIds'>;

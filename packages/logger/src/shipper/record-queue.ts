@@ -12,6 +12,8 @@ export interface BufferedRecord {
   attempts: number;
   /** Not sent again before this time (its own backoff after an item-level failure); 0 = at once. */
   readyAtMs: number;
+  /** The disk spool segment holding it (acknowledged when the record leaves the buffer), if any. */
+  spoolSegment?: number;
 }
 
 /**

@@ -10,6 +10,7 @@ import { RecordQueue, type BufferedRecord } from './record-queue.js';
 import type { DropEvent, DropReason, ShipperStats } from './stats.js';
 import type { Client } from '@elastic/elasticsearch';
 import { loadClient } from './transport.js';
+import { DiskSpool } from './spool/disk-spool.js';
 
 export type { ElasticsearchShipperOptions } from './options.js';
 
@@ -67,6 +68,8 @@ export class ElasticsearchShipper extends EventEmitter {
   #closed = false;
   #closePromise: Promise<ShipperStats> | undefined;
   #warnedUnheardError = false;
+  readonly #spool: DiskSpool | undefined;
+  #recovered = 0;
   readonly #idPrefix = randomBytes(9).toString('base64url');
   #idSequence = 0;
 
@@ -79,6 +82,15 @@ export class ElasticsearchShipper extends EventEmitter {
     this.#indexName = createIndexNamer(this.#options.index);
     this.#batchLimit = this.#options.maxBatchSize;
     this.#scope = createScope('elasticsearch-shipper');
+    if (options.spool) {
+      // A second live process on the same dir throws SpoolLockedError here: a configuration error.
+      this.#spool = new DiskSpool(options.spool);
+      if (this.#spool.failure !== undefined) this.#reportError(new Error(`disk spool off: ${this.#spool.failure}`));
+      const spool = this.#spool;
+      this.#scope.setInterval(() => this.#syncSpool(), spool.syncIntervalMs, 'spool-sync');
+      this.#readBack();
+      this.#schedule(this.#now());
+    }
     if (options.client) {
       this.#client = Promise.resolve(options.client);
     } else {
@@ -132,6 +144,10 @@ export class ElasticsearchShipper extends EventEmitter {
       dropped: { ...this.#dropped },
       retries: this.#retries,
       failedRequests: this.#failedRequests,
+      recovered: this.#recovered,
+      spooled: this.#spool?.unackedRecords ?? 0,
+      spooledBytes: this.#spool?.totalBytes ?? 0,
+      ...(this.#spool ? { spool: { ...this.#spool.counters, failure: this.#spool.failure } } : {}),
     };
   }
 
@@ -186,7 +202,13 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#drop('too_large', 1, { line: line.slice(0, 1024) });
       return;
     }
-    this.#queue.push({ line, bytes, writtenAtMs: nowMs, id: undefined, attempts: 0, readyAtMs: 0 });
+    const record: BufferedRecord = { line, bytes, writtenAtMs: nowMs, id: undefined, attempts: 0, readyAtMs: 0 };
+    if (this.#spool !== undefined && this.#spool.failure === undefined) {
+      // Write-ahead: the record gets its _id now, so a copy shipped after a crash is the same document.
+      record.id = this.#nextId();
+      record.spoolSegment = this.#spool.append({ id: record.id, writtenAtMs: nowMs, line });
+    }
+    this.#queue.push(record);
     this.#enforceBounds();
   }
 
@@ -203,11 +225,59 @@ export class ElasticsearchShipper extends EventEmitter {
     let dropped = 0;
     for (const queue of [this.#retryQueue, this.#queue]) {
       while (queue.length > 0 && (this.#buffered() > targetItems || this.#bufferedBytes() > targetBytes)) {
-        queue.shift();
+        const record = queue.shift();
+        if (record) this.#release(record);
         dropped++;
       }
     }
     if (dropped > 0) this.#drop('overflow', dropped);
+  }
+
+  #nextId(): string {
+    return this.#idPrefix + (this.#idSequence++).toString(36);
+  }
+
+  /** A record left the buffer for good (shipped, or dropped other than at shutdown): its spool copy can go. */
+  #release(record: BufferedRecord): void {
+    if (record.spoolSegment !== undefined) this.#spool?.ack(record.spoolSegment);
+  }
+
+  #syncSpool(): void {
+    const spool = this.#spool;
+    if (spool === undefined || spool.failure !== undefined) return;
+    const synced = spool.sync();
+    // sync() may have set it: read it again (not narrowed by the check above).
+    const failure = spool.failure as string | undefined;
+    if (!synced && failure !== undefined) {
+      this.#reportError(new Error(`disk spool off, memory only from now on: ${failure}`));
+    }
+  }
+
+  /**
+   * Records an earlier process left in the spool join the queue one segment at a time, while the
+   * buffer has room for a whole segment's worth (so reading back never overflows memory).
+   */
+  #readBack(): void {
+    const spool = this.#spool;
+    if (spool === undefined) return;
+    while (spool.hasUnread && this.#buffered() < this.#options.maxBufferedItems / 2) {
+      const segment = spool.readSegment();
+      if (segment === undefined) break;
+      for (const stored of segment.records) {
+        const bytes = Buffer.byteLength(stored.line, 'utf8');
+        this.#queue.push({
+          line: stored.line,
+          bytes,
+          writtenAtMs: stored.writtenAtMs,
+          id: stored.id,
+          attempts: 0,
+          readyAtMs: 0,
+          spoolSegment: segment.seq,
+        });
+      }
+      this.#recovered += segment.records.length;
+      this.#enforceBounds();
+    }
   }
 
   #drop(reason: DropReason, count: number, detail: Omit<DropEvent, 'reason' | 'count'> = {}): void {
@@ -247,6 +317,7 @@ export class ElasticsearchShipper extends EventEmitter {
   /** Starts requests while a slot is free and there is work, then sets the timer for what waits. */
   #pump(): void {
     if (this.#closed) return this.#notifyWaiters();
+    if (this.#spool?.hasUnread) this.#readBack();
     const nowMs = this.#now();
     while (
       this.#requests.size < this.#options.maxConcurrentRequests &&
@@ -299,6 +370,7 @@ export class ElasticsearchShipper extends EventEmitter {
       for (let record = queue.peek(); record !== undefined; record = queue.peek()) {
         if (record.writtenAtMs < oldestAllowedMs) {
           queue.shift();
+          this.#release(record);
           expired++;
           continue;
         }
@@ -313,10 +385,11 @@ export class ElasticsearchShipper extends EventEmitter {
       op: this.#options.op,
       assignIds: this.#options.assignIds,
       indexName: this.#indexName,
-      nextId: () => this.#idPrefix + (this.#idSequence++).toString(36),
+      nextId: () => this.#nextId(),
     });
     this.#dropped.expired += expired;
     this.#dropped.rejected += built.failed.length;
+    for (const { record } of built.failed) this.#release(record);
     if (built.records.length > 0) {
       const request: InFlightRequest = {
         records: built.records,
@@ -376,6 +449,10 @@ export class ElasticsearchShipper extends EventEmitter {
       } else {
         this.#shipped += outcome.shipped;
         this.#dropped.rejected += outcome.rejected.length;
+        if (this.#spool !== undefined) {
+          const retried = new Set(outcome.retry);
+          for (const record of request.records) if (!retried.has(record)) this.#release(record);
+        }
         const { minBackoffMs, maxBackoffMs, random } = this.#options;
         for (const record of outcome.retry) {
           // Each retried item waits its own backoff; fresh records keep flowing meanwhile.
@@ -403,6 +480,7 @@ export class ElasticsearchShipper extends EventEmitter {
         this.#failedRequests++;
         if (records.length === 1) {
           const record = records[0];
+          this.#release(record);
           this.#drop('too_large', 1, { line: record.line.slice(0, 1024), status: 413 });
           return;
         }
@@ -416,6 +494,7 @@ export class ElasticsearchShipper extends EventEmitter {
         // The request itself is wrong (400, 404 …): sending it again cannot succeed.
         this.#failedRequests++;
         this.#dropped.rejected += records.length;
+        for (const record of records) this.#release(record);
         const status = (error as { meta?: { statusCode?: number } } | null)?.meta?.statusCode;
         for (const record of records)
           this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, status, error: describeError(error) });
@@ -530,6 +609,8 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#queue.clear();
       this.#retryQueue.clear();
       this.#dropped.shutdown += left;
+      // With a spool, what is left stays on disk (unacknowledged): the next process delivers it.
+      this.#spool?.close();
       if (left > 0) this.#notifyDrop({ reason: 'shutdown', count: left });
       this.#notifyWaiters();
       const report = await this.#scope.close(Math.max(1_000, startedAtMs + deadlineMs - Date.now()));

@@ -19,6 +19,13 @@ export interface ShipperStats {
   retries: number;
   /** `_bulk` requests that failed as a whole (refused, reset, timeout, 429/5xx/413, unreadable answer). */
   failedRequests: number;
+  /** Records read back from a disk spool an earlier process left (they join `produced` on the left of the identity). */
+  recovered: number;
+  /** With a spool: records on disk not yet acknowledged, and the directory's bytes; 0 without. */
+  spooled: number;
+  spooledBytes: number;
+  /** With a spool: its own drops (`overflow`: deleted or refused on disk; `corrupt`: bad frames) and why it turned off, if it did. */
+  spool?: { overflow: number; corrupt: number; failure: string | undefined };
 }
 
 /** What `onDrop` receives. Rejected records come one by one with their line and the item error. */

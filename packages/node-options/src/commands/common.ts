@@ -55,7 +55,7 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig['options']>>(
 ): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
+    return { values: values, positionals };
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0] ?? String(error));
   }

@@ -129,6 +129,7 @@ Checks, and prints the plan:
   - services (${SERVICE_DIRS.map((dir) => `${dir}/*`).join(', ')}) whose .node-options copy is missing or differs (fix: heapwise sync)
   --json    one JSON object instead of text
 Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage error.`,
+  // eslint-disable-next-line @typescript-eslint/require-await -- Command.main returns a promise; this one awaits nothing
   async main(args, context) {
     const { values, positionals } = parseOptions(args, {
       ...CONFIG_OPTION,

@@ -59,6 +59,7 @@ Prints a unified diff of every change. Nothing is written when any file cannot b
 Running it again changes nothing.
   --dry-run       print the diff, write nothing
   --root <dir>    the workspace root (default: the working directory)`,
+  // eslint-disable-next-line @typescript-eslint/require-await -- Command.main returns a promise; this one awaits nothing
   async main(args, context) {
     const { values, positionals } = parseOptions(args, { 'dry-run': { type: 'boolean' }, root: { type: 'string' } });
     if (positionals.length > 0) throw new UsageError(`init: unexpected argument '${positionals[0]}'`);

@@ -1,3 +1,6 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { findUp } from '../find-up.js';
 import { HEAP_PERCENTAGE_FLAG } from '../node-options-file.js';
 import { callerEnvironment, resolveTask, type Resolution } from '../resolve.js';
 import { supportsHeapPercentage } from '../runtime.js';
@@ -57,9 +60,6 @@ async function learnedFor(
 /** TypeScript 7's threads under this plan (builders: for `tsc -b`), or null without a TypeScript 7 tsc here. */
 async function tscFor(context: CommandContext, resolution: Resolution): Promise<Record<string, unknown> | null> {
   const threads = await import('../tsc-threads.js');
-  const { availableParallelism } = await import('node:os');
-  const { join } = await import('node:path');
-  const { findUp } = await import('../find-up.js');
   const bins = findUp(context.cwd, (dir) => {
     const bin = join(dir, 'node_modules', '.bin');
     return (threads.typescriptMajor('tsc', { PATH: bin }, dir) ?? 0) >= 7 ? bin : undefined;
@@ -124,6 +124,7 @@ to stderr.
   --percentage      express the heap as ${HEAP_PERCENTAGE_FLAG} of the memory limit
                     (Node 22.21+/24.6+): for a service alone in a container that may be resized
   --config <file>   use this file instead of the nearest .node-options`,
+  // eslint-disable-next-line @typescript-eslint/require-await -- Command.main returns a promise; this one awaits nothing
   async main(args, context) {
     const { values, positionals } = parseOptions(args, {
       ...CONFIG_OPTION,

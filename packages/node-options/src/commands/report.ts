@@ -11,6 +11,7 @@ import {
   locateConfig,
   parseOptions,
   type Command,
+  type CommandContext,
 } from './common.js';
 
 export const REPORT_FILE_NAME = 'report.svg';
@@ -36,28 +37,32 @@ Draws the last \`heapwise turbo\` run as an SVG next to the ledger (report.svg):
 timeline (its wait for the memory pool, then its run, coloured by its peak against its estimate),
 and the summed memory of the running tasks, measured and reserved, against the pool's limit.
 Prints a table of the tasks (waited, ran, peak, estimate) and the SVG's path.`,
-  async main(args, context) {
-    const { values, positionals } = parseOptions(args, { ...CONFIG_OPTION });
-    if (positionals.length > 0) throw new UsageError(`report: unexpected argument '${positionals[0]}'`);
-    const configFile = locateConfig(context, values.config);
-    const config = loadConfig(context, values.config);
-    const ledgerFile = ledgerFileFor({
-      env: context.env,
-      cwd: context.cwd,
-      configFile,
-      configLedger: config.ledger,
-    });
-    const cacheDir = dirname(ledgerFile);
-    const runFile = latestRunFile(cacheDir);
-    const written = runFile === undefined ? undefined : writeReport(cacheDir, runFile);
-    if (written === undefined) {
-      context.err(
-        `heapwise: no heapwise turbo run with tasks recorded in ${displayPath(cacheDir, context.cwd)} (run heapwise turbo <task> first)`,
-      );
-      return 1;
-    }
-    context.out(written.table);
-    context.out(`\nreport: ${displayPath(written.svgFile, context.cwd)}`);
-    return 0;
+  main(args, context) {
+    return Promise.resolve(reportMain(args, context));
   },
 };
+
+function reportMain(args: string[], context: CommandContext): number {
+  const { values, positionals } = parseOptions(args, { ...CONFIG_OPTION });
+  if (positionals.length > 0) throw new UsageError(`report: unexpected argument '${positionals[0]}'`);
+  const configFile = locateConfig(context, values.config);
+  const config = loadConfig(context, values.config);
+  const ledgerFile = ledgerFileFor({
+    env: context.env,
+    cwd: context.cwd,
+    configFile,
+    configLedger: config.ledger,
+  });
+  const cacheDir = dirname(ledgerFile);
+  const runFile = latestRunFile(cacheDir);
+  const written = runFile === undefined ? undefined : writeReport(cacheDir, runFile);
+  if (written === undefined) {
+    context.err(
+      `heapwise: no heapwise turbo run with tasks recorded in ${displayPath(cacheDir, context.cwd)} (run heapwise turbo <task> first)`,
+    );
+    return 1;
+  }
+  context.out(written.table);
+  context.out(`\nreport: ${displayPath(written.svgFile, context.cwd)}`);
+  return 0;
+}

@@ -114,7 +114,7 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
   const nodeOnly = taskFlags(config, task, packageName).filter((flag) => flag.nodeOnly);
   if (nodeOnly.length > 0) {
     if (!isNodeCommand(command)) {
-      const first = nodeOnly[0]!;
+      const first = nodeOnly[0];
       throw new ConfigError([
         {
           file: config.file,

@@ -40,6 +40,7 @@ export const syncCommand: Command = {
 Copies the workspace root's .node-options into every service workspace (under ${SERVICE_DIRS.map((dir) => `${dir}/`).join(' or ')}),
 so that a service's directory (and its Docker build context) carries the same flags.
   --check   change nothing; exit 1 and name each copy that differs or is missing`,
+  // eslint-disable-next-line @typescript-eslint/require-await -- Command.main returns a promise; this one awaits nothing
   async main(args, context) {
     const { values, positionals } = parseOptions(args, { check: { type: 'boolean' } });
     if (positionals.length > 0) throw new UsageError(`sync: unexpected argument '${positionals[0]}'`);

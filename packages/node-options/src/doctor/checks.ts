@@ -136,7 +136,10 @@ export function checkMemory({ memory, config, budget }: DoctorFacts): Finding[] 
   ];
 }
 
-/** Each task's requested heap against its share at the planned concurrency; a heap that would be lowered is a problem. */
+/**
+ * Each task's requested heap against its share at the planned concurrency; a heap that would be
+ * lowered is a problem.
+ */
 export function checkBudget({ plans, budget, node }: DoctorFacts): Finding[] {
   return plans.map((plan) => {
     const at = `${plan.concurrency} at once → ${plan.perTaskMb} MB each`;

@@ -62,11 +62,9 @@ export function planPackageJson(relativePath: string, text: string, options: Pac
   }
 
   const declared = new Set(
-    ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((field) =>
-      Object.keys((pkg[field] ?? {}) as object),
-    ),
+    ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((field) => Object.keys(pkg[field] ?? {})),
   );
-  const devKeys = Object.keys((pkg.devDependencies ?? {}) as object);
+  const devKeys = Object.keys(pkg.devDependencies ?? {});
   const added: string[] = [];
   for (const [name, range] of options.devDependencies) {
     if (declared.has(name) || pkg.name === name) continue;

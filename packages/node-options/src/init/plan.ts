@@ -158,7 +158,7 @@ export function planInit(root: string, options: PlanInitOptions = {}): InitPlan 
     if (typeof manifest.name !== 'string') continue;
     nameOf.set(dir, manifest.name);
     const deps = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'].flatMap((field) =>
-      Object.keys((manifest[field] ?? {}) as object),
+      Object.keys(manifest[field] ?? {}),
     );
     dependentsOf.set(manifest.name, new Set(deps));
   }

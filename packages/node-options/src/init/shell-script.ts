@@ -404,7 +404,7 @@ function rewriteCrossEnv(context: CommandContext, args: readonly Word[], shell: 
   let index = 1;
   let kept = 0;
   for (; index < args.length; index += 1) {
-    const word = args[index] as Word;
+    const word = args[index];
     const text = literalValue(word);
     const name = /^(\w+)=/.exec(text ?? '')?.[1];
     if (text === undefined) {
@@ -438,7 +438,7 @@ function rewriteCrossEnv(context: CommandContext, args: readonly Word[], shell: 
   }
   if (index >= args.length) throw new LeaveAlone('cross-env without a command');
   // Only assignments of NODE_OPTIONS that were nothing but a heap size: `cross-env` itself goes.
-  if (kept === 0 && !shell) context.edits.push(deleteWord(context.bytes, args[0] as Word));
+  if (kept === 0 && !shell) context.edits.push(deleteWord(context.bytes, args[0]));
 }
 
 function rewriteCommand(context: CommandContext, call: CallExpr, wrap: (start: number) => void): void {
@@ -477,7 +477,7 @@ function rewriteCommand(context: CommandContext, call: CallExpr, wrap: (start: n
     if (name === 'command' || target === undefined || target.startsWith('-') || BUILTINS.has(target)) {
       throw new LeaveAlone(`\`${name}\` with options or a builtin: init cannot tell what runs`);
     }
-    wrap((args[1] as Word).Pos().Offset());
+    wrap(args[1].Pos().Offset());
     return;
   }
   if (name === 'env' && args.some((word) => /^NODE_OPTIONS=/.test(literalValue(word) ?? ''))) {
@@ -495,16 +495,17 @@ function rewriteCommand(context: CommandContext, call: CallExpr, wrap: (start: n
       if (size === 'invalid') throw new LeaveAlone(`'${text}' is not a heap size init can move`);
       if (size !== undefined) {
         context.sizesMb.push(size);
-        context.edits.push(deleteArgument(bytes, args[index] as Word));
+        context.edits.push(deleteArgument(bytes, args[index]));
       } else if (NODE_OPTIONS_WITH_VALUE.has(text)) index += 1;
     }
   }
-  wrap((args[0] as Word).Pos().Offset());
+  wrap(args[0].Pos().Offset());
 }
 
 /** Visits every simple command the shell would run as a statement (not inside `$(…)`), in order. */
 function visitCommands(tree: ShNode, visit: (call: CallExpr) => void): void {
   const syntax = shellSyntax();
+  // What `visit` threw, rethrown once the walk has finished.
   let failure: unknown;
   syntax.Walk(tree, (node) => {
     if (node === null || failure !== undefined) return false;
@@ -522,6 +523,7 @@ function visitCommands(tree: ShNode, visit: (call: CallExpr) => void): void {
     // Words, assignments and redirections hold values, not statements: `$(…)` in them is not wrapped.
     return type !== 'Word' && type !== 'Assign' && type !== 'Redirect';
   });
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows exactly what `visit` threw
   if (failure !== undefined) throw failure;
 }
 
@@ -623,8 +625,8 @@ export function rewriteRootScript(script: string, task: string | undefined): Roo
           throw new LeaveAlone('its turbo arguments are computed by the shell');
         if (sub === 'watch') throw new LeaveAlone('`turbo watch` is not routed: heapwise turbo runs `turbo run`');
         if (sub === undefined || TURBO_SUBCOMMANDS.has(sub)) return;
-        const first = args[turboAt] as Word;
-        const end = sub === 'run' ? (args[turboAt + 1] as Word).End().Offset() : first.End().Offset();
+        const first = args[turboAt];
+        const end = sub === 'run' ? args[turboAt + 1].End().Offset() : first.End().Offset();
         // `npx turbo run build` → `npx heapwise turbo build` keeps the launcher and its environment. A heap
         // size in front of turbo reaches every task: in a task script it moves to that task's request.
         if (task !== undefined) {
