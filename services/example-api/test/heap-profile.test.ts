@@ -64,9 +64,6 @@ describe('heap profiles', () => {
     const bytes = selfBytesByFunction(profile.head);
     const leaking = bytes.get('keepDemoLeakEntry') ?? 0;
     expect(leaking, `after ${requests} requests`).toBeGreaterThan(0);
-    // among the allocation sites of what stayed alive, the leak is one of the largest
-    const ranked = [...bytes.entries()].sort((a, b) => b[1] - a[1]).map(([name]) => name);
-    expect(ranked.slice(0, 5)).toContain('keepDemoLeakEntry');
     // the report lists it
     const report = await requestJson<{ diagnostics: { file: string }[] }>(`${service.url}/api/monitoring/memory`);
     expect(report.body.diagnostics.map((d) => d.file)).toContain(record.file);
