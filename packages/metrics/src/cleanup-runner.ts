@@ -5,7 +5,7 @@ import type { Scope, TimerHandle } from './lifecycle-adapter.js';
 import type { MemoryReading } from './memory-reading.js';
 
 export type CleanupLevel = 'moderate' | 'aggressive';
-/** May return a promise; the runner awaits whatever it returns. */
+/** May return a promise; the cleanup waits for it (up to the action deadline). */
 export type CleanupAction = (level: CleanupLevel) => unknown;
 
 export interface CleanupRecord {

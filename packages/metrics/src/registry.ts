@@ -26,8 +26,7 @@ export interface RegistryOptions {
 }
 
 // any metric, whatever its label names and series type
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- label types are invariant: only any fits all
-export type AnyMetric = Metric<any, SeriesState>;
+export type AnyMetric = Metric<string, SeriesState>;
 
 /** Families the registry writes about itself, so that capped metrics are visible. */
 export const SERIES_FAMILY = 'heapwise_metrics_series';

@@ -2,7 +2,9 @@
 // package): the rule file is valid, and tests/*.test.yml — a leak fires, a sawtooth, a restart
 // and a deploy do not — pass.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { toolMissing } from './tool.js';
@@ -30,11 +32,7 @@ describe.skipIf(promtoolMissing)('observability/prometheus rules', () => {
     expect(result.output).toContain('SUCCESS');
   }, 120_000);
 
-  it('and the unit tests can fail: a leak rule without its uptime condition fires on a deploy', async () => {
-    const { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- path.join does not use `this`
-    const { join } = await import('node:path');
+  it('and the unit tests can fail: a leak rule without its uptime condition fires on a deploy', () => {
     const dir = mkdtempSync(join(tmpdir(), 'heapwise-rules-'));
     try {
       const rules = readFileSync(join(RULES_DIR, 'heapwise-rules.yml'), 'utf8');

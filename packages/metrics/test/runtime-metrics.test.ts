@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { liveScopeTotals } from '@heapwise/lifecycle';
 import { forceGc } from '@heapwise/lifecycle/testing';
@@ -87,10 +90,6 @@ describe('collectRuntimeMetrics', () => {
 
 describe('the container memory limit', () => {
   it("exports the cgroup's limit and usage, and drops the limit when it is lifted", async () => {
-    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- path.join does not use `this`
-    const { join } = await import('node:path');
     const root = mkdtempSync(join(tmpdir(), 'heapwise-cgroup-'));
     try {
       writeFileSync(join(root, 'memory.max'), '536870912\n');

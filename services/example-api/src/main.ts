@@ -51,16 +51,16 @@ async function main(): Promise<void> {
   const scope = createScope('example-api');
   const telemetry = createTelemetry(config, scope);
   // Decided once the listening address is known (PORT=0, HOST=localhost resolve at listen time).
-  let access: AdminAccess | undefined;
+  const admin: { access?: AdminAccess } = {};
   const app = createApp({
     config,
     logger: telemetry.logger,
     metrics: telemetry.metrics,
     monitor: telemetry.monitor,
-    logRequest: telemetry.logRequest,
+    logRequest: (req, res) => telemetry.logRequest(req, res),
     authorizeAdmin: (req) => {
-      if (access === undefined) throw new HttpError(503, 'starting');
-      authorizeAdmin(access, req.headers);
+      if (admin.access === undefined) throw new HttpError(503, 'starting');
+      authorizeAdmin(admin.access, req.headers);
     },
     cleanupLimiter: createIntervalLimiter(MANUAL_CLEANUP_INTERVAL_MS),
   });
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   // Plain lines on stdout (not JSON logs): the contract tests and the soak runner wait for them.
-  access = adminAccess(config.adminToken, address.address);
+  const access = (admin.access = adminAccess(config.adminToken, address.address));
   console.log(`memory plan: ${describeMemoryPlan()}`);
   console.log(describeAdminAccess(access));
   // Last: whoever waits for this line (tests, the soak runner) has the lines above already.

@@ -2,7 +2,14 @@
 // cleanup's rate limit, and the memory:* commands passing ADMIN_TOKEN.
 import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, requestJson, runMemory, startService, type RunningService } from './service-process.js';
+import {
+  postJson,
+  requestJson,
+  runMemory,
+  startService,
+  type ErrorBody,
+  type RunningService,
+} from './service-process.js';
 
 const TOKEN = 'test-admin-token-4f9c2e';
 const memoryUrl = (service: RunningService) => `${service.url}/api/monitoring/memory`;
@@ -18,8 +25,12 @@ function statusWithHost(url: string, host: string): Promise<number> {
   });
 }
 
+interface CleanupAnswer extends Partial<ErrorBody> {
+  cleanup: { gcForced: boolean };
+}
+
 function post(url: string, body: unknown, authorization?: string) {
-  return requestJson(url, {
+  return requestJson<CleanupAnswer>(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
     body: JSON.stringify(body),
@@ -54,7 +65,9 @@ describe('with ADMIN_TOKEN set', () => {
   });
 
   it('serves them with the token; a second manual cleanup within the interval gets 429 with Retry-After', async () => {
-    const gc = await requestJson(`${memoryUrl(service)}?gc=1`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const gc = await requestJson<{ heapUsed: number }>(`${memoryUrl(service)}?gc=1`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(gc.status).toBe(200);
     expect(gc.body.heapUsed).toBeGreaterThan(0);
     const first = await post(memoryUrl(service), { action: 'cleanup', level: 'aggressive' }, `Bearer ${TOKEN}`);
@@ -68,7 +81,8 @@ describe('with ADMIN_TOKEN set', () => {
   });
 
   it('memory:thresholds passes ADMIN_TOKEN from the environment, and says what is missing without it', async () => {
-    const limitMb = (await requestJson(memoryUrl(service))).body.memory.heapSizeLimitBytes / (1024 * 1024);
+    const report = await requestJson<{ memory: { heapSizeLimitBytes: number } }>(memoryUrl(service));
+    const limitMb = report.body.memory.heapSizeLimitBytes / (1024 * 1024);
     const value = `${Math.round(limitMb * 0.5)},${Math.round(limitMb * 0.7)}`;
     const without = await runMemory(['thresholds', value], service.url, 20_000, { ADMIN_TOKEN: undefined });
     expect(without.code).toBe(1);
@@ -111,7 +125,7 @@ describe('without ADMIN_TOKEN', () => {
     try {
       expect(service.stdout()).toMatch(/admin routes: refused \(403\) because ADMIN_TOKEN is unset .* 0\.0\.0\.0/);
       const local = service.url.replace('0.0.0.0', '127.0.0.1');
-      const cleanup = await postJson(`${local}/api/monitoring/memory`, { action: 'cleanup' });
+      const cleanup = await postJson<ErrorBody>(`${local}/api/monitoring/memory`, { action: 'cleanup' });
       expect(cleanup.status).toBe(403);
       expect(cleanup.body.error).toMatch(/set ADMIN_TOKEN/);
       expect((await requestJson(`${local}/api/monitoring/memory?gc=1`)).status).toBe(403);

@@ -126,14 +126,24 @@ export async function startService(env: Record<string, string | undefined> = {})
   };
 }
 
-export interface JsonResponse {
+/**
+ * An answer and its parsed JSON body. Callers that know the shape pass it as `T`; the default
+ * leaves older tests reading bodies loosely.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped default of older tests; new ones pass T
+export interface JsonResponse<T = any> {
   status: number;
   headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON whose shape each test asserts
-  body: any;
+  body: T;
 }
 
-export async function requestJson(url: string, init: RequestInit = {}): Promise<JsonResponse> {
+/** The error body every route answers with. */
+export interface ErrorBody {
+  error: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see JsonResponse
+export async function requestJson<T = any>(url: string, init: RequestInit = {}): Promise<JsonResponse<T>> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
   let body: unknown = text;
@@ -142,11 +152,12 @@ export async function requestJson(url: string, init: RequestInit = {}): Promise<
   } catch {
     /* keep the text */
   }
-  return { status: response.status, headers: response.headers, body };
+  return { status: response.status, headers: response.headers, body: body as T };
 }
 
-export function postJson(url: string, body: unknown): Promise<JsonResponse> {
-  return requestJson(url, {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see JsonResponse
+export function postJson<T = any>(url: string, body: unknown): Promise<JsonResponse<T>> {
+  return requestJson<T>(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),

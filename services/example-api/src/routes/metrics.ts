@@ -9,9 +9,7 @@ export const metricsRoutes: Route[] = [
       new Promise<void>((resolve, reject) => {
         res.once('close', () => resolve());
         deps.metrics.handle(req, res, (error) =>
-          reject(
-            error instanceof Error ? error : new Error('metrics handler did not answer /metrics', { cause: error }),
-          ),
+          reject(error instanceof Error ? error : new Error('metrics handler did not answer /metrics')),
         );
       }),
   },
