@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { runChild } from '../child.js';
+import { runChild } from '../task-process.js';
 import { estimateFromPeaks } from '../estimate.js';
 import { peaksOf, readLedgerFile, recordPeak } from '../ledger.js';
 import { ConfigError, formatFlag, NODE_ONLY_MARKER, taskFlags } from '../node-options-file.js';

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { computeBudget, cpuConcurrencyCap } from '../budget.js';
-import { runChild } from '../child.js';
+import { runChild } from '../task-process.js';
 import { LEDGER_ENV } from '../ledger.js';
 import { CONCURRENCY_ENV } from '../resolve.js';
 import { appendRunLine, MAX_RUN_FILES, newRunId, pruneRunFiles, RUN_ID_ENV, runFile } from '../run-records.js';

@@ -1,4 +1,5 @@
-// Spawning the child of `run` and `turbo` so that every signal reaches it exactly once.
+// The task's process: spawned for `run` and `turbo` so that every signal reaches it exactly once, and killed
+// with us when we are killed (the watchdog below).
 //
 // Interactive (stdin is a terminal): the child stays in our process group, the terminal's foreground
 // group. Ctrl-C, Ctrl-\ and a hang-up are delivered by the terminal (or the shell) to the whole group,
