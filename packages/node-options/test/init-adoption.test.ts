@@ -133,20 +133,20 @@ describe('files', () => {
   it('a symlinked package.json and tsconfig.json stay symlinks; their targets get the change', () => {
     const root = fixture(
       npmRoot({
-        'shared/a.package.json': json({ name: 'a', scripts: { build: 'tsc -b' } }),
-        'shared/tsconfig.json': '{}\n',
+        'linked-configs/a.package.json': json({ name: 'a', scripts: { build: 'tsc -b' } }),
+        'linked-configs/tsconfig.json': '{}\n',
       }),
     );
     const manifest = join(root, 'packages/a/package.json');
     execFileSync('rm', [manifest]);
-    symlinkSync('../../shared/a.package.json', manifest);
-    symlinkSync('../../shared/tsconfig.json', join(root, 'packages/a/tsconfig.json'));
+    symlinkSync('../../linked-configs/a.package.json', manifest);
+    symlinkSync('../../linked-configs/tsconfig.json', join(root, 'packages/a/tsconfig.json'));
     applyInit(planInit(root, { versionRange: '^1.2.3' }));
     expect(lstatSync(manifest).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(manifest)).toBe('../../shared/a.package.json');
-    expect(JSON.parse(read(root, 'shared/a.package.json')).scripts.build).toBe('heapwise run build -- tsc -b');
+    expect(readlinkSync(manifest)).toBe('../../linked-configs/a.package.json');
+    expect(JSON.parse(read(root, 'linked-configs/a.package.json')).scripts.build).toBe('heapwise run build -- tsc -b');
     expect(lstatSync(join(root, 'packages/a/tsconfig.json')).isSymbolicLink()).toBe(true);
-    expect(read(root, 'shared/tsconfig.json')).toContain('@heapwise/tsconfig/adopt.json');
+    expect(read(root, 'linked-configs/tsconfig.json')).toContain('@heapwise/tsconfig/adopt.json');
   });
 
   it('a leftover temporary file: a clear message naming it, and nothing written', () => {
