@@ -99,13 +99,13 @@ describe('heapwise turbo → heapwise report', () => {
     const cacheDir = join(cwd, 'node_modules', '.cache', 'heapwise');
     for (let run = 0; run < MAX_RUN_FILES + 1; run += 1) {
       const turbo = await runCli(['turbo', 'build', '--', binPath, TIMED_TASK, log], { cwd, env });
-      expect(turbo.code).toBe(0);
+      expect(turbo.code, turbo.stderr).toBe(0);
       expect(turbo.stderr).toContain(
         'heapwise: report node_modules/.cache/heapwise/report.svg (the table: heapwise report)',
       );
     }
     const report = await runCli(['report'], { cwd, env });
-    expect(report.code).toBe(0);
+    expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toMatch(/^task +waited +ran +peak +estimate +peak\/est\n@x\/(a|b)#build /);
     expect(report.stdout.trim().split('\n').at(-1)).toBe('report: node_modules/.cache/heapwise/report.svg');
 
@@ -131,7 +131,7 @@ describe('heapwise turbo → heapwise report', () => {
   it('says so when there is no run to draw', async () => {
     const cwd = fixtureDir({ '.node-options': '[build]\n' });
     const result = await runCli(['report'], { cwd, env: cleanEnv() });
-    expect(result.code).toBe(1);
+    expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toBe(
       'heapwise: no heapwise turbo run with tasks recorded in node_modules/.cache/heapwise (run heapwise turbo <task> first)\n',
     );
