@@ -193,125 +193,130 @@ afterAll(async () => {
   temp.remove();
 }, 30_000);
 
-describe.skipIf(prometheusMissing)('a real Prometheus scraping example-api', () => {
-  it('sees the target up, scraped without errors', async () => {
-    await expect
-      .poll(async () => (await query(`up{job="${JOB}"}`)).map((s) => s.value[1]), { timeout: SETTLE_TIMEOUT_MS })
-      .toEqual(['1']);
-    const targets = await api<{
-      activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
-    }>('/api/v1/targets');
-    expect(targets.activeTargets).toHaveLength(1);
-    expect(targets.activeTargets[0]).toMatchObject({ health: 'up', lastError: '' });
-    // scrape health as Prometheus records it: no sample was refused
-    const refused = await query(
-      `scrape_samples_scraped{job="${JOB}"} - scrape_samples_post_metric_relabeling{job="${JOB}"}`,
-    );
-    expect(refused.map((s) => s.value[1])).toEqual(['0']);
-  });
+// Each test polls Prometheus for up to SETTLE_TIMEOUT_MS, so its own timeout must be longer than that.
+describe.skipIf(prometheusMissing)(
+  'a real Prometheus scraping example-api',
+  { timeout: SETTLE_TIMEOUT_MS + 10_000 },
+  () => {
+    it('sees the target up, scraped without errors', async () => {
+      await expect
+        .poll(async () => (await query(`up{job="${JOB}"}`)).map((s) => s.value[1]), { timeout: SETTLE_TIMEOUT_MS })
+        .toEqual(['1']);
+      const targets = await api<{
+        activeTargets: { labels: Record<string, string>; health: string; lastError: string }[];
+      }>('/api/v1/targets');
+      expect(targets.activeTargets).toHaveLength(1);
+      expect(targets.activeTargets[0]).toMatchObject({ health: 'up', lastError: '' });
+      // scrape health as Prometheus records it: no sample was refused
+      const refused = await query(
+        `scrape_samples_scraped{job="${JOB}"} - scrape_samples_post_metric_relabeling{job="${JOB}"}`,
+      );
+      expect(refused.map((s) => s.value[1])).toEqual(['0']);
+    });
 
-  it('scrapes the OpenMetrics form: _created series and exemplars exist only there', async () => {
-    await expect
-      .poll(async () => (await query(`http_requests_created{job="${JOB}",route="/api/items"}`)).length, {
-        timeout: SETTLE_TIMEOUT_MS,
-      })
-      .toBeGreaterThan(0);
-    const nowS = Date.now() / 1000;
-    const exemplars = await api<
-      { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]
-    >(
-      `/api/v1/query_exemplars?query=${encodeURIComponent(`http_request_duration_seconds_bucket{job="${JOB}"}`)}&start=${nowS - 600}&end=${nowS + 60}`,
-    );
-    const traceIds = exemplars.flatMap((series) => series.exemplars.map((e) => e.labels.trace_id));
-    expect(traceIds.length).toBeGreaterThan(0);
-    expect(traceIds.every((id) => /^0{30}[0-9a-f]{2}$/.test(id ?? ''))).toBe(true);
-  });
-
-  it('stores the live heap, the shipper and the overflow series', async () => {
-    await expect
-      .poll(async () => (await query(`nodejs_heap_used_after_major_gc_bytes{job="${JOB}"}`)).length, {
-        timeout: SETTLE_TIMEOUT_MS,
-      })
-      .toBe(1);
-    const dropReasons = (await query(`log_shipper_dropped_total{job="${JOB}"}`)).map((s) => s.metric.reason).sort();
-    expect(dropReasons).toEqual(['expired', 'overflow', 'rejected', 'shutdown', 'too_large']);
-    await expect
-      .poll(
-        async () =>
-          Number((await query(`log_shipper_records_total{job="${JOB}",outcome="shipped"}`))[0]?.value[1] ?? 0),
-        {
+    it('scrapes the OpenMetrics form: _created series and exemplars exist only there', async () => {
+      await expect
+        .poll(async () => (await query(`http_requests_created{job="${JOB}",route="/api/items"}`)).length, {
           timeout: SETTLE_TIMEOUT_MS,
-        },
-      )
-      .toBeGreaterThan(0);
-    expect((await query(`log_shipper_buffer_capacity_records{job="${JOB}"}`)).length).toBe(1);
-    const overflow = await query(`heapwise_metrics_overflow_total{job="${JOB}"}`);
-    expect(overflow.map((s) => s.metric.metric)).toContain('http_requests_total');
-    // unknown paths share one route label: no overflow, thirty 404s in one series
-    expect(overflow.every((s) => s.value[1] === '0')).toBe(true);
-    const unmatched = await query(`http_requests_total{job="${JOB}",route="unmatched"}`);
-    expect(unmatched.map((s) => Number(s.value[1]))).toEqual([30]);
-  });
+        })
+        .toBeGreaterThan(0);
+      const nowS = Date.now() / 1000;
+      const exemplars = await api<
+        { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]
+      >(
+        `/api/v1/query_exemplars?query=${encodeURIComponent(`http_request_duration_seconds_bucket{job="${JOB}"}`)}&start=${nowS - 600}&end=${nowS + 60}`,
+      );
+      const traceIds = exemplars.flatMap((series) => series.exemplars.map((e) => e.labels.trace_id));
+      expect(traceIds.length).toBeGreaterThan(0);
+      expect(traceIds.every((id) => /^0{30}[0-9a-f]{2}$/.test(id ?? ''))).toBe(true);
+    });
 
-  it('loads the shipped rules, evaluates them without errors, and records from real series', async () => {
-    await expect
-      .poll(async () => (await query(`instance:nodejs_heap_used_after_major_gc:ratio_limit{job="${JOB}"}`)).length, {
-        timeout: SETTLE_TIMEOUT_MS,
-      })
-      .toBe(1);
-    const ratio = Number(
-      (await query(`instance:nodejs_heap_used_after_major_gc:ratio_limit{job="${JOB}"}`))[0].value[1],
-    );
-    expect(ratio).toBeGreaterThan(0);
-    expect(ratio).toBeLessThan(1);
-    const rules = await api<{
-      groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[];
-    }>('/api/v1/rules');
-    expect(rules.groups.map((g) => g.name).sort()).toEqual(['heapwise-node.alerts', 'heapwise-node.recording']);
-    const unhealthy = rules.groups.flatMap((g) => g.rules).filter((r) => r.health !== 'ok');
-    expect(unhealthy).toEqual([]);
-    const firing = await api<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts');
-    expect(firing.alerts.filter((a) => a.state === 'firing')).toEqual([]);
-  });
+    it('stores the live heap, the shipper and the overflow series', async () => {
+      await expect
+        .poll(async () => (await query(`nodejs_heap_used_after_major_gc_bytes{job="${JOB}"}`)).length, {
+          timeout: SETTLE_TIMEOUT_MS,
+        })
+        .toBe(1);
+      const dropReasons = (await query(`log_shipper_dropped_total{job="${JOB}"}`)).map((s) => s.metric.reason).sort();
+      expect(dropReasons).toEqual(['expired', 'overflow', 'rejected', 'shutdown', 'too_large']);
+      await expect
+        .poll(
+          async () =>
+            Number((await query(`log_shipper_records_total{job="${JOB}",outcome="shipped"}`))[0]?.value[1] ?? 0),
+          {
+            timeout: SETTLE_TIMEOUT_MS,
+          },
+        )
+        .toBeGreaterThan(0);
+      expect((await query(`log_shipper_buffer_capacity_records{job="${JOB}"}`)).length).toBe(1);
+      const overflow = await query(`heapwise_metrics_overflow_total{job="${JOB}"}`);
+      expect(overflow.map((s) => s.metric.metric)).toContain('http_requests_total');
+      // unknown paths share one route label: no overflow, thirty 404s in one series
+      expect(overflow.every((s) => s.value[1] === '0')).toBe(true);
+      const unmatched = await query(`http_requests_total{job="${JOB}",route="unmatched"}`);
+      expect(unmatched.map((s) => Number(s.value[1]))).toEqual([30]);
+    });
 
-  it('runs every dashboard query, which reads only metrics the service exposes', async () => {
-    const dashboardPath = join(OBSERVABILITY, 'grafana', 'heapwise-node.json');
-    const dashboard = JSON.parse(readFileSync(dashboardPath, 'utf8')) as Parameters<typeof dashboardQueries>[0];
-    const exposed = new Set<string>();
-    const withSamples = new Set<string>();
-    const scrape = await (await fetch(`${serviceUrl}/metrics`)).text();
-    for (const family of parsePrometheusText(scrape)) {
-      exposed.add(family.name);
-      if (family.metrics.length > 0) withSamples.add(family.name);
-      if (family.type === 'HISTOGRAM') {
-        for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(family.name + suffix);
+    it('loads the shipped rules, evaluates them without errors, and records from real series', async () => {
+      await expect
+        .poll(async () => (await query(`instance:nodejs_heap_used_after_major_gc:ratio_limit{job="${JOB}"}`)).length, {
+          timeout: SETTLE_TIMEOUT_MS,
+        })
+        .toBe(1);
+      const ratio = Number(
+        (await query(`instance:nodejs_heap_used_after_major_gc:ratio_limit{job="${JOB}"}`))[0].value[1],
+      );
+      expect(ratio).toBeGreaterThan(0);
+      expect(ratio).toBeLessThan(1);
+      const rules = await api<{
+        groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[];
+      }>('/api/v1/rules');
+      expect(rules.groups.map((g) => g.name).sort()).toEqual(['heapwise-node.alerts', 'heapwise-node.recording']);
+      const unhealthy = rules.groups.flatMap((g) => g.rules).filter((r) => r.health !== 'ok');
+      expect(unhealthy).toEqual([]);
+      const firing = await api<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts');
+      expect(firing.alerts.filter((a) => a.state === 'firing')).toEqual([]);
+    });
+
+    it('runs every dashboard query, which reads only metrics the service exposes', async () => {
+      const dashboardPath = join(OBSERVABILITY, 'grafana', 'heapwise-node.json');
+      const dashboard = JSON.parse(readFileSync(dashboardPath, 'utf8')) as Parameters<typeof dashboardQueries>[0];
+      const exposed = new Set<string>();
+      const withSamples = new Set<string>();
+      const scrape = await (await fetch(`${serviceUrl}/metrics`)).text();
+      for (const family of parsePrometheusText(scrape)) {
+        exposed.add(family.name);
+        if (family.metrics.length > 0) withSamples.add(family.name);
+        if (family.type === 'HISTOGRAM') {
+          for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(family.name + suffix);
+        }
       }
-    }
-    // This machine's cgroup may set no memory limit; the gauge then has no sample, by design.
-    const absentWithoutLimit = withSamples.has('process_cgroup_memory_limit_bytes')
-      ? []
-      : ['process_cgroup_memory_limit_bytes'];
-    // increase() over the counter that appeared with the cleanup needs two of its samples
-    await expect
-      .poll(
-        async () =>
-          Number(
-            (await query(`count_over_time(heapwise_memory_monitor_cleanups_total{job="${JOB}"}[1m])`))[0]?.value[1] ??
-              0,
-          ),
-        { timeout: SETTLE_TIMEOUT_MS },
-      )
-      .toBeGreaterThanOrEqual(2);
-    const queries = dashboardQueries(dashboard);
-    const missing = new Set(queries.flatMap((q) => metricNamesInPromQL(q.expr)).filter((name) => !exposed.has(name)));
-    expect([...missing]).toEqual([]);
-    const empty: string[] = [];
-    for (const q of queries) {
-      const expr = substituteGrafanaVariables(q.expr.replaceAll('$job', JOB), '1m');
-      const result = await query(expr); // throws on a query Prometheus cannot parse or run
-      if (result.length === 0) empty.push(`${q.panelTitle} ${q.refId}: ${q.expr}`);
-    }
-    // only the container-limit query may be empty (no limit here); everything else has data
-    expect(empty.filter((line) => !absentWithoutLimit.some((name) => line.includes(name)))).toEqual([]);
-  }, 60_000);
-});
+      // This machine's cgroup may set no memory limit; the gauge then has no sample, by design.
+      const absentWithoutLimit = withSamples.has('process_cgroup_memory_limit_bytes')
+        ? []
+        : ['process_cgroup_memory_limit_bytes'];
+      // increase() over the counter that appeared with the cleanup needs two of its samples
+      await expect
+        .poll(
+          async () =>
+            Number(
+              (await query(`count_over_time(heapwise_memory_monitor_cleanups_total{job="${JOB}"}[1m])`))[0]?.value[1] ??
+                0,
+            ),
+          { timeout: SETTLE_TIMEOUT_MS },
+        )
+        .toBeGreaterThanOrEqual(2);
+      const queries = dashboardQueries(dashboard);
+      const missing = new Set(queries.flatMap((q) => metricNamesInPromQL(q.expr)).filter((name) => !exposed.has(name)));
+      expect([...missing]).toEqual([]);
+      const empty: string[] = [];
+      for (const q of queries) {
+        const expr = substituteGrafanaVariables(q.expr.replaceAll('$job', JOB), '1m');
+        const result = await query(expr); // throws on a query Prometheus cannot parse or run
+        if (result.length === 0) empty.push(`${q.panelTitle} ${q.refId}: ${q.expr}`);
+      }
+      // only the container-limit query may be empty (no limit here); everything else has data
+      expect(empty.filter((line) => !absentWithoutLimit.some((name) => line.includes(name)))).toEqual([]);
+    }, 60_000);
+  },
+);
