@@ -8,16 +8,16 @@
 // stays the plain tsc output. Chunks sit two directories below package.json, as dist/<dir>/*.js do, so
 // a module that finds package.json relative to itself finds it from here too.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-// Chunk names carry content hashes: clear the old ones so dist/bin holds exactly one build.
-rmSync(join(packageDir, 'dist', 'bin'), { recursive: true, force: true });
+const outDir = join(packageDir, 'dist', 'bin');
 
-await build({
+const result = await build({
+  write: false,
   absWorkingDir: packageDir,
   entryPoints: ['src/cli.ts'],
   outdir: 'dist/bin',
@@ -36,3 +36,27 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// Other tasks may be running the CLI from dist/bin while this runs (turbo starts a package's test,
+// whose set-up bundles again, beside builds that run `heapwise`). So dist/bin is never emptied: a file
+// is replaced by rename only when its bytes change, and files of an older build (chunk names carry
+// content hashes) are removed last, once the new entry no longer refers to them.
+mkdirSync(outDir, { recursive: true });
+const written = new Set();
+for (const file of result.outputFiles) {
+  const name = relative(outDir, file.path);
+  written.add(name);
+  let current;
+  try {
+    current = readFileSync(file.path);
+  } catch {
+    current = undefined;
+  }
+  if (current?.equals(file.contents)) continue;
+  const staging = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(staging, file.contents);
+  renameSync(staging, file.path);
+}
+for (const name of readdirSync(outDir)) {
+  if (!written.has(name) && /\.js(\.map)?$/.test(name)) rmSync(join(outDir, name), { force: true });
+}

@@ -1,6 +1,8 @@
 // The bin shim as a real process: what only a process shows (exit codes, stdout/stderr, the message
 // when dist/ is missing). Everything else runs the same `main` in-process.
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +43,25 @@ describe('bin/heapwise.js', () => {
     expect(result.stderr).toBe(
       'heapwise: not built yet; run `npm run prepare` (or `npm run build -w @heapwise/node-options`) at the repository root\n',
     );
+  });
+
+  it('keeps working while the bundle is rebuilt beside it (a test set-up bundling as other tasks run heapwise)', async () => {
+    const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
+    const bundle = (async () => {
+      for (let round = 0; round < 3; round++)
+        await promisify(execFile)(process.execPath, [join(packageDir, 'scripts', 'bundle.mjs')], { cwd: packageDir });
+    })();
+    let finished = false;
+    void bundle.finally(() => (finished = true));
+    const failures: string[] = [];
+    let runs = 0;
+    while (!finished || runs < 3) {
+      const result = await runCli(['print', 'test'], { cwd });
+      runs++;
+      if (result.code !== 0) failures.push(result.stderr);
+    }
+    await bundle;
+    expect(failures).toEqual([]);
   });
 
   it('`run` loads only what run uses: no other command, no workspace or JSON libraries', async () => {

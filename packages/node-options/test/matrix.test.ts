@@ -60,7 +60,7 @@ for (const runtime of runtimes) {
     it('run test: heap limit, gc and GOMEMLIMIT reach the child', async () => {
       const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
       const result = await runCli(['run', 'test', '--', 'node', '-e', HEAP_CHILD], { cwd, env: env(), node });
-      expect(result.code).toBe(0);
+      expect(result.code, result.stderr).toBe(0);
       const child = JSON.parse(result.stdout) as {
         version: string;
         gc: string;
@@ -135,14 +135,14 @@ for (const runtime of runtimes) {
           }, 20);
         },
       });
-      expect(result.stdout).toBe('ready\nreceived SIGTERM 1\n');
+      expect(result.stdout, result.stderr).toBe('ready\nreceived SIGTERM 1\n');
       expect(result.code).toBe(143);
     });
 
     it('doctor passes on this repository; .nvmrc and end-of-life are warnings only', async () => {
       // env() injects a 16 GiB memory limit: the result does not depend on this machine's memory.
       const result = await runCli(['doctor'], { cwd: repoRoot, env: env(), node });
-      expect(result.stdout).toMatch(/\n0 problem\(s\)/);
+      expect(result.stdout, result.stderr).toMatch(/\n0 problem\(s\)/);
       expect(result.code).toBe(0);
       if (runtime.major !== '20') expect(result.stdout).toMatch(/warn {4}Node v\d+\.\S+ differs from \.nvmrc \(20\)/);
       expect(result.stdout).toContain(
