@@ -144,7 +144,8 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     for (let i = 0; i < this.leValues.length; i++) {
       cumulative += series.counts[i];
       const exemplar = openMetrics ? series.exemplars?.[i] : undefined;
-      out += `${bucketPrefix}${this.leValues[i]}"} ${formatValue(cumulative)}${exemplar ? formatExemplar(exemplar) : ''}\n`;
+      const exemplarText = exemplar ? formatExemplar(exemplar) : '';
+      out += `${bucketPrefix}${this.leValues[i]}"} ${formatValue(cumulative)}${exemplarText}\n`;
     }
     out += `${this.name}_sum${suffix} ${formatValue(series.sum)}\n`;
     out += `${this.name}_count${suffix} ${formatValue(series.count)}\n`;

@@ -80,7 +80,8 @@ export abstract class Metric<L extends string, S extends SeriesState> {
       maxLabelValueLength > MAX_LABEL_VALUE_LENGTH_LIMIT
     ) {
       throw new RangeError(
-        `metric ${config.name}: maxLabelValueLength must be an integer from 1 to ${MAX_LABEL_VALUE_LENGTH_LIMIT}, got ${maxLabelValueLength}`,
+        `metric ${config.name}: maxLabelValueLength must be an integer ` +
+          `from 1 to ${MAX_LABEL_VALUE_LENGTH_LIMIT}, got ${maxLabelValueLength}`,
       );
     }
     this.maxLabelValueLength = maxLabelValueLength;
@@ -196,7 +197,8 @@ export abstract class Metric<L extends string, S extends SeriesState> {
 
   private badFirstArgument(value: unknown): never {
     throw new TypeError(
-      `${this.type} ${this.name}: first argument must be a labels object or a number, got ${value === null ? 'null' : typeof value}`,
+      `${this.type} ${this.name}: first argument must be a labels object or a number, ` +
+        `got ${value === null ? 'null' : typeof value}`,
     );
   }
 
