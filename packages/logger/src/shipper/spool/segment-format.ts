@@ -61,18 +61,44 @@ export interface DecodedSegment {
 
 /** Reads every frame of a segment; bad frames are counted and skipped, a torn tail is reported. */
 export function decodeSegment(bytes: Buffer): DecodedSegment {
+  const decoded = decodeFrames(bytes);
+  const tornTail = decoded.consumedBytes < bytes.length;
+  return { records: decoded.records, corrupt: decoded.corrupt, validBytes: decoded.consumedBytes, tornTail };
+}
+
+export interface DecodedFrames {
+  readonly records: SpooledRecord[];
+  /** Frames whose checksum or shape was wrong (skipped, never returned). */
+  readonly corrupt: number;
+  /** Bytes of the frames taken (good or corrupt): where the next read starts. */
+  readonly consumedBytes: number;
+}
+
+/**
+ * Decodes the complete frames at the start of `bytes`, in order, stopping before the frame that
+ * would pass `maxRecords` records or `maxFrameBytes` bytes of frames taken (the first frame is
+ * taken whatever its size when `takeFirst`), and before a frame cut by the end of `bytes`.
+ */
+export function decodeFrames(
+  bytes: Buffer,
+  maxRecords = Infinity,
+  maxFrameBytes = Infinity,
+  takeFirst = true,
+): DecodedFrames {
   const records: SpooledRecord[] = [];
   let corrupt = 0;
   let start = 0;
-  while (start < bytes.length) {
+  while (start < bytes.length && records.length < maxRecords) {
     const end = bytes.indexOf(0x0a, start);
-    if (end === -1) return { records, corrupt, validBytes: start, tornTail: true };
+    if (end === -1) break;
+    // end + 1: the bytes of every frame taken so far, this one included.
+    if (end + 1 > maxFrameBytes && !(start === 0 && takeFirst)) break;
     const record = decodeFrame(bytes, start, end);
     if (record === undefined) corrupt++;
     else records.push(record);
     start = end + 1;
   }
-  return { records, corrupt, validBytes: start, tornTail: false };
+  return { records, corrupt, consumedBytes: start };
 }
 
 function decodeFrame(bytes: Buffer, start: number, end: number): SpooledRecord | undefined {
