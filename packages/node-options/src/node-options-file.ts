@@ -33,6 +33,14 @@ const SECTION_NAME = /^(?:(?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*#)?[A-Za-z0-9][A
 export function packageSectionName(packageName: string, task: string): string {
   return `${packageName}#${task}`;
 }
+/** A section name read back: `[package#task]` names both, `[task]` the task alone (packageName undefined). */
+export function splitSectionName(name: string): { packageName: string | undefined; task: string } {
+  // Neither a package name nor a task name holds `#` (SECTION_NAME).
+  const hash = name.indexOf('#');
+  return hash === -1
+    ? { packageName: undefined, task: name }
+    : { packageName: name.slice(0, hash), task: name.slice(hash + 1) };
+}
 
 // ---------------------------------------------------------------------------------------------------
 // The document: every line, as written
@@ -415,6 +423,14 @@ export function taskFlags(config: NodeOptionsConfig, task: string, packageName?:
     merged.push(flag);
   }
   return merged;
+}
+
+/** The packages with their own `[package#task]` section for `task`, in file order. */
+export function packagesWithOwnSection(config: NodeOptionsConfig, task: string): string[] {
+  return [...config.sections.keys()].flatMap((name) => {
+    const section = splitSectionName(name);
+    return section.packageName !== undefined && section.task === task ? [section.packageName] : [];
+  });
 }
 
 /** The heap flag that decides a task's heap (`--max-old-space-size` or its percentage form), if any. */
