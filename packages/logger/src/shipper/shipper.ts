@@ -228,7 +228,7 @@ export class ElasticsearchShipper extends EventEmitter {
       }
       // Older records wait on disk: this one queues behind them, so reading back keeps write order.
       if (spool.spilling && spool.append(stored, true) !== undefined) return;
-      if (!spool.spilling) record.spoolSegment = spool.append(stored, false);
+      if (!spool.spilling && spool.writeAhead) record.spoolSegment = spool.append(stored, false);
     }
     this.#queue.push(record);
     this.#enforceBounds();

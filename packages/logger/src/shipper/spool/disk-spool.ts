@@ -50,6 +50,11 @@ export interface DiskSpoolOptions {
   whenFull?: WhenFull;
   /** A segment is closed and a new one started past this size (default: maxBytes / 8). */
   segmentBytes?: number;
+  /**
+   * true (default): every record is appended, so a crash loses at most `syncIntervalMs` of records.
+   * false (overflow-only): only records that do not fit in memory are; a crash loses what memory held.
+   */
+  writeAhead?: boolean;
   fs?: SpoolFs;
   /** Liveness check of the lock's owner (tests inject it). */
   isAlive?: (pid: number) => boolean;
@@ -96,6 +101,7 @@ export class DiskSpool {
   readonly syncIntervalMs: number;
   readonly whenFull: WhenFull;
   readonly segmentBytes: number;
+  readonly writeAhead: boolean;
   /** Why the spool turned itself off (an fs error), or undefined while it works. */
   failure: string | undefined;
 
@@ -122,6 +128,7 @@ export class DiskSpool {
     this.syncIntervalMs = options.syncIntervalMs ?? SPOOL_DEFAULTS.syncIntervalMs;
     this.whenFull = options.whenFull ?? SPOOL_DEFAULTS.whenFull;
     this.segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.floor(this.maxBytes / 8));
+    this.writeAhead = options.writeAhead ?? SPOOL_DEFAULTS.writeAhead;
     this.#fs = options.fs ?? nodeFs;
     this.#onLoss = events.onLoss ?? (() => undefined);
     this.#onFailure = events.onFailure ?? (() => undefined);
