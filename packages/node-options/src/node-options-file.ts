@@ -535,7 +535,9 @@ export function raiseHeapRequest(document: NodeOptionsDocument, section: string,
     return {
       document,
       changed: false,
-      skipped: `[${section}] sets its heap as ${formatFlag(current)} (line ${current.line}); left as it is, not raised to ${minimumMb} MB`,
+      skipped:
+        `[${section}] sets its heap as ${formatFlag(current)} (line ${current.line}); left as it is, ` +
+        `not raised to ${minimumMb} MB`,
     };
   }
   if (current !== undefined && Number(current.value) >= minimumMb) return { document, changed: false };

@@ -81,13 +81,15 @@ describe('doctor checks', () => {
         check: 'budget',
         status: 'problem',
         message:
-          '[build] 4096 MB requested; 2 at once → 3072 MB each: would be lowered to 3072 MB (run fewer at once: --concurrency 1, or give it more memory)',
+          '[build] 4096 MB requested; 2 at once → 3072 MB each: ' +
+          'would be lowered to 3072 MB (run fewer at once: --concurrency 1, or give it more memory)',
       },
       {
         check: 'budget',
         status: 'ok',
         message:
-          '[test] 1024 MB requested; 2 at once → 3072 MB each: fits (as a percentage: --max-old-space-size-percentage=37.5)',
+          '[test] 1024 MB requested; 2 at once → 3072 MB each: ' +
+          'fits (as a percentage: --max-old-space-size-percentage=37.5)',
       },
     ]);
   });

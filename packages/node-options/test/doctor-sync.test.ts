@@ -47,7 +47,8 @@ describe('heapwise sync', () => {
     const changed = await runMain(['sync', '--check'], { cwd: root });
     expect(changed.code).toBe(1);
     expect(changed.stderr).toBe(
-      'services/api/.node-options: differs from .node-options\nheapwise sync --check: 1 of 1 copy out of date (run heapwise sync)\n',
+      'services/api/.node-options: differs from .node-options\n' +
+        'heapwise sync --check: 1 of 1 copy out of date (run heapwise sync)\n',
     );
     expect((await runMain(['sync'], { cwd: root })).stdout).toContain('updated services/api/.node-options');
     expect((await runMain(['sync', '--check'], { cwd: root })).code).toBe(0);
@@ -98,7 +99,8 @@ describe('heapwise doctor', () => {
     expect(result.stdout).toContain('problem services/api/.node-options is missing (run heapwise sync)');
     expect(result.stdout).toMatch(/problem \.node-options:7: --gc-interval is not allowed in NODE_OPTIONS/);
     expect(result.stdout).toContain(
-      'problem [build] 4096 MB requested; 4 at once → 1344 MB each: would be lowered to 1344 MB (run fewer at once: --concurrency 1, or give it more memory)',
+      'problem [build] 4096 MB requested; 4 at once → 1344 MB each: ' +
+        'would be lowered to 1344 MB (run fewer at once: --concurrency 1, or give it more memory)',
     );
     expect(result.stdout).toMatch(/\n5 problem\(s\), \d warning\(s\)\n$/);
   });

@@ -113,6 +113,8 @@ function gatherFacts(
   };
 }
 
+const SERVICE_GLOBS = SERVICE_DIRS.map((dir) => `${dir}/*`).join(', ');
+
 export const doctorCommand: Command = {
   name: 'doctor',
   summary: "check Node, the memory limit, each task's budget, the flags, tsconfig presets and service copies",
@@ -126,7 +128,7 @@ Checks, and prints the plan:
     lowered is a problem
   - every invalid line of .node-options (flags this Node's NODE_OPTIONS refuses, bad sizes, …)
   - workspaces whose tsconfig.json does not extend ${PRESET_PACKAGE} (extends chains followed)
-  - services (${SERVICE_DIRS.map((dir) => `${dir}/*`).join(', ')}) whose .node-options copy is missing or differs (fix: heapwise sync)
+  - services (${SERVICE_GLOBS}) whose .node-options copy is missing or differs (fix: heapwise sync)
   --json    one JSON object instead of text
 Exit 0 when there is no problem (warnings allowed), 1 otherwise, 2 on a usage error.`,
   // eslint-disable-next-line @typescript-eslint/require-await -- Command.main returns a promise; nothing to await

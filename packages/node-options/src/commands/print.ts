@@ -139,7 +139,8 @@ to stderr.
       throw new UsageError(`print: --format must be one of ${FORMATS.join(', ')}, got '${format}'`);
     if (values.percentage === true && !supportsHeapPercentage()) {
       throw new UsageError(
-        `print: --percentage needs ${HEAP_PERCENTAGE_FLAG}, which Node ${process.version} does not accept (22.21+, 24.6+)`,
+        `print: --percentage needs ${HEAP_PERCENTAGE_FLAG}, ` +
+          `which Node ${process.version} does not accept (22.21+, 24.6+)`,
       );
     }
     const configFile = locateConfig(context, values.config);
@@ -165,13 +166,16 @@ to stderr.
     if (learned.taskCount > 0) {
       const estimates = learned.tasks.map(
         (entry) =>
-          `${entry.key} peaked at ${formatBytes(Math.max(...entry.peaks))} (${entry.peaks.length} run${entry.peaks.length === 1 ? '' : 's'}), reserves ${formatBytes(entry.estimateBytes)}`,
+          `${entry.key} peaked at ${formatBytes(Math.max(...entry.peaks))} ` +
+          `(${entry.peaks.length} run${entry.peaks.length === 1 ? '' : 's'}), ` +
+          `reserves ${formatBytes(entry.estimateBytes)}`,
       );
       context.err(
         `heapwise: learned (${learned.ledger}, ${learned.taskCount} task${learned.taskCount === 1 ? '' : 's'}): ` +
           (estimates.length > 0
             ? estimates.join('; ')
-            : `[${task}] not measured yet: its first run reserves ${resolution.requestedHeapMb === null ? 'its share' : `its ${resolution.requestedHeapMb} MB request`}`),
+            : `[${task}] not measured yet: its first run reserves ` +
+              (resolution.requestedHeapMb === null ? 'its share' : `its ${resolution.requestedHeapMb} MB request`)),
       );
     }
     if (resolution.nodeOnlyFlags.length > 0) {

@@ -169,7 +169,8 @@ export function checkConcurrency({ plannedConcurrency, cpus, concurrencyCap }: D
     finding(
       'concurrency',
       'info',
-      `concurrency as heapwise turbo chooses it: at most min(10, max(2, ${cpus} CPUs)) = ${concurrencyCap}, fewer when the heaps do not fit`,
+      `concurrency as heapwise turbo chooses it: at most min(10, max(2, ${cpus} CPUs)) = ${concurrencyCap}, ` +
+        'fewer when the heaps do not fit',
     ),
   ];
 }
@@ -181,7 +182,8 @@ export function checkTsconfigPresets({ workspace, configDisplay }: DoctorFacts):
       finding(
         'workspaces',
         'info',
-        `no workspace (package.json "workspaces" or pnpm-workspace.yaml) above ${configDisplay}: tsconfig and service checks skipped`,
+        `no workspace (package.json "workspaces" or pnpm-workspace.yaml) above ${configDisplay}: ` +
+          'tsconfig and service checks skipped',
       ),
     ];
   }
@@ -211,7 +213,8 @@ export function checkServiceCopies({ workspace }: DoctorFacts): Finding[] {
       : finding(
           'services',
           'problem',
-          `${copy.path} ${copy.state === 'missing' ? 'is missing' : 'differs from the root .node-options'} (run heapwise sync)`,
+          `${copy.path} ${copy.state === 'missing' ? 'is missing' : 'differs from the root .node-options'} ` +
+            '(run heapwise sync)',
         ),
   );
 }
