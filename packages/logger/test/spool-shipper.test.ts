@@ -187,6 +187,47 @@ describe('disk spool through the shipper', () => {
     }
   }, 30_000);
 
+  it('overflow-only (writeAhead: false): only what memory cannot hold goes to disk; memory lost at close', async () => {
+    const server = await startBulkServer({ mode: 'refuse' });
+    const dir = tempDir();
+    const maxBufferedItems = 200;
+    const shipper = createElasticsearchShipper({
+      node: server.url,
+      ...FAST,
+      maxBufferedItems,
+      onError: () => {},
+      spool: { dir, writeAhead: false },
+    });
+    const accounting = watchAccounting(shipper, maxBufferedItems);
+    try {
+      for (let seq = 0; seq < 150; seq++) shipper.write(line(seq));
+      // Everything fits in memory: nothing is appended (the segment file is empty).
+      expect(shipper.stats()).toMatchObject({ buffered: 150, spooled: 0 });
+      expect(segmentFiles(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0)).toBe(0);
+      for (let seq = 150; seq < 1_000; seq++) shipper.write(line(seq));
+      expect(shipper.stats()).toMatchObject({ buffered: 200, spooled: 800 });
+      await server.setMode('ok');
+      await waitUntil(
+        () => drained(shipper.stats()),
+        30_000,
+        () => shipper.stats(),
+      );
+      accounting.stop();
+      expect(shipper.stats()).toMatchObject({ shipped: 1_000, buffered: 0, spooled: 0 });
+      expectNoDuplicates(server);
+      await server.setMode('refuse');
+      for (let seq = 1_000; seq < 1_100; seq++) shipper.write(line(seq));
+      const closed = await shipper.close(20);
+      // Held in memory only: a close (or a crash) loses them.
+      expect(closed).toMatchObject({ spooled: 0 });
+      expect(closed.dropped.shutdown).toBe(100);
+      expect(identityHolds(closed)).toBe(true);
+    } finally {
+      await shipper.close(1_000);
+      await server.close();
+    }
+  }, 60_000);
+
   it.each(['ENOSPC', 'EIO'])(
     '%s while records wait on disk: the shipper goes on memory-only, the unwritten records counted as disk_error',
     async (code) => {

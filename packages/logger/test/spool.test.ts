@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DiskSpool, type SpoolFs, type SpoolLoss } from '../src/shipper/spool/disk-spool.js';
 import { LOCK_FILE, SpoolLockedError } from '../src/shipper/spool/dir-lock.js';
 import { crc32, decodeSegment, encodeRecord } from '../src/shipper/spool/segment-format.js';
+import { SPOOL_DEFAULTS } from '../src/limits.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -61,7 +62,40 @@ function losses(): { onLoss: (loss: SpoolLoss) => void; total: Record<SpoolLoss[
   return { total, onLoss: (loss) => (total[loss.reason] += loss.spooled + loss.found) };
 }
 
+describe('SPOOL_DEFAULTS', () => {
+  it('the README limits table states the defaults the code has, one row per option', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const stated = (key: string): string | undefined =>
+      new RegExp(`^\\| \`${key}\`\\s*\\| ([^|]+?)\\s*\\|`, 'm').exec(readme)?.[1];
+    const written = (key: string, value: unknown): string => {
+      if (typeof value === 'string') return `\`${value}\``;
+      if (key.endsWith('Bytes') && typeof value === 'number') return `${value / 1024 / 1024} MiB`;
+      return String(value);
+    };
+    for (const [key, value] of Object.entries(SPOOL_DEFAULTS)) expect(stated(key), key).toBe(written(key, value));
+  });
+});
+
+/** The textbook CRC-32, one bit at a time: the reference the table-driven one must match. */
+function bitwiseCrc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
 describe('segment format', () => {
+  it('crc32 (eight bytes per step) matches the bitwise CRC-32 for every length and alignment', () => {
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7919 + 13) & 0xff));
+    for (let start = 0; start < 9; start++) {
+      for (let end = start; end <= bytes.length; end += 7) {
+        expect(crc32(bytes, start, end)).toBe(bitwiseCrc32(bytes.subarray(start, end)));
+      }
+    }
+  });
+
   it('crc32 is zlib’s (IEEE) and frames round-trip; a flipped byte or a cut frame is detected', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
     const frames = Buffer.concat([encodeRecord(record(1)), encodeRecord(record(2)), encodeRecord(record(3))]);

@@ -2,7 +2,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { SPOOL_DEFAULTS } from '../../limits.js';
 import { LOCK_FILE, lockDir, SpoolLockedError } from './dir-lock.js';
-import { decodeFrames, encodeRecord, type SpooledRecord } from './segment-format.js';
+import { decodeFrames, prepareFrame, writeFrame, type SpooledRecord } from './segment-format.js';
 
 export type WhenFull = 'drop_oldest' | 'drop_newest';
 
@@ -50,6 +50,11 @@ export interface DiskSpoolOptions {
   whenFull?: WhenFull;
   /** A segment is closed and a new one started past this size (default: maxBytes / 8). */
   segmentBytes?: number;
+  /**
+   * true (default): every record is appended, so a crash loses at most `syncIntervalMs` of records.
+   * false (overflow-only): only records that do not fit in memory are; a crash loses what memory held.
+   */
+  writeAhead?: boolean;
   fs?: SpoolFs;
   /** Liveness check of the lock's owner (tests inject it). */
   isAlive?: (pid: number) => boolean;
@@ -77,6 +82,8 @@ interface ReadCursor {
 const SEGMENT_PATTERN = /^segment-(\d{12})\.log$/;
 /** Bytes read per read-back call at least (a larger record grows the read to fit it). */
 const MIN_READ_BYTES = 64 * 1024;
+/** Appends are written into chunks of this size (a larger frame gets its own). */
+const CHUNK_BYTES = 256 * 1024;
 
 /**
  * A bounded log of records in segment files. Appends go to memory first and reach the file
@@ -96,6 +103,7 @@ export class DiskSpool {
   readonly syncIntervalMs: number;
   readonly whenFull: WhenFull;
   readonly segmentBytes: number;
+  readonly writeAhead: boolean;
   /** Why the spool turned itself off (an fs error), or undefined while it works. */
   failure: string | undefined;
 
@@ -105,7 +113,15 @@ export class DiskSpool {
   readonly #segments: Segment[] = [];
   #current: Segment | undefined;
   #fd: number | undefined;
+  /**
+   * Appends not written yet: the filled parts of earlier chunks, then `#chunk` from `#chunkStart`
+   * to `#chunkUsed`. Frames are written into shared chunks, not one Buffer each: a Buffer per log
+   * call that lives until the next sync would cost the garbage collector more than the frame itself.
+   */
   #pending: Buffer[] = [];
+  #chunk: Buffer | undefined;
+  #chunkStart = 0;
+  #chunkUsed = 0;
   #pendingBytes = 0;
   /** Records among the pending appends that are on disk only. */
   #pendingDiskOnly = 0;
@@ -113,6 +129,8 @@ export class DiskSpool {
   #cursor: ReadCursor | undefined;
   #nextSeq = 0;
   #lockBytes = 0;
+  /** Sum of the segments' written bytes (kept, not summed, since append checks it every call). */
+  #segmentsBytes = 0;
   #release: (() => void) | undefined;
   #closed = false;
 
@@ -122,6 +140,7 @@ export class DiskSpool {
     this.syncIntervalMs = options.syncIntervalMs ?? SPOOL_DEFAULTS.syncIntervalMs;
     this.whenFull = options.whenFull ?? SPOOL_DEFAULTS.whenFull;
     this.segmentBytes = options.segmentBytes ?? Math.max(64 * 1024, Math.floor(this.maxBytes / 8));
+    this.writeAhead = options.writeAhead ?? SPOOL_DEFAULTS.writeAhead;
     this.#fs = options.fs ?? nodeFs;
     this.#onLoss = events.onLoss ?? (() => undefined);
     this.#onFailure = events.onFailure ?? (() => undefined);
@@ -143,9 +162,7 @@ export class DiskSpool {
 
   /** Bytes of every file in the directory, pending appends included: never above maxBytes. */
   get totalBytes(): number {
-    let total = this.#lockBytes + this.#pendingBytes;
-    for (const segment of this.#segments) total += segment.bytes;
-    return total;
+    return this.#lockBytes + this.#pendingBytes + this.#segmentsBytes;
   }
 
   /** Records of this process on disk only (appended with `diskOnly`, not yet read back or lost). */
@@ -167,16 +184,17 @@ export class DiskSpool {
    * Appends one record (in memory until the next sync). `diskOnly`: the owner does not keep it; it
    * must be true while `spilling`. Returns the segment it went to, or undefined when it was refused
    * (`drop_newest` when full, a record larger than the whole spool, or the spool is off).
+   * `lineBytes`: the line's UTF-8 length, when the caller has it.
    */
-  append(record: SpooledRecord, diskOnly: boolean): number | undefined {
+  append(record: SpooledRecord, diskOnly: boolean, lineBytes?: number): number | undefined {
     if (this.failure !== undefined || this.#closed) return undefined;
     try {
-      const frame = encodeRecord(record);
-      if (this.#lockBytes + frame.length > this.maxBytes) return undefined;
-      if (this.#current === undefined || this.#current.bytes + this.#pendingBytes + frame.length > this.segmentBytes) {
+      const frame = prepareFrame(record, lineBytes);
+      if (this.#lockBytes + frame.bytes > this.maxBytes) return undefined;
+      if (this.#current === undefined || this.#current.bytes + this.#pendingBytes + frame.bytes > this.segmentBytes) {
         if (!this.#rotate()) return undefined;
       }
-      while (this.totalBytes + frame.length > this.maxBytes) {
+      while (this.totalBytes + frame.bytes > this.maxBytes) {
         if (this.whenFull === 'drop_newest' || !this.#evictOldest()) return undefined;
       }
       const current = this.#current as Segment;
@@ -188,8 +206,7 @@ export class DiskSpool {
       } else {
         current.unacked++;
       }
-      this.#pending.push(frame);
-      this.#pendingBytes += frame.length;
+      this.#place(frame);
       return current.seq;
     } catch (error) {
       this.#fail('append', error);
@@ -202,14 +219,17 @@ export class DiskSpool {
     if (this.failure !== undefined || this.#closed) return false;
     if (this.#pendingBytes === 0 || this.#fd === undefined || this.#current === undefined) return true;
     try {
-      const data = Buffer.concat(this.#pending, this.#pendingBytes);
+      const chunk = this.#chunk;
+      if (chunk !== undefined && this.#chunkUsed > this.#chunkStart) {
+        this.#pending.push(chunk.subarray(this.#chunkStart, this.#chunkUsed));
+      }
+      const data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes);
       let written = 0;
       while (written < data.length) written += this.#fs.writeSync(this.#fd, data, written, data.length - written);
       this.#fs.fsyncSync(this.#fd);
       this.#current.bytes += data.length;
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      this.#pendingDiskOnly = 0;
+      this.#segmentsBytes += data.length;
+      this.#dropPending();
       return true;
     } catch (error) {
       this.#fail('sync', error);
@@ -312,6 +332,7 @@ export class DiskSpool {
       const path = join(this.dir, name);
       const bytes = this.#fs.statSync(path).size;
       this.#segments.push({ seq, path, bytes, unacked: 0, diskOnly: 0, earlier: true });
+      this.#segmentsBytes += bytes;
       this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
     }
     const last = this.#segments.at(-1);
@@ -325,6 +346,7 @@ export class DiskSpool {
         } finally {
           this.#fs.closeSync(fd);
         }
+        this.#segmentsBytes -= last.bytes - validBytes;
         last.bytes = validBytes;
         this.#onLoss({ reason: 'corrupt', spooled: 0, found: 1 });
       }
@@ -343,6 +365,31 @@ export class DiskSpool {
       if (length === segment.bytes) return 0;
       length = Math.min(segment.bytes, length * 2);
     }
+  }
+
+  /** Writes a frame into the current chunk (a new one when it is full). */
+  #place(frame: ReturnType<typeof prepareFrame>): void {
+    let chunk = this.#chunk;
+    if (chunk === undefined || chunk.length - this.#chunkUsed < frame.bytes) {
+      if (chunk !== undefined && this.#chunkUsed > this.#chunkStart) {
+        this.#pending.push(chunk.subarray(this.#chunkStart, this.#chunkUsed));
+      }
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, frame.bytes));
+      this.#chunk = chunk;
+      this.#chunkStart = 0;
+      this.#chunkUsed = 0;
+    }
+    writeFrame(frame, chunk, this.#chunkUsed);
+    this.#chunkUsed += frame.bytes;
+    this.#pendingBytes += frame.bytes;
+  }
+
+  /** Forgets the pending appends (written, or lost to a failure); the chunk's free tail is reused. */
+  #dropPending(): void {
+    this.#pending = [];
+    this.#chunkStart = this.#chunkUsed;
+    this.#pendingBytes = 0;
+    this.#pendingDiskOnly = 0;
   }
 
   #read(segment: Segment, offset: number, length: number): Buffer {
@@ -448,7 +495,10 @@ export class DiskSpool {
   #remove(segment: Segment): void {
     this.#fs.rmSync(segment.path, { force: true });
     const index = this.#segments.indexOf(segment);
-    if (index !== -1) this.#segments.splice(index, 1);
+    if (index !== -1) {
+      this.#segments.splice(index, 1);
+      this.#segmentsBytes -= segment.bytes;
+    }
   }
 
   /**
@@ -467,9 +517,7 @@ export class DiskSpool {
     }
     this.#fd = undefined;
     const lost = this.#pendingDiskOnly;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#pendingDiskOnly = 0;
+    this.#dropPending();
     const current = this.#current;
     if (lost > 0 && current !== undefined) {
       current.diskOnly -= lost;
