@@ -77,7 +77,10 @@ function readSuites(): SuiteText[] {
 /** The root README's lines: each suite's goal lines and "loses" rows, each with a link to its table. */
 function summary(suites: SuiteText[]): string {
   const lines: string[] = [
-    'Every number below was printed by the command next to it and copied here by `npm run bench:readme`; each line links to the table it comes from in [bench/README.md](bench/README.md), which also states the method, Node and package versions, CPUs, date and whether the machine was busy. Rerun everything with `npm run bench` (each suite header says how long it took), then `npm run bench:readme`.',
+    'Every number below was printed by the command next to it and copied here by `npm run bench:readme`; each line ' +
+      'links to the table it comes from in [bench/README.md](bench/README.md), which also states the method, Node ' +
+      'and package versions, CPUs, date and whether the machine was busy. Rerun everything with `npm run bench` ' +
+      '(each suite header says how long it took), then `npm run bench:readme`.',
     '',
   ];
   for (const s of suites) {
@@ -155,7 +158,8 @@ function main(): void {
       : replaceBetween(
           readFileSync(nodeOptionsReadme, 'utf8'),
           'wrapper',
-          `${wrapper}\n\n(copied from [bench/README.md](../../bench/README.md#whole-workspace-build-results) by \`npm run bench:readme\`)`,
+          `${wrapper}\n\n(copied from [bench/README.md](../../bench/README.md#whole-workspace-build-results) by ` +
+            `\`npm run bench:readme\`)`,
           'packages/node-options/README.md',
         );
   if (process.argv.includes('--dry-run')) {
@@ -168,9 +172,9 @@ function main(): void {
   writeFileSync(benchReadme, text);
   writeFileSync(rootReadme, rootText);
   const missing = suites.filter((s) => s.markdown === undefined).map((s) => s.suite);
-  process.stdout.write(
-    `updated bench/README.md, README.md (Results)${nodeOptionsText === undefined ? '' : ' and packages/node-options/README.md (wrapper cost)'}${missing.length ? `; not run yet: ${missing.join(', ')}` : ''}\n`,
-  );
+  const wrapperNote = nodeOptionsText === undefined ? '' : ' and packages/node-options/README.md (wrapper cost)';
+  const notRun = missing.length ? `; not run yet: ${missing.join(', ')}` : '';
+  process.stdout.write(`updated bench/README.md, README.md (Results)${wrapperNote}${notRun}\n`);
 }
 
 main();

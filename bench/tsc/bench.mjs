@@ -205,17 +205,24 @@ async function runOnce(cell) {
 }
 
 const mb = (bytes) => bytes / (1024 * 1024);
+const formatLoad = (loads) => loads.map((l) => l.toFixed(1)).join(' ');
 
 async function main() {
   const startedAt = new Date();
   const loadBefore = loadavg();
   const generated = generate({ out, ...parameters });
+  const cpuModel = cpus()[0]?.model ?? 'unknown';
   const header = [
     `bench:tsc — ${startedAt.toISOString()}`,
-    `Node ${process.version}, TypeScript ${versionOf('typescript')} and ${versionOf('typescript-5.9')}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'})`,
-    `synthetic monorepo: ${generated.packages} packages × ${generated.filesPerPackage} files (+ barrels) = ${generated.sourceFiles} files, ${generated.sourceLines} lines, ${generated.referenceEdges} references, seed ${generated.seed}`,
-    `runs per cell: ${runs} (median), warm-up runs per cell: ${warmupRuns}; RSS = summed RSS of the process tree sampled every ${sampleIntervalMs} ms; CPU = user+sys of the tree`,
-    `fitted GOMEMLIMIT (heapwise print build): ${goMemLimit ?? 'unavailable'}; load average at start ${loadBefore.map((l) => l.toFixed(1)).join(' ')}`,
+    `Node ${process.version}, TypeScript ${versionOf('typescript')} and ${versionOf('typescript-5.9')}, ` +
+      `${availableParallelism()} CPUs (${cpuModel})`,
+    `synthetic monorepo: ${generated.packages} packages × ${generated.filesPerPackage} files (+ barrels) = ` +
+      `${generated.sourceFiles} files, ${generated.sourceLines} lines, ${generated.referenceEdges} references, ` +
+      `seed ${generated.seed}`,
+    `runs per cell: ${runs} (median), warm-up runs per cell: ${warmupRuns}; ` +
+      `RSS = summed RSS of the process tree sampled every ${sampleIntervalMs} ms; CPU = user+sys of the tree`,
+    `fitted GOMEMLIMIT (heapwise print build): ${goMemLimit ?? 'unavailable'}; ` +
+      `load average at start ${formatLoad(loadBefore)}`,
   ];
   for (const line of header) console.log(line);
   if (runs < 5 || warmupRuns < 1)
@@ -233,7 +240,8 @@ async function main() {
           ? ''
           : ` exit ${result.exitCode ?? result.signal}: ${result.output.trim().split('\n').slice(-2).join(' | ')}`;
       console.error(
-        `  run ${run + 1}/${runs} ${cell.id}: ${mb(result.peakRssBytes).toFixed(0)} MB, ${result.cpuSeconds.toFixed(1)} s CPU, ${result.wallSeconds.toFixed(1)} s wall${status}`,
+        `  run ${run + 1}/${runs} ${cell.id}: ${mb(result.peakRssBytes).toFixed(0)} MB, ` +
+          `${result.cpuSeconds.toFixed(1)} s CPU, ${result.wallSeconds.toFixed(1)} s wall${status}`,
       );
     }
   }
@@ -251,10 +259,11 @@ async function main() {
     });
   }
   const ratio = (value, base) => (base ? `${(value / base).toFixed(2)}×` : '–');
-  const rows = [
-    '| cell | command | peak RSS MB (min–max) | CPU s | wall s | RSS / plain | CPU / plain | RSS / refs | failed runs | note |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  const headings = [
+    ...['cell', 'command', 'peak RSS MB (min–max)', 'CPU s', 'wall s'],
+    ...['RSS / plain', 'CPU / plain', 'RSS / refs', 'failed runs', 'note'],
   ];
+  const rows = [`| ${headings.join(' | ')} |`, `|${' --- |'.repeat(headings.length)}`];
   for (const cell of cells) {
     const s = summary.get(cell.id);
     const plain = summary.get(`${cell.ts} single`);
@@ -263,16 +272,30 @@ async function main() {
       .map(([k, v]) => `${k}=${v} `)
       .join('');
     const variant = cell.variant ? ` (${variantFileName}: ${JSON.stringify(cell.variant)})` : '';
-    const command = `${env}${cell.nodeArgs?.length ? `node ${cell.nodeArgs.join(' ')} ` : ''}tsc${cell.ts === '5.9' ? '@5.9' : '@7'} ${cell.project === 'single' ? '-p tsconfig.single.json' : '-b'}${cell.tscArgs ? ` ${cell.tscArgs.join(' ')}` : ''}${variant}`;
-    rows.push(
-      `| ${cell.id} | \`${command}\` | ${s.rssMb.toFixed(0)} (${s.minRssMb.toFixed(0)}–${s.maxRssMb.toFixed(0)}) | ${s.cpuSeconds.toFixed(1)} | ${s.wallSeconds.toFixed(1)} | ${ratio(s.rssMb, plain?.rssMb)} | ${ratio(s.cpuSeconds, plain?.cpuSeconds)} | ${ratio(s.rssMb, refs?.rssMb)} | ${s.failures}/${runs} | ${cell.note ?? (cell.kind === 'rebuild' ? 'incremental rebuild after an API change' : '')} |`,
-    );
+    const node = cell.nodeArgs?.length ? `node ${cell.nodeArgs.join(' ')} ` : '';
+    const tsc = `tsc${cell.ts === '5.9' ? '@5.9' : '@7'}`;
+    const project = cell.project === 'single' ? '-p tsconfig.single.json' : '-b';
+    const tscArgs = cell.tscArgs ? ` ${cell.tscArgs.join(' ')}` : '';
+    const command = `${env}${node}${tsc} ${project}${tscArgs}${variant}`;
+    const note = cell.note ?? (cell.kind === 'rebuild' ? 'incremental rebuild after an API change' : '');
+    const columns = [
+      cell.id,
+      `\`${command}\``,
+      `${s.rssMb.toFixed(0)} (${s.minRssMb.toFixed(0)}–${s.maxRssMb.toFixed(0)})`,
+      s.cpuSeconds.toFixed(1),
+      s.wallSeconds.toFixed(1),
+      ratio(s.rssMb, plain?.rssMb),
+      ratio(s.cpuSeconds, plain?.cpuSeconds),
+      ratio(s.rssMb, refs?.rssMb),
+      `${s.failures}/${runs}`,
+      note,
+    ];
+    rows.push(`| ${columns.join(' | ')} |`);
   }
-  const footer = `finished ${new Date().toISOString()}; load average at end ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(
-      ' ',
-    )} (CPU is shared with other work: wall and CPU times are noisy, peak RSS is the robust figure). Rebuild cells measure only the second, incremental build.`;
+  const footer =
+    `finished ${new Date().toISOString()}; load average at end ${formatLoad(loadavg())} ` +
+    '(CPU is shared with other work: wall and CPU times are noisy, peak RSS is the robust figure). ' +
+    'Rebuild cells measure only the second, incremental build.';
   const table = [...header.map((line) => `${line}  `), '', ...rows, '', footer].join('\n');
   console.log(`\n${rows.join('\n')}\n\n${footer}`);
 
@@ -291,9 +314,10 @@ async function main() {
       .filter((name) => options[name] !== undefined)
       .map((name) => `--${name} '${options[name]}'`);
     const command = ['npm run bench:tsc --', ...(options.quick ? ['--quick'] : []), ...flags].join(' ');
+    const generatedBy = `<!-- generated by \`${command}\`; do not edit by hand -->`;
     writeFileSync(
       readmePath,
-      `${text.slice(0, start + readmeStartMarker.length)}\n<!-- generated by \`${command}\`; do not edit by hand -->\n${table}\n${text.slice(end)}`,
+      `${text.slice(0, start + readmeStartMarker.length)}\n${generatedBy}\n${table}\n${text.slice(end)}`,
     );
     console.log(`wrote ${readmePath}`);
   }

@@ -88,7 +88,8 @@ export function startContentionMonitor(): { stop(): ContentionReport } {
         otherCpuPercent: percent,
         contended,
         text: contended
-          ? `**CONTENDED**: other processes used ${percent.toFixed(0)} % of the CPUs during this run; treat timings as rough`
+          ? `**CONTENDED**: other processes used ${percent.toFixed(0)} % of the CPUs during this run; ` +
+            'treat timings as rough'
           : `not contended: other processes used ${percent.toFixed(1)} % of the CPUs during this run`,
       };
     },

@@ -53,9 +53,8 @@ export function versionsLine(packages: string[]): string {
 export function renderSuite(report: SuiteReport): string {
   const env = report.environment;
   const lines: string[] = [];
-  lines.push(
-    `Command: \`${report.command}\`${isQuick() ? ' (**quick mode: fewer runs, smaller sizes; not for publication**)' : ''}`,
-  );
+  const quickNote = isQuick() ? ' (**quick mode: fewer runs, smaller sizes; not for publication**)' : '';
+  lines.push(`Command: \`${report.command}\`${quickNote}`);
   lines.push('');
   lines.push(
     `Node ${env.node} · ${env.cpus} CPUs (${env.cpuModel}) · ${env.date} · ` +

@@ -10,6 +10,7 @@ import type { LoggerCellArgs, Scenario } from './child.js';
 import type { ImportCellArgs, ImportSubject } from './import-child.js';
 import { BATCH_RECORDS, PINO_ES_FLUSH_BYTES, type SubjectName } from './subjects.js';
 import { importByName } from '../harness/import-by-name.js';
+import { spoolSections } from './spool.js';
 
 const quick = isQuick();
 /** Sizes of each scenario: a goal's own figure where it names one (16k/s offered), else enough for a stable median. */
@@ -479,6 +480,8 @@ async function main(): Promise<void> {
         : [`Goals: ${NOT_AVAILABLE}.`],
     });
   }
+  // The disk spool's rows: their own cells, file and goals (also runnable alone: npm run bench:logger:spool).
+  sections.push(...(await spoolSections()));
   const notes = [
     "winston-elasticsearch needs two adaptations to talk to the loopback server, both in `bench/src/logger/subjects.ts`: its `GET /_cluster/health` check is sent as `GET /` (the server serves `/` and `_bulk` only; both fail the same way when the server is down), and the `attempts` key it writes beside each bulk action is stripped (the server rejects an action line with a second key, as Elasticsearch's strict parser does).",
   ];

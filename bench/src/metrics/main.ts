@@ -109,7 +109,10 @@ async function main(): Promise<void> {
     ]);
     sections.push({
       title: 'Metrics 1: cost per operation',
-      method: `${formatCount(SIZES.ops)} calls in a tight loop after ${formatCount(SIZES.opsWarmup)} warm-up calls in the same process; ns/op = elapsed / calls. Labelled calls pass one of 8 pre-built label objects (\`{ method, route }\`). OpenTelemetry's gauge is the synchronous \`createGauge\`.`,
+      method:
+        `${formatCount(SIZES.ops)} calls in a tight loop after ${formatCount(SIZES.opsWarmup)} warm-up calls ` +
+        'in the same process; ns/op = elapsed / calls. Labelled calls pass one of 8 pre-built label objects ' +
+        `(\`{ method, route }\`). OpenTelemetry's gauge is the synchronous \`createGauge\`.`,
       table: markdownTable(header, rows),
     });
   }
@@ -130,7 +133,11 @@ async function main(): Promise<void> {
     ]);
     sections.push({
       title: 'Metrics 2: scrape time',
-      method: `Counters with labels \`{ method, path }\`, 500 series per metric (below every library's default cap), rendered to Prometheus text. Per process: the median of ${SIZES.scrapes} scrapes after 3 warm-up scrapes; the table shows the median of those medians across processes. OpenTelemetry: \`exporter.collect()\` + \`PrometheusSerializer.serialize()\`, what its HTTP handler does.`,
+      method:
+        `Counters with labels \`{ method, path }\`, 500 series per metric (below every library's default ` +
+        `cap), rendered to Prometheus text. Per process: the median of ${SIZES.scrapes} scrapes after 3 warm-up ` +
+        'scrapes; the table shows the median of those medians across processes. OpenTelemetry: ' +
+        `\`exporter.collect()\` + \`PrometheusSerializer.serialize()\`, what its HTTP handler does.`,
       table: markdownTable(header, rows),
     });
   }
@@ -152,7 +159,13 @@ async function main(): Promise<void> {
     ]);
     sections.push({
       title: 'Metrics 3: heap by label cardinality',
-      method: `One counter with labels \`{ method, user }\` incremented once for each of N distinct users; heapUsed growth after two forced GCs. "series kept" is the number of sample lines of that counter in a scrape afterwards. heapwise caps live series per metric (default 1000, the rest go to one overflow series); OpenTelemetry's SDK caps attribute sets per instrument (default 2000, then an overflow attribute set); prom-client keeps every one. The "\`maxSeries\` raised to N" row compares like with like. Memory cells: two at a time, no warm-up.`,
+      method:
+        `One counter with labels \`{ method, user }\` incremented once for each of N distinct users; ` +
+        'heapUsed growth after two forced GCs. "series kept" is the number of sample lines of that counter in a ' +
+        'scrape afterwards. heapwise caps live series per metric (default 1000, the rest go to one overflow ' +
+        `series); OpenTelemetry's SDK caps attribute sets per instrument (default 2000, then an overflow ` +
+        `attribute set); prom-client keeps every one. The "\`maxSeries\` raised to N" row compares like with ` +
+        'like. Memory cells: two at a time, no warm-up.',
       table: markdownTable(header, rows),
     });
   }
@@ -179,8 +192,12 @@ async function main(): Promise<void> {
     sections.push({
       title: 'Metrics 4: create/destroy cycles',
       method:
-        `${SIZES.cycles} cycles of: create a registry with the library's runtime metrics (heapwise \`collectRuntimeMetrics\`, prom-client \`collectDefaultMetrics\`; OpenTelemetry's SDK has none, its runtime instrumentation is another package), one counter, one scrape, then teardown ` +
-        `(heapwise \`destroy()\`, prom-client \`clear()\` — it has no destroy, OpenTelemetry \`provider.shutdown()\`). Heap growth after GC against the state after one cycle; active handles (\`process.getActiveResourcesInfo()\`) against the fresh process; ` +
+        `${SIZES.cycles} cycles of: create a registry with the library's runtime metrics (heapwise ` +
+        `\`collectRuntimeMetrics\`, prom-client \`collectDefaultMetrics\`; OpenTelemetry's SDK has none, its ` +
+        'runtime instrumentation is another package), one counter, one scrape, then teardown ' +
+        `(heapwise \`destroy()\`, prom-client \`clear()\` — it has no destroy, OpenTelemetry ` +
+        `\`provider.shutdown()\`). Heap growth after GC against the state after one cycle; active handles ` +
+        `(\`process.getActiveResourcesInfo()\`) against the fresh process; ` +
         `idle CPU = CPU ms used per second of ${SIZES.idleMs} ms idle, in the fresh process and after the cycles.`,
       table: markdownTable(
         [

@@ -139,10 +139,6 @@ describe('countLiveInstances', () => {
     },
     30_000,
   );
-
-  it.skipIf(available)('returns undefined on a Node without v8.queryObjects', () => {
-    expect(countLiveInstances(Session)).toBeUndefined();
-  });
 });
 
 describe('measureHeapSlope', () => {

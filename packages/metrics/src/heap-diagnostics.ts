@@ -177,7 +177,9 @@ export function createHeapDiagnostics(
         kind: 'snapshot',
         trigger,
         atMs,
-        skipped: `free memory ${Math.round(free / 1048576)} MB is below ${SNAPSHOT_FREE_MEMORY_FACTOR} × the heap used (${Math.round(heapUsed / 1048576)} MB)`,
+        skipped:
+          `free memory ${Math.round(free / 1048576)} MB is below ${SNAPSHOT_FREE_MEMORY_FACTOR} × ` +
+          `the heap used (${Math.round(heapUsed / 1048576)} MB)`,
       };
     }
     const startedAt = performance.now();

@@ -60,11 +60,7 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
 
   protected createSeries(values: readonly string[], overflow: boolean): HistogramSeries {
     return {
-      values,
-      touched: true,
-      detached: false,
-      overflow,
-      createdAtMs: this.state.now(),
+      ...this.newSeriesState(values, overflow),
       counts: new Float64Array(this.buckets.length + 1),
       sum: 0,
       count: 0,
@@ -144,7 +140,8 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
     for (let i = 0; i < this.leValues.length; i++) {
       cumulative += series.counts[i];
       const exemplar = openMetrics ? series.exemplars?.[i] : undefined;
-      out += `${bucketPrefix}${this.leValues[i]}"} ${formatValue(cumulative)}${exemplar ? formatExemplar(exemplar) : ''}\n`;
+      const exemplarText = exemplar ? formatExemplar(exemplar) : '';
+      out += `${bucketPrefix}${this.leValues[i]}"} ${formatValue(cumulative)}${exemplarText}\n`;
     }
     out += `${this.name}_sum${suffix} ${formatValue(series.sum)}\n`;
     out += `${this.name}_count${suffix} ${formatValue(series.count)}\n`;

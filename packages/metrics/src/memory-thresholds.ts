@@ -29,7 +29,8 @@ export function validateThresholds(thresholds: MemoryThresholds, heapSizeLimitBy
   }
   if (thresholds.warningMb >= thresholds.criticalMb) {
     throw new RangeError(
-      `memory warning threshold (${thresholds.warningMb} MB) must be below the critical threshold (${thresholds.criticalMb} MB)`,
+      `memory warning threshold (${thresholds.warningMb} MB) ` +
+        `must be below the critical threshold (${thresholds.criticalMb} MB)`,
     );
   }
   if (heapSizeLimitBytes === undefined) return;
@@ -37,12 +38,15 @@ export function validateThresholds(thresholds: MemoryThresholds, heapSizeLimitBy
   const minWarningMb = limitMb * MIN_WARNING_FRACTION_OF_LIMIT;
   if (thresholds.warningMb < minWarningMb) {
     throw new RangeError(
-      `memory warning threshold (${thresholds.warningMb} MB) must be at least ${MIN_WARNING_FRACTION_OF_LIMIT * 100} % of the heap size limit (${minWarningMb.toFixed(1)} of ${limitMb.toFixed(0)} MB)`,
+      `memory warning threshold (${thresholds.warningMb} MB) ` +
+        `must be at least ${MIN_WARNING_FRACTION_OF_LIMIT * 100} % of the heap size limit ` +
+        `(${minWarningMb.toFixed(1)} of ${limitMb.toFixed(0)} MB)`,
     );
   }
   if (thresholds.criticalMb > limitMb) {
     throw new RangeError(
-      `memory critical threshold (${thresholds.criticalMb} MB) must not exceed the heap size limit (${limitMb.toFixed(0)} MB)`,
+      `memory critical threshold (${thresholds.criticalMb} MB) ` +
+        `must not exceed the heap size limit (${limitMb.toFixed(0)} MB)`,
     );
   }
 }

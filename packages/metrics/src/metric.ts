@@ -80,7 +80,8 @@ export abstract class Metric<L extends string, S extends SeriesState> {
       maxLabelValueLength > MAX_LABEL_VALUE_LENGTH_LIMIT
     ) {
       throw new RangeError(
-        `metric ${config.name}: maxLabelValueLength must be an integer from 1 to ${MAX_LABEL_VALUE_LENGTH_LIMIT}, got ${maxLabelValueLength}`,
+        `metric ${config.name}: maxLabelValueLength must be an integer ` +
+          `from 1 to ${MAX_LABEL_VALUE_LENGTH_LIMIT}, got ${maxLabelValueLength}`,
       );
     }
     this.maxLabelValueLength = maxLabelValueLength;
@@ -106,6 +107,11 @@ export abstract class Metric<L extends string, S extends SeriesState> {
   }
 
   protected abstract createSeries(values: readonly string[], overflow: boolean): S;
+
+  /** The part of a new series every metric type shares; createSeries adds the numbers. */
+  protected newSeriesState(values: readonly string[], overflow: boolean): SeriesState {
+    return { values, touched: true, detached: false, overflow, createdAtMs: this.state.now() };
+  }
 
   /**
    * Names this family writes in either format, its OpenMetrics family name included (a later
@@ -196,7 +202,8 @@ export abstract class Metric<L extends string, S extends SeriesState> {
 
   private badFirstArgument(value: unknown): never {
     throw new TypeError(
-      `${this.type} ${this.name}: first argument must be a labels object or a number, got ${value === null ? 'null' : typeof value}`,
+      `${this.type} ${this.name}: first argument must be a labels object or a number, ` +
+        `got ${value === null ? 'null' : typeof value}`,
     );
   }
 

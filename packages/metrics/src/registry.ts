@@ -129,7 +129,8 @@ class MetricsRegistry implements Registry {
         throw new Error(
           owner === metric.name && this.metricsByName.has(owner)
             ? `metric ${metric.name} is already registered`
-            : `metric ${metric.name}: sample name ${sample} is already written by ${owner}${this.metricsByName.has(owner) ? '' : ' (reserved by the registry)'}`,
+            : `metric ${metric.name}: sample name ${sample} is already written by ${owner}` +
+                (this.metricsByName.has(owner) ? '' : ' (reserved by the registry)'),
         );
       }
     }

@@ -74,7 +74,8 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
   );
   const heapAfterGc = gauge(
     'nodejs_heap_used_after_major_gc_bytes',
-    'V8 heap used in bytes right after the last major (mark-compact) GC: the live set, the clearest leak signal. Absent until the first major GC.',
+    'V8 heap used in bytes right after the last major (mark-compact) GC: the live set, the clearest leak signal. ' +
+      'Absent until the first major GC.',
   );
   const external = gauge(
     'nodejs_external_memory_bytes',
@@ -86,11 +87,13 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
   );
   const cgroupLimit = gauge(
     'process_cgroup_memory_limit_bytes',
-    "Memory limit of the process's cgroup (its container) in bytes: cgroup v2 memory.max or v1 memory.limit_in_bytes, the smallest along the cgroup path. Absent when there is no limit.",
+    "Memory limit of the process's cgroup (its container) in bytes: cgroup v2 memory.max or " +
+      'v1 memory.limit_in_bytes, the smallest along the cgroup path. Absent when there is no limit.',
   );
   const cgroupUsage = gauge(
     'process_cgroup_memory_usage_bytes',
-    "Memory the process's cgroup uses in bytes, page cache included (what its OOM killer counts): v2 memory.current or v1 memory.usage_in_bytes. Absent without a cgroup.",
+    "Memory the process's cgroup uses in bytes, page cache included (what its OOM killer counts): " +
+      'v2 memory.current or v1 memory.usage_in_bytes. Absent without a cgroup.',
   );
   const cgroup = createCgroupMemoryReader(options.cgroup);
   const delay = registry.gauge({

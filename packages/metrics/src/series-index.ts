@@ -106,7 +106,8 @@ export class SeriesIndex<S extends SeriesState> {
     if (raw === undefined) return ''; // Prometheus: an empty label value is the same as no label
     if (typeof raw === 'number') return String(raw);
     throw new TypeError(
-      `metric ${this.metricName}: label ${name} must be a string or a number, got ${raw === null ? 'null' : typeof raw}`,
+      `metric ${this.metricName}: label ${name} must be a string or a number, ` +
+        `got ${raw === null ? 'null' : typeof raw}`,
     );
   }
 
@@ -145,7 +146,8 @@ export class SeriesIndex<S extends SeriesState> {
 
   private unknownLabel(key: string): never {
     throw new TypeError(
-      `metric ${this.metricName}: unknown label ${JSON.stringify(key)} (declared: ${this.labelNames.join(', ') || 'none'})`,
+      `metric ${this.metricName}: unknown label ${JSON.stringify(key)} ` +
+        `(declared: ${this.labelNames.join(', ') || 'none'})`,
     );
   }
 

@@ -89,7 +89,7 @@ describe('the Grafana dashboard', () => {
     }
   });
 
-  it('reads only metrics a registry with runtime metrics and a memory monitor exposes (log shipper aside)', async () => {
+  it('reads only metrics that runtime metrics and a memory monitor expose (log shipper aside)', async () => {
     const registry = createRegistry();
     const runtime = collectRuntimeMetrics(registry, {
       // a cgroup with a limit, so that its gauge is exposed here too

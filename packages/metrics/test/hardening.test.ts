@@ -55,7 +55,7 @@ describe('label names that are also Object.prototype members', () => {
 });
 
 describe('label value length', () => {
-  it(`sends values longer than the cap (default ${DEFAULT_MAX_LABEL_VALUE_LENGTH}) to the overflow series, counted`, async () => {
+  it(`sends values over the cap (default ${DEFAULT_MAX_LABEL_VALUE_LENGTH}) to overflow, counted`, async () => {
     const registry = createRegistry();
     const counter = registry.counter({ name: 'long_total', help: 'x', labelNames: ['path'] });
     counter.inc({ path: 'x'.repeat(DEFAULT_MAX_LABEL_VALUE_LENGTH) }); // at the cap: its own series

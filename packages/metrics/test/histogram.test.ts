@@ -81,7 +81,7 @@ describe('histogram exposition', () => {
     await registry.destroy();
   });
 
-  it('writes 0 for unlabelled counters and histograms before their first update, nothing for unset gauges', async () => {
+  it('writes 0 for unlabelled counters and histograms before any update, nothing for unset gauges', async () => {
     const registry = createRegistry();
     registry.histogram({ name: 'never', help: 'x', buckets: [1] });
     registry.counter({ name: 'never_counted_total', help: 'x' });

@@ -58,7 +58,7 @@ describe('/metrics handler', () => {
     await registry.destroy();
   });
 
-  it('works as express-style middleware: next() for other paths, originalUrl when mounted, next(error) on failure', async () => {
+  it('works as express middleware: next() for other paths, originalUrl if mounted, next(error) on error', async () => {
     const registry = createRegistry();
     registry.gauge({ name: 'mw', help: 'x' }).set(7);
     const handler = createMetricsHandler(registry, { path: '/internal/metrics' });

@@ -32,7 +32,7 @@ function fakeClock(startMs = 1_000_000) {
 }
 
 describe('memory monitor', () => {
-  it('defaults thresholds to fractions of the heap size limit and the interval/cooldown to the documented values', async () => {
+  it('defaults thresholds to fractions of the heap limit, interval and cooldown to the documented values', async () => {
     const memory = fakeMemory();
     const monitor = createMemoryMonitor({ readMemory: memory.read, env: {}, autoStart: false });
     const report = monitor.report();
@@ -120,7 +120,7 @@ describe('memory monitor', () => {
     await monitor.stop();
   });
 
-  it('runs moderate cleanups at warning and aggressive ones (with forced GC) at critical, honouring the cooldown', async () => {
+  it('runs moderate cleanups at warning, aggressive ones (forced GC) at critical, honouring the cooldown', async () => {
     const memory = fakeMemory(100);
     const { clock, now } = fakeClock();
     const calls: CleanupLevel[] = [];
@@ -190,7 +190,7 @@ describe('memory monitor', () => {
     await monitor.stop();
   });
 
-  it('keeps a bounded cleanup history and records failing and hanging actions without stopping the others', async () => {
+  it('keeps a bounded cleanup history, records failing and hanging actions without stopping the others', async () => {
     const memory = fakeMemory();
     const ran: string[] = [];
     const monitor = createMemoryMonitor({

@@ -15,7 +15,8 @@ import {
 
 /** What Prometheus 2.42 sends when it scrapes (scrape.go, acceptHeader). */
 const PROMETHEUS_ACCEPT =
-  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,' +
+  'text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 // Debian's python3-prometheus-client: the Prometheus project's parsers for both forms.
 const PYTHON = '/usr/bin/python3';

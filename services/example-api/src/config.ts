@@ -119,7 +119,8 @@ function parseHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
   // node:http refuses a headers timeout above the request timeout
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new ConfigError(
-      `HTTP_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+      `HTTP_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) ` +
+        `must not exceed HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
     );
   }
   return limits;

@@ -33,7 +33,8 @@ function describeMemoryPlan(): string {
   const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / 1024 / 1024);
   const flags = [process.env.NODE_OPTIONS?.trim(), process.execArgv.join(' ')].filter(Boolean).join(' ') || 'none';
   const gc = typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'not exposed';
-  return `heap limit ${heapLimitMb} MB, gc ${gc}, GOMEMLIMIT ${process.env.GOMEMLIMIT ?? 'unset'}, node flags: ${flags}`;
+  const goMemLimit = process.env.GOMEMLIMIT ?? 'unset';
+  return `heap limit ${heapLimitMb} MB, gc ${gc}, GOMEMLIMIT ${goMemLimit}, node flags: ${flags}`;
 }
 
 function listen(server: import('node:http').Server, port: number, host: string): Promise<AddressInfo> {

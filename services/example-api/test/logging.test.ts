@@ -29,7 +29,7 @@ describe('logging', () => {
     expect(records.some((r) => String(r.msg).startsWith('shutdown: SIGTERM'))).toBe(true);
   }, 30_000);
 
-  it('ships logs to Elasticsearch _bulk when ELASTICSEARCH_URL is set, flushes them on SIGTERM, and shows shipper stats on /metrics', async () => {
+  it('ships logs to _bulk if ELASTICSEARCH_URL is set, flushes on SIGTERM, has shipper stats on /metrics', async () => {
     const bulk = await startBulkServer();
     const service = await startService({ ELASTICSEARCH_URL: bulk.url, ELASTICSEARCH_INDEX: 'example-api-test' });
     try {

@@ -46,9 +46,15 @@ export function describeAdminAccess(access: AdminAccess): string {
     case 'token':
       return 'admin routes: require Authorization: Bearer <ADMIN_TOKEN>';
     case 'loopback':
-      return `admin routes: served without a token because the service listens on loopback ${access.address} only (set ADMIN_TOKEN to require one)`;
+      return (
+        `admin routes: served without a token because the service listens on loopback ${access.address} only ` +
+        '(set ADMIN_TOKEN to require one)'
+      );
     case 'refused':
-      return `admin routes: refused (403) because ADMIN_TOKEN is unset and the service listens on ${access.address}, not a loopback address`;
+      return (
+        'admin routes: refused (403) because ADMIN_TOKEN is unset ' +
+        `and the service listens on ${access.address}, not a loopback address`
+      );
   }
 }
 
