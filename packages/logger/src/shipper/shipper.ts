@@ -584,7 +584,8 @@ export class ElasticsearchShipper extends EventEmitter {
       // Once per shipper: nobody listens, so say it somewhere rather than stay silent (stats() counts the rest).
       this.#warnedUnheardError = true;
       process.emitWarning(
-        `elasticsearch shipper: ${describeError(error)} (further errors are counted in stats(); pass onError to see them)`,
+        `elasticsearch shipper: ${describeError(error)} ` +
+          '(further errors are counted in stats(); pass onError to see them)',
       );
     }
   }
