@@ -86,25 +86,15 @@ export default tseslint.config(
   },
   ...perWorkspace,
   {
-    // Plain JavaScript has no declared types, so every value read from JSON, argv or an untyped
-    // module is `any`: the no-unsafe-* rules would flag each use and find nothing. The promise and
-    // unused-variable rules still apply, with the types TypeScript infers.
-    name: 'heapwise/javascript',
-    files: ['**/*.{js,mjs,cjs}'],
-    rules: {
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-    },
-  },
-  {
-    // Tests read JSON from real servers and processes (JSON.parse is `any`) and check its shape with
-    // expect(); a cast to a hand-written type would restate those assertions without checking more.
-    // The promise rules, the ones that catch a test that passes without waiting, still apply.
-    name: 'heapwise/tests',
-    files: ['**/test/**/*.ts'],
+    // Values typed `any` on purpose, where the no-unsafe-* rules would flag each use and find nothing:
+    // - plain JavaScript has no declared types, so every value read from JSON, argv or an untyped
+    //   module is `any`;
+    // - tests read JSON from real servers and processes (JSON.parse is `any`) and check its shape with
+    //   expect(); a cast to a hand-written type would restate those assertions without checking more.
+    // The promise and unused-variable rules (the ones that catch a test that passes without waiting)
+    // still apply, with the types TypeScript infers.
+    name: 'heapwise/untyped-values',
+    files: ['**/*.{js,mjs,cjs}', '**/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -27,7 +27,10 @@ class CommandError extends Error {
   }
 }
 
-const USAGE = `usage: node scripts/memory.mjs <report|cleanup [moderate|aggressive]|monitor [seconds]|thresholds <warningMb>,<criticalMb>>
+const USAGE = `usage: node scripts/memory.mjs report
+       node scripts/memory.mjs cleanup [moderate|aggressive]
+       node scripts/memory.mjs monitor [seconds]
+       node scripts/memory.mjs thresholds <warningMb>,<criticalMb>
   (npm run memory:report, memory:cleanup, memory:monitor, memory:thresholds 1500,2500)
   SERVICE_URL  the service to talk to (default ${DEFAULT_SERVICE_URL})
   ADMIN_TOKEN  the service's admin token, for cleanup and thresholds (when it has one)`;

@@ -86,9 +86,8 @@ function renderPanel({ top, title, color, points, xScale, fit }) {
   if (fit) {
     const y1 = (fit.intercept + fit.slope * xScale.min) / MB;
     const y2 = (fit.intercept + fit.slope * xScale.max) / MB;
-    out.push(
-      `<line x1="${px(xScale.min).toFixed(1)}" y1="${py(y1).toFixed(1)}" x2="${px(xScale.max).toFixed(1)}" y2="${py(y2).toFixed(1)}" class="fit"/>`,
-    );
+    const [x1, x2] = [px(xScale.min).toFixed(1), px(xScale.max).toFixed(1)];
+    out.push(`<line x1="${x1}" y1="${py(y1).toFixed(1)}" x2="${x2}" y2="${py(y2).toFixed(1)}" class="fit"/>`);
   }
   return out.join('\n');
 }
@@ -105,10 +104,30 @@ export function renderSoakChart(report) {
   const height = rssTop + PANEL_HEIGHT_PX + MARGIN.bottom;
   const verdictColor = report.verdict === 'pass' ? '#1a7f37' : '#cf222e';
   const title =
-    `Soak ${report.verdict.toUpperCase()}: heap slope ${fit.slope.toFixed(2)} ± ${fit.stdError.toFixed(2)} B/request ` +
+    `Soak ${report.verdict.toUpperCase()}: ` +
+    `heap slope ${fit.slope.toFixed(2)} ± ${fit.stdError.toFixed(2)} B/request ` +
     `(threshold ${report.thresholdBytesPerRequest} B/request${report.leak ? ', demo leak ON' : ''})`;
+  const heapPanel = renderPanel({
+    top: heapTop,
+    title: 'heapUsed after forced GC (dots) and least-squares fit (dashed)',
+    color: '#0969da',
+    points: samples.map((s) => ({ x: s.requests, y: s.heapUsed })),
+    xScale,
+    fit,
+  });
+  const rssPanel = renderPanel({
+    top: rssTop,
+    title: 'RSS',
+    color: '#8250df',
+    points: samples.map((s) => ({ x: s.requests, y: s.rss })),
+    xScale,
+  });
+  const svgAttributes =
+    `xmlns="http://www.w3.org/2000/svg" width="${WIDTH_PX}" height="${height}" ` +
+    `viewBox="0 0 ${WIDTH_PX} ${height}" font-family="system-ui, sans-serif" font-size="12"`;
+  const xLabelX = MARGIN.left + (WIDTH_PX - MARGIN.left - MARGIN.right) / 2;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH_PX}" height="${height}" viewBox="0 0 ${WIDTH_PX} ${height}" font-family="system-ui, sans-serif" font-size="12">
+<svg ${svgAttributes}>
 <style>
   .grid { stroke: #d0d7de; stroke-width: 0.5; }
   .frame { fill: none; stroke: #57606a; stroke-width: 1; }
@@ -119,9 +138,9 @@ export function renderSoakChart(report) {
 </style>
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="${MARGIN.left}" y="28" font-size="16" font-weight="700" fill="${verdictColor}">${escapeXml(title)}</text>
-${renderPanel({ top: heapTop, title: 'heapUsed after forced GC (dots) and least-squares fit (dashed)', color: '#0969da', points: samples.map((s) => ({ x: s.requests, y: s.heapUsed })), xScale, fit })}
-${renderPanel({ top: rssTop, title: 'RSS', color: '#8250df', points: samples.map((s) => ({ x: s.requests, y: s.rss })), xScale })}
-<text x="${MARGIN.left + (WIDTH_PX - MARGIN.left - MARGIN.right) / 2}" y="${height - 8}" class="x-label">completed requests since the end of the warm-up</text>
+${heapPanel}
+${rssPanel}
+<text x="${xLabelX}" y="${height - 8}" class="x-label">completed requests since the end of the warm-up</text>
 </svg>
 `;
 }

@@ -224,7 +224,8 @@ describe.skipIf(prometheusMissing)(
       const exemplars = await api<
         { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]
       >(
-        `/api/v1/query_exemplars?query=${encodeURIComponent(`http_request_duration_seconds_bucket{job="${JOB}"}`)}&start=${nowS - 600}&end=${nowS + 60}`,
+        `/api/v1/query_exemplars?query=${encodeURIComponent(`http_request_duration_seconds_bucket{job="${JOB}"}`)}` +
+          `&start=${nowS - 600}&end=${nowS + 60}`,
       );
       const traceIds = exemplars.flatMap((series) => series.exemplars.map((e) => e.labels.trace_id));
       expect(traceIds.length).toBeGreaterThan(0);

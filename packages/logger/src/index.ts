@@ -1,7 +1,9 @@
-export { SHIPPER_DEFAULTS, HTTP_LOGGING_DEFAULTS, REDACTION_DEFAULTS } from './limits.js';
+export { SHIPPER_DEFAULTS, SPOOL_DEFAULTS, HTTP_LOGGING_DEFAULTS, REDACTION_DEFAULTS } from './limits.js';
 export { createElasticsearchShipper, ElasticsearchShipper } from './shipper/shipper.js';
 export type { ElasticsearchShipperOptions } from './shipper/options.js';
 export type { ShipperStats, DropEvent, DropReason } from './shipper/stats.js';
+export { SpoolLockedError } from './shipper/spool/dir-lock.js';
+export type { DiskSpoolOptions, WhenFull } from './shipper/spool/disk-spool.js';
 export { createIndexNamer, formatIndexName, type IndexOption } from './shipper/index-name.js';
 export { createRedactor, type RedactionOptions, type Redactor } from './redaction.js';
 export { createLogger, redactorOf, type CreateLoggerOptions } from './logger.js';

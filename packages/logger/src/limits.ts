@@ -134,6 +134,8 @@ export const SPOOL_DEFAULTS = {
   syncIntervalMs: 500,
   /** When full: delete the oldest segment (its records counted as overflow), or refuse the newest record. */
   whenFull: 'drop_oldest',
+  /** Every record is appended (write-ahead), not only those memory cannot hold: a crash loses one sync interval. */
+  writeAhead: true,
 } as const;
 
 /** Defaults of the HTTP logging middleware. */

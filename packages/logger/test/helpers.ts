@@ -27,12 +27,12 @@ export function movableClock(frozen = false): { now: () => number; advance(ms: n
 }
 
 export function droppedTotal(stats: ShipperStats): number {
-  const { overflow, expired, rejected, too_large, shutdown } = stats.dropped;
-  return overflow + expired + rejected + too_large + shutdown;
+  return Object.values(stats.dropped).reduce((sum, count) => sum + count, 0);
 }
 
+/** `produced + recovered = shipped + buffered + spooled + dropped.*` (recovered and spooled are 0 without a spool). */
 export function identityHolds(stats: ShipperStats): boolean {
-  return stats.produced === stats.shipped + stats.buffered + droppedTotal(stats);
+  return stats.produced + stats.recovered === stats.shipped + stats.buffered + stats.spooled + droppedTotal(stats);
 }
 
 /**

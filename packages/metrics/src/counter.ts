@@ -29,15 +29,7 @@ export class Counter<L extends string = never> extends Metric<L, CounterSeries> 
   }
 
   protected createSeries(values: readonly string[], overflow: boolean): CounterSeries {
-    return {
-      values,
-      touched: true,
-      detached: false,
-      overflow,
-      createdAtMs: this.state.now(),
-      value: 0,
-      exemplar: undefined,
-    };
+    return { ...this.newSeriesState(values, overflow), value: 0, exemplar: undefined };
   }
 
   inc(value?: number): void;

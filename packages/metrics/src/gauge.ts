@@ -25,7 +25,7 @@ export class Gauge<L extends string = never> extends Metric<L, GaugeSeries> {
   }
 
   protected createSeries(values: readonly string[], overflow: boolean): GaugeSeries {
-    return { values, touched: true, detached: false, overflow, createdAtMs: this.state.now(), value: 0 };
+    return { ...this.newSeriesState(values, overflow), value: 0 };
   }
 
   set(value: number): void;

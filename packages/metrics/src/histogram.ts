@@ -60,11 +60,7 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramSeri
 
   protected createSeries(values: readonly string[], overflow: boolean): HistogramSeries {
     return {
-      values,
-      touched: true,
-      detached: false,
-      overflow,
-      createdAtMs: this.state.now(),
+      ...this.newSeriesState(values, overflow),
       counts: new Float64Array(this.buckets.length + 1),
       sum: 0,
       count: 0,

@@ -108,6 +108,11 @@ export abstract class Metric<L extends string, S extends SeriesState> {
 
   protected abstract createSeries(values: readonly string[], overflow: boolean): S;
 
+  /** The part of a new series every metric type shares; createSeries adds the numbers. */
+  protected newSeriesState(values: readonly string[], overflow: boolean): SeriesState {
+    return { values, touched: true, detached: false, overflow, createdAtMs: this.state.now() };
+  }
+
   /**
    * Names this family writes in either format, its OpenMetrics family name included (a later
    * metric may not reuse them).

@@ -14,7 +14,8 @@ try {
 } catch (error) {
   if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/bin/cli.js')) {
     console.error(
-      'heapwise: not built yet; run `npm run prepare` (or `npm run build -w @heapwise/node-options`) at the repository root',
+      'heapwise: not built yet; run `npm run prepare` (or `npm run build -w @heapwise/node-options`) ' +
+        'at the repository root',
     );
     process.exit(2);
   }

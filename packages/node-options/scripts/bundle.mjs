@@ -32,7 +32,9 @@ const result = await build({
   mainFields: ['module', 'main'],
   // yaml ships CommonJS for Node that requires node builtins; ESM output needs a require() for them.
   banner: {
-    js: "import { createRequire as __heapwiseCreateRequire } from 'node:module'; const require = __heapwiseCreateRequire(import.meta.url);",
+    js:
+      "import { createRequire as __heapwiseCreateRequire } from 'node:module'; " +
+      'const require = __heapwiseCreateRequire(import.meta.url);',
   },
   logLevel: 'warning',
 });

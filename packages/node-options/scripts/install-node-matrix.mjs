@@ -47,7 +47,8 @@ export function installedNode(major) {
   return {
     reason:
       failed ??
-      `node@${major} is not installed in ${join(NODE_CACHE_DIR, major)}: run \`node packages/node-options/scripts/install-node-matrix.mjs\``,
+      `node@${major} is not installed in ${join(NODE_CACHE_DIR, major)}: ` +
+        `run \`node packages/node-options/scripts/install-node-matrix.mjs\``,
   };
 }
 

@@ -33,6 +33,14 @@ const SECTION_NAME = /^(?:(?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*#)?[A-Za-z0-9][A
 export function packageSectionName(packageName: string, task: string): string {
   return `${packageName}#${task}`;
 }
+/** A section name read back: `[package#task]` names both, `[task]` the task alone (packageName undefined). */
+export function splitSectionName(name: string): { packageName: string | undefined; task: string } {
+  // Neither a package name nor a task name holds `#` (SECTION_NAME).
+  const hash = name.indexOf('#');
+  return hash === -1
+    ? { packageName: undefined, task: name }
+    : { packageName: name.slice(0, hash), task: name.slice(hash + 1) };
+}
 
 // ---------------------------------------------------------------------------------------------------
 // The document: every line, as written
@@ -417,6 +425,14 @@ export function taskFlags(config: NodeOptionsConfig, task: string, packageName?:
   return merged;
 }
 
+/** The packages with their own `[package#task]` section for `task`, in file order. */
+export function packagesWithOwnSection(config: NodeOptionsConfig, task: string): string[] {
+  return [...config.sections.keys()].flatMap((name) => {
+    const section = splitSectionName(name);
+    return section.packageName !== undefined && section.task === task ? [section.packageName] : [];
+  });
+}
+
 /** The heap flag that decides a task's heap (`--max-old-space-size` or its percentage form), if any. */
 export function taskHeapFlag(config: NodeOptionsConfig, task: string, packageName?: string): FlagLine | undefined {
   return taskFlags(config, task, packageName).find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
@@ -535,7 +551,9 @@ export function raiseHeapRequest(document: NodeOptionsDocument, section: string,
     return {
       document,
       changed: false,
-      skipped: `[${section}] sets its heap as ${formatFlag(current)} (line ${current.line}); left as it is, not raised to ${minimumMb} MB`,
+      skipped:
+        `[${section}] sets its heap as ${formatFlag(current)} (line ${current.line}); left as it is, ` +
+        `not raised to ${minimumMb} MB`,
     };
   }
   if (current !== undefined && Number(current.value) >= minimumMb) return { document, changed: false };

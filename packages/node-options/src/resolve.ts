@@ -6,6 +6,7 @@ import {
   HEAP_SIZE_FLAG,
   formatFlag,
   normaliseFlagName,
+  packageSectionName,
   taskFlags,
   taskHeapFlag,
   type FlagLine,
@@ -139,7 +140,9 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
   const { memory, concurrency } = options;
   const budget = computeBudget(memory.bytes, config.headroom, concurrency);
   const notes: string[] = [];
-  const knownTask = config.sections.has(task);
+  const knownTask =
+    config.sections.has(task) ||
+    (options.packageName !== undefined && config.sections.has(packageSectionName(options.packageName, task)));
   if (!knownTask) {
     const known = [...config.sections.keys()].join(', ') || 'none';
     notes.push(`no [${task}] section in ${config.file} (sections: ${known}); only the common lines apply`);

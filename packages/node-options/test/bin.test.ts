@@ -41,11 +41,12 @@ describe('bin/heapwise.js', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      'heapwise: not built yet; run `npm run prepare` (or `npm run build -w @heapwise/node-options`) at the repository root\n',
+      'heapwise: not built yet; run `npm run prepare` (or `npm run build -w @heapwise/node-options`) ' +
+        'at the repository root\n',
     );
   });
 
-  it('keeps working while the bundle is rebuilt beside it (a test set-up bundling as other tasks run heapwise)', async () => {
+  it('keeps working while the bundle is rebuilt beside it (bundled again as other tasks run heapwise)', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
     const bundle = (async () => {
       for (let round = 0; round < 3; round++)

@@ -8,7 +8,10 @@ const BAD_FILES: { name: string; text: string; expected: RegExp[] }[] = [
     name: 'a flag NODE_OPTIONS refuses',
     text: '--enable-source-maps\n[build]\n--gc-interval=100\n',
     expected: [
-      /^\.node-options:3: --gc-interval is not allowed in NODE_OPTIONS on Node v\d+.*mark the line '@node --gc-interval'/,
+      new RegExp(
+        String.raw`^\.node-options:3: --gc-interval is not allowed in NODE_OPTIONS on Node v\d+.*` +
+          "mark the line '@node --gc-interval'",
+      ),
     ],
   },
   {

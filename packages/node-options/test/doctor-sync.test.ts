@@ -47,7 +47,8 @@ describe('heapwise sync', () => {
     const changed = await runMain(['sync', '--check'], { cwd: root });
     expect(changed.code).toBe(1);
     expect(changed.stderr).toBe(
-      'services/api/.node-options: differs from .node-options\nheapwise sync --check: 1 of 1 copy out of date (run heapwise sync)\n',
+      'services/api/.node-options: differs from .node-options\n' +
+        'heapwise sync --check: 1 of 1 copy out of date (run heapwise sync)\n',
     );
     expect((await runMain(['sync'], { cwd: root })).stdout).toContain('updated services/api/.node-options');
     expect((await runMain(['sync', '--check'], { cwd: root })).code).toBe(0);
@@ -98,7 +99,8 @@ describe('heapwise doctor', () => {
     expect(result.stdout).toContain('problem services/api/.node-options is missing (run heapwise sync)');
     expect(result.stdout).toMatch(/problem \.node-options:7: --gc-interval is not allowed in NODE_OPTIONS/);
     expect(result.stdout).toContain(
-      'problem [build] 4096 MB requested; 4 at once → 1344 MB each: would be lowered to 1344 MB (run fewer at once: --concurrency 1, or give it more memory)',
+      'problem [build] 4096 MB requested; 4 at once → 1344 MB each: ' +
+        'would be lowered to 1344 MB (run fewer at once: --concurrency 1, or give it more memory)',
     );
     expect(result.stdout).toMatch(/\n5 problem\(s\), \d warning\(s\)\n$/);
   });
@@ -121,6 +123,33 @@ describe('heapwise doctor', () => {
       expect.objectContaining({ task: 'build', requestedHeapMb: 4096, perTaskMb: 3072, fits: false, concurrency: 2 }),
       expect.objectContaining({ task: 'test', requestedHeapMb: 2048, perTaskMb: 3072, fits: true }),
     ]);
+  });
+
+  it('plans a [package#task] section as run resolves it there, and warns on one that applies to nothing', async () => {
+    const root = monorepo();
+    writeFileSync(
+      join(root, 'packages/direct/package.json'),
+      JSON.stringify({ name: '@acme/direct', scripts: { build: 'tsc -b' } }),
+    );
+    writeFileSync(
+      join(root, '.node-options'),
+      `${PROFILE}[@acme/direct#build]\n--max-old-space-size=7000\n[@acme/gone#build]\n--max-old-space-size=6000\n`,
+    );
+    await runMain(['sync'], { cwd: root });
+    const args = ['--memory', '16g', '--concurrency', '2'];
+    const result = await runMain(['doctor', ...args], { cwd: root });
+    expect(result.stdout).toContain(
+      'problem [@acme/direct#build] 7000 MB requested; 2 at once → 6144 MB each: would be lowered to 6144 MB',
+    );
+    expect(result.stdout).toContain(
+      'warn    .node-options:9: [@acme/gone#build]: no workspace package is named @acme/gone',
+    );
+    expect(result.code).toBe(1);
+    const report = JSON.parse((await runMain(['doctor', '--json', ...args], { cwd: root })).stdout);
+    expect(report.tasks).toContainEqual(
+      expect.objectContaining({ task: 'build', package: '@acme/direct', requestedHeapMb: 7000, heapMb: 6144 }),
+    );
+    expect(report.tasks).toContainEqual(expect.objectContaining({ task: 'build', package: null, heapMb: 4096 }));
   });
 
   it.runIf(major === '20')('warns that Node 20 is past its end of life (2026-04-30) without failing', async () => {

@@ -16,6 +16,12 @@ export const CLI_TIMEOUT_MS = 30_000;
 
 export const GIB = 1024 ** 3;
 
+/** What `heapwise print --percentage` says on a Node without --max-old-space-size-percentage. */
+export const PERCENTAGE_UNSUPPORTED = new RegExp(
+  String.raw`--percentage needs --max-old-space-size-percentage, ` +
+    String.raw`which Node v\d+\.\S+ does not accept \(22\.21\+, 24\.6\+\)`,
+);
+
 /**
  * A memory pool of this test file's own: the machine-wide one would make these runs wait for builds
  * running elsewhere on the machine, and theirs for these.

@@ -4,22 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseNodeOptions } from '../src/node-options-file.js';
 import { applyInit, InitError, planInit } from '../src/init/index.js';
 import { runMain } from './helpers.js';
-import { read, repoRoot, snapshot, writeTree, type Files } from './init-fixtures.js';
+import { fixture, json, read, repoRoot, snapshot, type Files } from './init-fixtures.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-function fixture(files: Files): string {
-  const tree = writeTree(files);
-  cleanups.push(tree.remove);
-  return tree.root;
-}
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const TURBO = json({ tasks: { build: {}, dev: { persistent: true } } });
 
 function npmRoot(extra: Files = {}, manifest: object = {}): Files {
@@ -82,7 +72,9 @@ if (bad.length > 0) { console.error(bad.join('\\n')); process.exit(1); }
       devDependencies: { turbo: 'catalog:' },
     }),
     'pnpm-workspace.yaml':
-      "packages:\n  - 'packages/*'\n\ncatalog:\n  turbo: ^2.5.0 # the build\n  zod: 3.24.1\n\nonlyBuiltDependencies:\n  - esbuild\n",
+      "packages:\n  - 'packages/*'\n\n" +
+      'catalog:\n  turbo: ^2.5.0 # the build\n  zod: 3.24.1\n\n' +
+      'onlyBuiltDependencies:\n  - esbuild\n',
     'turbo.json': TURBO,
     'check-catalog.mjs': CHECK,
     'packages/a/package.json': json({
@@ -94,7 +86,7 @@ if (bad.length > 0) { console.error(bad.join('\\n')); process.exit(1); }
     'packages/b/package.json': json({ name: 'b', scripts: { test: 'vitest run' } }),
   });
 
-  it("adds the heapwise packages as catalog: references and to the catalog, and the workspace's catalog check passes", () => {
+  it("adds the heapwise packages as catalog: references and to the catalog; the workspace's check passes", () => {
     const root = fixture(files());
     const check = () => execFileSync(process.execPath, ['check-catalog.mjs'], { cwd: root });
     // The check's yaml resolves from this repository's node_modules.
@@ -113,7 +105,10 @@ if (bad.length > 0) { console.error(bad.join('\\n')); process.exit(1); }
     });
     // Two lines added at the end of the catalog block; every other byte kept.
     expect(read(root, 'pnpm-workspace.yaml')).toBe(
-      'packages:\n  - \'packages/*\'\n\ncatalog:\n  turbo: ^2.5.0 # the build\n  zod: 3.24.1\n  "@heapwise/node-options": "^1.2.3"\n  "@heapwise/tsconfig": "^1.2.3"\n\nonlyBuiltDependencies:\n  - esbuild\n',
+      "packages:\n  - 'packages/*'\n\n" +
+        'catalog:\n  turbo: ^2.5.0 # the build\n  zod: 3.24.1\n' +
+        '  "@heapwise/node-options": "^1.2.3"\n  "@heapwise/tsconfig": "^1.2.3"\n\n' +
+        'onlyBuiltDependencies:\n  - esbuild\n',
     );
     // A second run changes nothing.
     expect(planInit(root, { versionRange: '^1.2.3' }).changes).toEqual([]);
@@ -234,7 +229,7 @@ describe('sizes and root scripts', () => {
 });
 
 describe('one oversized request stays its package', () => {
-  it("init writes [package#task]; heapwise run gives that package its request and every other package the task's", async () => {
+  it("init writes [package#task]; heapwise run gives that package its request, every other the task's", async () => {
     const root = fixture(
       npmRoot({
         'packages/a/package.json': json({ name: 'a', scripts: { build: 'tsc -b' } }),

@@ -50,7 +50,7 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff('x', 'same\n', 'same\n')).toBe('');
   });
 
-  it(`past MAX_DIFF_CELLS (${MAX_DIFF_CELLS}) shows the differing middle as removed then added, still a valid diff`, () => {
+  it(`past MAX_DIFF_CELLS (${MAX_DIFF_CELLS}) shows the differing middle as removed then added, validly`, () => {
     const before = `head\n${lines(30, 'old').join('\n')}\ntail\n`;
     const after = `head\n${lines(30, 'new').join('\n')}\n${lines(3, 'old').join('\n')}\ntail\n`;
     // 30 × 33 cells: over a cap of 100, under the default.

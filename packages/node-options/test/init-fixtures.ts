@@ -4,10 +4,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { onTestFinished } from 'vitest';
 
 export type Files = Record<string, string>;
 
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+/** A JSON file's text as npm and most editors write it: two-space indent, final newline. */
+export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 export const TURBO_JSON = json({
   $schema: 'https://turborepo.com/schema.json',
@@ -137,6 +139,13 @@ export function writeTree(files: Files): { root: string; remove: () => void } {
     writeFileSync(join(root, path), content);
   }
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Writes `files` to a temporary directory, removed when the calling test finishes; returns its path. */
+export function fixture(files: Files): string {
+  const tree = writeTree(files);
+  onTestFinished(tree.remove);
+  return tree.root;
 }
 
 /** Every file under `root` with its exact bytes and mtime, to prove nothing was written. */

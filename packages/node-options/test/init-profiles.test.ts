@@ -36,7 +36,9 @@ describe('DEFAULT_PROFILES', () => {
 
 describe('raiseRequestedSizes', () => {
   const existing =
-    '# team settings\n--enable-source-maps\n\n[build] # the big one\n--max-old-space-size=2048\n--stack-size=2000\n\n[test]\n--expose-gc\n';
+    '# team settings\n--enable-source-maps\n\n' +
+    '[build] # the big one\n--max-old-space-size=2048\n--stack-size=2000\n\n' +
+    '[test]\n--expose-gc\n';
 
   it('raises a lower size in place, adds one to a section without it, appends a missing section', () => {
     const { text: next, notes } = raiseRequestedSizes(
@@ -49,7 +51,10 @@ describe('raiseRequestedSizes', () => {
       ]),
     );
     expect(next).toBe(
-      '# team settings\n--enable-source-maps\n\n[build] # the big one\n--max-old-space-size=6000\n--stack-size=2000\n\n[test]\n--max-old-space-size=3000\n--expose-gc\n\n[dev]\n--max-old-space-size=2500\n',
+      '# team settings\n--enable-source-maps\n\n' +
+        '[build] # the big one\n--max-old-space-size=6000\n--stack-size=2000\n\n' +
+        '[test]\n--max-old-space-size=3000\n--expose-gc\n\n' +
+        '[dev]\n--max-old-space-size=2500\n',
     );
     expect(notes).toEqual([]);
   });
@@ -76,7 +81,8 @@ describe('raiseRequestedSizes', () => {
     const { text, notes } = raiseRequestedSizes('.node-options', percent, new Map([['build', 6000]]));
     expect(text).toBe(percent);
     expect(notes).toEqual([
-      '.node-options: [build] sets its heap as --max-old-space-size-percentage=50 (line 2); left as it is, not raised to 6000 MB',
+      '.node-options: [build] sets its heap as --max-old-space-size-percentage=50 (line 2); left as it is, ' +
+        'not raised to 6000 MB',
     ]);
   });
 

@@ -99,7 +99,7 @@ describe('heapwise init keeps every tsconfig meaning the same', () => {
   });
 
   for (const compiler of compilers) {
-    it(`TypeScript ${compiler.label}: --showConfig differs only by the adopt keys, and the typecheck output is the same`, async () => {
+    it(`TypeScript ${compiler.label}: --showConfig differs only by the adopt keys, same typecheck output`, async () => {
       const files = tsconfigFiles(before);
       expect(files.length).toBeGreaterThanOrEqual(8);
       for (const file of files) {

@@ -17,8 +17,11 @@ describe('passHeapwiseEnv (turbo.json)', () => {
       'turbo.json',
       '{\n  "$schema": "https://turborepo.com/schema.json",\n  "tasks": {}\n}\n',
     );
+    const names = PASS_THROUGH_ENV.map((name) => `    "${name}"`).join(',\n');
     expect(after).toBe(
-      `{\n  "$schema": "https://turborepo.com/schema.json",\n  "globalPassThroughEnv": [\n${PASS_THROUGH_ENV.map((name) => `    "${name}"`).join(',\n')}\n  ],\n  "tasks": {}\n}\n`,
+      '{\n  "$schema": "https://turborepo.com/schema.json",\n' +
+        `  "globalPassThroughEnv": [\n${names}\n  ],\n` +
+        '  "tasks": {}\n}\n',
     );
     expect(passHeapwiseEnv('turbo.json', after)).toBe(after);
   });

@@ -3,21 +3,10 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'jsonc-parser';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyInit, planInit, InitError } from '../src/init/index.js';
-import { npmWorkspace, pnpmWorkspace, read, snapshot, UI_TSCONFIG, writeTree, type Files } from './init-fixtures.js';
+import { fixture, npmWorkspace, pnpmWorkspace, read, snapshot, UI_TSCONFIG, type Files } from './init-fixtures.js';
 import { runMain } from './helpers.js';
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function fixture(files: Files): string {
-  const tree = writeTree(files);
-  cleanups.push(tree.remove);
-  return tree.root;
-}
 
 const pkg = (root: string, dir: string) =>
   JSON.parse(read(root, `${dir}/package.json`)) as {
@@ -26,7 +15,7 @@ const pkg = (root: string, dir: string) =>
   };
 
 describe('heapwise init on an npm workspace', () => {
-  it("moves every hard-coded heap size into .node-options: the root's into [task], a package's into [package#task]", () => {
+  it("moves hard-coded heap sizes into .node-options: the root's into [task], a package's into [package#task]", () => {
     const root = fixture(npmWorkspace());
     applyInit(planInit(root, { versionRange: '^1.2.3' }));
     const written = read(root, '.node-options');
@@ -37,7 +26,10 @@ describe('heapwise init on an npm workspace', () => {
     expect(written).toContain('[test]\n--max-old-space-size=2048\n--expose-gc\n');
     expect(written).toContain('[dev]\n--max-old-space-size=2048\n--expose-gc\n');
     expect(written).toContain(
-      '[@acme/web#dev]\n--max-old-space-size=2560\n\n[@acme/ui#build]\n--max-old-space-size=8192\n\n[@acme/ui#typecheck]\n--max-old-space-size=5120\n\n[@acme/utils#test]\n--max-old-space-size=3072\n',
+      '[@acme/web#dev]\n--max-old-space-size=2560\n\n' +
+        '[@acme/ui#build]\n--max-old-space-size=8192\n\n' +
+        '[@acme/ui#typecheck]\n--max-old-space-size=5120\n\n' +
+        '[@acme/utils#test]\n--max-old-space-size=3072\n',
     );
     const all = Object.entries(snapshot(root))
       .filter(([path]) => path.endsWith('package.json') && !path.startsWith('node_modules'))
@@ -147,7 +139,8 @@ describe('heapwise init on an npm workspace', () => {
       '+  "globalPassThroughEnv": [\n+    "NODE_OPTIONS",\n+    "GOMEMLIMIT",\n+    "HEAPWISE_*"\n+  ],\n   "tasks": {',
     );
     expect(plan.notes).toEqual([
-      'packages/utils/package.json: script "start" left as it is: it sets a heap size but is not a heapwise task (build, typecheck, test, dev)',
+      'packages/utils/package.json: script "start" left as it is: ' +
+        'it sets a heap size but is not a heapwise task (build, typecheck, test, dev)',
     ]);
   });
 
@@ -171,7 +164,9 @@ describe('heapwise init on a pnpm workspace', () => {
     applyInit(plan);
     // Kept the team's file; each package's larger size became its own section.
     expect(read(root, '.node-options')).toBe(
-      '# ours\n[build]\n--max-old-space-size=2048\n\n[core#build]\n--max-old-space-size=3000\n\n[api#test]\n--max-old-space-size=3000\n',
+      '# ours\n[build]\n--max-old-space-size=2048\n\n' +
+        '[core#build]\n--max-old-space-size=3000\n\n' +
+        '[api#test]\n--max-old-space-size=3000\n',
     );
     expect(parse(read(root, 'services/api/tsconfig.json')).extends).toBe('@heapwise/tsconfig/adopt.json');
     expect(read(root, 'services/api/tsconfig.json')).toContain('"outDir": "dist", },\n}');
@@ -204,7 +199,8 @@ describe('heapwise init on a pnpm workspace', () => {
     expect(plan.diff).toContain('--max-old-space-size 2048  # was enough\n+--max-old-space-size 3000  # was enough\n');
     applyInit(plan);
     expect(read(root, '.node-options')).toBe(
-      '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n[api#test]\n--max-old-space-size=3000\n',
+      '# ours\n[build]  # sized by hand\n--max-old-space-size 3000  # was enough\n--expose-gc\n\n' +
+        '[api#test]\n--max-old-space-size=3000\n',
     );
     // The runtime reads the same line: the request is 3000, not a 2048 that a later line overrides.
     const printed = await runMain(['print', 'build', '--memory', '64g', '--format', 'json'], { cwd: root });
@@ -268,21 +264,25 @@ describe('heapwise init refuses, and changes nothing, when it cannot do the whol
     const plan = planInit(root);
     // packages/utils is planned after packages/ui and apps/web: those temporaries get written first.
     chmodSync(join(root, 'packages/utils'), 0o555);
-    cleanups.unshift(() => chmodSync(join(root, 'packages/utils'), 0o755));
-    const before = snapshot(root);
-    if (process.getuid?.() === 0) {
-      // root ignores directory permissions; occupy the temporary's name instead.
+    try {
+      const before = snapshot(root);
+      if (process.getuid?.() === 0) {
+        // root ignores directory permissions; occupy the temporary's name instead.
+        chmodSync(join(root, 'packages/utils'), 0o755);
+        mkdirSync(join(root, 'packages/utils/package.json.heapwise-init.tmp'));
+      }
+      const expected = snapshot(root);
+      expect(() => applyInit(plan)).toThrow();
+      expect(snapshot(root)).toEqual(process.getuid?.() === 0 ? expected : before);
+    } finally {
+      // Writable again, so that the fixture can be removed.
       chmodSync(join(root, 'packages/utils'), 0o755);
-      mkdirSync(join(root, 'packages/utils/package.json.heapwise-init.tmp'));
     }
-    const expected = snapshot(root);
-    expect(() => applyInit(plan)).toThrow();
-    expect(snapshot(root)).toEqual(process.getuid?.() === 0 ? expected : before);
   });
 });
 
 describe('heapwise init (CLI)', () => {
-  it('--dry-run prints the diff and writes nothing; then init applies; a second init reports nothing to change', async () => {
+  it('--dry-run prints the diff, writes nothing; then init applies; a second init has nothing to change', async () => {
     const root = fixture(npmWorkspace());
     const before = snapshot(root);
     const dry = await runMain(['init', '--dry-run'], { cwd: root });

@@ -14,7 +14,10 @@ describe('install-node-matrix', () => {
   it('says how to install a version that is not there', () => {
     expect(installedNode('7')).toEqual({
       reason: expect.stringMatching(
-        /^node@7 is not installed in .*heapwise-node\/7: run `node packages\/node-options\/scripts\/install-node-matrix\.mjs`$/,
+        new RegExp(
+          String.raw`^node@7 is not installed in .*heapwise-node/7: ` +
+            String.raw`run \`node packages/node-options/scripts/install-node-matrix\.mjs\`$`,
+        ),
       ),
     });
     expect(nodeBinary('22')).toMatch(/node_modules\/\.cache\/heapwise-node\/22\/node_modules\/node\/bin\/node$/);

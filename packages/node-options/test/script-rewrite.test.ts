@@ -62,7 +62,9 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'heapwise-script-diff-'));
   stubDir = join(dir, 'stubs');
   logFile = join(dir, 'log');
-  const record = `{ printf 'CMD %s\\n' "$(basename "$0")"; for a in "$@"; do printf 'ARG %s\\n' "$a"; done; printf 'NODE_OPTIONS %s\\n' "$NODE_OPTIONS"; } >> "$STUB_LOG"`;
+  const record =
+    `{ printf 'CMD %s\\n' "$(basename "$0")"; for a in "$@"; do printf 'ARG %s\\n' "$a"; done; ` +
+    `printf 'NODE_OPTIONS %s\\n' "$NODE_OPTIONS"; } >> "$STUB_LOG"`;
   for (const name of STUBS) {
     // cat and tee read their input to the end before recording, so both sides of a pipe record in order.
     const before = name === 'cat' || name === 'tee' ? 'input=$(command -p cat 2>/dev/null)\n' : '';
@@ -89,7 +91,8 @@ beforeAll(() => {
   write(join(dir, 'ws', 'turbo.json'), JSON.stringify({ tasks: { build: {}, dev: { persistent: true } } }));
   write(
     join(dir, 'ws', '.node-options'),
-    '[build]\n--max-old-space-size=4096\n[typecheck]\n--max-old-space-size=3072\n[test]\n--max-old-space-size=2048\n--expose-gc\n[dev]\n--max-old-space-size=2048\n',
+    '[build]\n--max-old-space-size=4096\n[typecheck]\n--max-old-space-size=3072\n' +
+      '[test]\n--max-old-space-size=2048\n--expose-gc\n[dev]\n--max-old-space-size=2048\n',
   );
   mkdirSync(join(dir, 'ws', 'dist'));
 });

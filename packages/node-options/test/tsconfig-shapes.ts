@@ -21,7 +21,9 @@ export function tsconfigShapes(): Files {
     }),
     // A repository base that turns incremental off (composite would then be refused: TS6379).
     'tsconfig.legacy.json':
-      '{\n  // the repo\'s own base\n  "compilerOptions": { "incremental": false, "declaration": true, "module": "commonjs", "target": "es2019", "outDir": "dist", "strict": false },\n}\n',
+      "{\n  // the repo's own base\n" +
+      '  "compilerOptions": { "incremental": false, "declaration": true, "module": "commonjs", ' +
+      '"target": "es2019", "outDir": "dist", "strict": false },\n}\n',
 
     // Next.js app without src/: bundler resolution, jsx preserve, noEmit, a path alias.
     'apps/web/package.json': json({
@@ -53,7 +55,8 @@ export function tsconfigShapes(): Files {
 `,
     'apps/web/next-env.d.ts': 'declare namespace JSX { interface IntrinsicElements { [name: string]: unknown } }\n',
     'apps/web/app/page.tsx':
-      "import { greet } from '@/lib/greet';\nexport default function Page() {\n  return <main>{greet('web')}</main>;\n}\n",
+      "import { greet } from '@/lib/greet';\nexport default function Page() {\n" +
+      "  return <main>{greet('web')}</main>;\n}\n",
     'apps/web/lib/greet.ts': 'export const greet = (name: string) => `hello ${name}`;\n',
 
     // Tooling package: everything in the folder, no src/.
@@ -85,14 +88,17 @@ export function tsconfigShapes(): Files {
     }),
     'packages/jesty/src/sum.ts': 'export const sum = (a: number, b: number): number => a + b;\n',
     'packages/jesty/test/sum.test.ts':
-      "import { sum } from '../src/sum';\ndescribe('sum', () => {\n  it('adds', () => {\n    expect(sum(1, 2)).toBe(3);\n  });\n});\n",
+      "import { sum } from '../src/sum';\ndescribe('sum', () => {\n  it('adds', () => {\n" +
+      '    expect(sum(1, 2)).toBe(3);\n  });\n});\n',
     'node_modules/@types/jest/package.json': json({
       name: '@types/jest',
       version: '0.0.0-fixture',
       types: 'index.d.ts',
     }),
     'node_modules/@types/jest/index.d.ts':
-      'declare function describe(name: string, body: () => void): void;\ndeclare function it(name: string, body: () => void): void;\ndeclare function expect(value: unknown): { toBe(expected: unknown): void };\n',
+      'declare function describe(name: string, body: () => void): void;\n' +
+      'declare function it(name: string, body: () => void): void;\n' +
+      'declare function expect(value: unknown): { toBe(expected: unknown): void };\n',
 
     // Solution-style tsconfig with tsconfig.src.json and tsconfig.test.json in one folder.
     'packages/split/package.json': json({ name: 'split', version: '1.0.0', scripts: { build: 'tsc -b' } }),
@@ -118,7 +124,8 @@ export function tsconfigShapes(): Files {
     // Imports a sibling's source by relative path (a rootDir of src/ would refuse it: TS6059).
     'packages/consumer/package.json': json({ name: 'consumer', version: '1.0.0', scripts: { build: 'tsc' } }),
     'packages/consumer/tsconfig.json':
-      '{\n  "extends": ["../../tsconfig.base.json"],\n  "compilerOptions": { "outDir": "out" },\n  "include": ["src"]\n}\n',
+      '{\n  "extends": ["../../tsconfig.base.json"],\n  "compilerOptions": { "outDir": "out" },\n' +
+      '  "include": ["src"]\n}\n',
     'packages/consumer/src/index.ts':
       "import { twice } from '../../tooling/util.js';\nexport const four: number = twice(2);\n",
   };

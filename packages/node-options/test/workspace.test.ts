@@ -122,7 +122,8 @@ describe('the turbo config', () => {
   it('is turbo.json or turbo.jsonc, found walking up, read with comments', () => {
     const root = fixtureDir({
       'turbo.jsonc':
-        '{\n  // tasks\n  "tasks": { "build": { "dependsOn": ["^build", "codegen#gen"] }, "gen": {},\n  "dev": { "persistent": true, }, },\n}\n',
+        '{\n  // tasks\n  "tasks": { "build": { "dependsOn": ["^build", "codegen#gen"] }, "gen": {},\n' +
+        '  "dev": { "persistent": true, }, },\n}\n',
       'packages/a/package.json': '{}',
     });
     const file = findTurboConfig(join(root, 'packages', 'a'));

@@ -45,9 +45,10 @@ export interface ElasticsearchShipperOptions {
   /** Source of the backoff jitter, in [0, 1) (`Math.random` by default); tests fix it. */
   random?: () => number;
   /**
-   * An optional disk spool (write-ahead): every record is also appended to segment files in `dir`,
-   * fsync'ed every `syncIntervalMs`; a shipper started on a `dir` left by an earlier process
-   * delivers its records (same `_id`s). See SPOOL_DEFAULTS.
+   * An optional disk spool: records are also appended to segment files in `dir` (all of them with
+   * `writeAhead`, the default; else only those memory cannot hold), fsync'ed every `syncIntervalMs`;
+   * a shipper started on a `dir` left by an earlier process delivers its records (same `_id`s).
+   * See SPOOL_DEFAULTS.
    */
   spool?: DiskSpoolOptions;
 }

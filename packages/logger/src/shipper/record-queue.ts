@@ -75,6 +75,12 @@ export class RecordQueue {
     return record;
   }
 
+  /** The queued records, head first (for counting; the queue must not change meanwhile). */
+  *[Symbol.iterator](): IterableIterator<BufferedRecord> {
+    for (let i = 0; i < this.#length; i++)
+      yield this.#items[(this.#head + i) & (this.#items.length - 1)] as BufferedRecord;
+  }
+
   clear(): void {
     this.#items = new Array<BufferedRecord | undefined>(16);
     this.#head = 0;

@@ -10,7 +10,7 @@ import { RecordQueue, type BufferedRecord } from './record-queue.js';
 import type { DropEvent, DropReason, ShipperStats } from './stats.js';
 import type { Client } from '@elastic/elasticsearch';
 import { loadClient } from './transport.js';
-import { DiskSpool } from './spool/disk-spool.js';
+import { DiskSpool, type SpoolLoss } from './spool/disk-spool.js';
 
 export type { ElasticsearchShipperOptions } from './options.js';
 
@@ -49,7 +49,15 @@ export class ElasticsearchShipper extends EventEmitter {
 
   #produced = 0;
   #shipped = 0;
-  readonly #dropped: Record<DropReason, number> = { overflow: 0, expired: 0, rejected: 0, too_large: 0, shutdown: 0 };
+  readonly #dropped: Record<DropReason, number> = {
+    overflow: 0,
+    expired: 0,
+    rejected: 0,
+    too_large: 0,
+    shutdown: 0,
+    corrupt: 0,
+    disk_error: 0,
+  };
   #retries = 0;
   #failedRequests = 0;
 
@@ -70,6 +78,8 @@ export class ElasticsearchShipper extends EventEmitter {
   #warnedUnheardError = false;
   readonly #spool: DiskSpool | undefined;
   #recovered = 0;
+  /** Records held in memory at close() that are also on disk: they end in the spool, not lost. */
+  #spooledAtClose = 0;
   readonly #idPrefix = randomBytes(9).toString('base64url');
   #idSequence = 0;
 
@@ -84,8 +94,10 @@ export class ElasticsearchShipper extends EventEmitter {
     this.#scope = createScope('elasticsearch-shipper');
     if (options.spool) {
       // A second live process on the same dir throws SpoolLockedError here: a configuration error.
-      this.#spool = new DiskSpool(options.spool);
-      if (this.#spool.failure !== undefined) this.#reportError(new Error(`disk spool off: ${this.#spool.failure}`));
+      this.#spool = new DiskSpool(options.spool, {
+        onLoss: (loss) => this.#spoolLost(loss),
+        onFailure: (failure) => this.#reportError(new Error(`disk spool off, memory only from now on: ${failure}`)),
+      });
       const spool = this.#spool;
       this.#scope.setInterval(() => this.#syncSpool(), spool.syncIntervalMs, 'spool-sync');
       this.#readBack();
@@ -145,9 +157,9 @@ export class ElasticsearchShipper extends EventEmitter {
       retries: this.#retries,
       failedRequests: this.#failedRequests,
       recovered: this.#recovered,
-      spooled: this.#spool?.unackedRecords ?? 0,
+      spooled: (this.#spool?.spooledRecords ?? 0) + this.#spooledAtClose,
       spooledBytes: this.#spool?.totalBytes ?? 0,
-      ...(this.#spool ? { spool: { ...this.#spool.counters, failure: this.#spool.failure } } : {}),
+      ...(this.#spool ? { spool: { failure: this.#spool.failure } } : {}),
     };
   }
 
@@ -203,13 +215,30 @@ export class ElasticsearchShipper extends EventEmitter {
       return;
     }
     const record: BufferedRecord = { line, bytes, writtenAtMs: nowMs, id: undefined, attempts: 0, readyAtMs: 0 };
-    if (this.#spool !== undefined && this.#spool.failure === undefined) {
+    const spool = this.#spool;
+    if (spool !== undefined && spool.failure === undefined) {
       // Write-ahead: the record gets its _id now, so a copy shipped after a crash is the same document.
       record.id = this.#nextId();
-      record.spoolSegment = this.#spool.append({ id: record.id, writtenAtMs: nowMs, line });
+      const stored = { id: record.id, writtenAtMs: nowMs, line };
+      if (!this.#fits(bytes)) {
+        // Memory is full: the record waits on disk only (nothing in memory is pushed out). Refused
+        // there too (drop_newest when full): the newest record is the one lost.
+        if (spool.append(stored, true, bytes) === undefined) this.#drop('overflow', 1);
+        return;
+      }
+      // Older records wait on disk: this one queues behind them, so reading back keeps write order.
+      if (spool.spilling && spool.append(stored, true, bytes) !== undefined) return;
+      if (!spool.spilling && spool.writeAhead) record.spoolSegment = spool.append(stored, false, bytes);
     }
     this.#queue.push(record);
     this.#enforceBounds();
+  }
+
+  #fits(bytes: number): boolean {
+    return (
+      this.#buffered() < this.#options.maxBufferedItems &&
+      this.#bufferedBytes() + bytes <= this.#options.maxBufferedBytes
+    );
   }
 
   /**
@@ -243,40 +272,54 @@ export class ElasticsearchShipper extends EventEmitter {
   }
 
   #syncSpool(): void {
-    const spool = this.#spool;
-    if (spool === undefined || spool.failure !== undefined) return;
-    const synced = spool.sync();
-    // sync() may have set it: read it again (not narrowed by the check above).
-    const failure = spool.failure as string | undefined;
-    if (!synced && failure !== undefined) {
-      this.#reportError(new Error(`disk spool off, memory only from now on: ${failure}`));
-    }
+    // A failure turns the spool off and is reported through its onFailure.
+    this.#spool?.sync();
+  }
+
+  /** Records the spool lost for good: an earlier process's records seen for the first time count as recovered too. */
+  #spoolLost(loss: SpoolLoss): void {
+    const count = loss.spooled + loss.found;
+    this.#recovered += loss.found;
+    this.#drop(loss.reason, count);
+  }
+
+  /** True when records wait on disk and a `purgeRatio` share of both caps is free to read them into. */
+  #canReadBack(): boolean {
+    if (this.#spool?.spilling !== true) return false;
+    const { maxBufferedItems, maxBufferedBytes, purgeRatio } = this.#options;
+    // Reading in large steps (one file read per step), not one record per freed slot.
+    return (
+      this.#buffered() <= maxBufferedItems * (1 - purgeRatio) &&
+      this.#bufferedBytes() <= maxBufferedBytes * (1 - purgeRatio)
+    );
   }
 
   /**
-   * Records an earlier process left in the spool join the queue one segment at a time, while the
-   * buffer has room for a whole segment's worth (so reading back never overflows memory).
+   * Records waiting on disk (this process's overflow, or an earlier process's records) join the
+   * queue, oldest first, up to both caps: memory never holds more than the caps allow.
    */
   #readBack(): void {
     const spool = this.#spool;
-    if (spool === undefined) return;
-    while (spool.hasUnread && this.#buffered() < this.#options.maxBufferedItems / 2) {
-      const segment = spool.readSegment();
-      if (segment === undefined) break;
-      for (const stored of segment.records) {
-        const bytes = Buffer.byteLength(stored.line, 'utf8');
+    if (spool === undefined || !this.#canReadBack()) return;
+    const { maxBufferedItems, maxBufferedBytes } = this.#options;
+    for (;;) {
+      const roomItems = maxBufferedItems - this.#buffered();
+      const roomBytes = maxBufferedBytes - this.#bufferedBytes();
+      if (roomItems <= 0 || roomBytes <= 0) return;
+      const read = spool.readBack(roomItems, roomBytes, this.#buffered() === 0);
+      if (read === undefined) return;
+      for (const stored of read.records) {
         this.#queue.push({
           line: stored.line,
-          bytes,
+          bytes: Buffer.byteLength(stored.line, 'utf8'),
           writtenAtMs: stored.writtenAtMs,
           id: stored.id,
           attempts: 0,
           readyAtMs: 0,
-          spoolSegment: segment.seq,
+          spoolSegment: read.seq,
         });
       }
-      this.#recovered += segment.records.length;
-      this.#enforceBounds();
+      if (read.earlier) this.#recovered += read.records.length;
     }
   }
 
@@ -317,7 +360,7 @@ export class ElasticsearchShipper extends EventEmitter {
   /** Starts requests while a slot is free and there is work, then sets the timer for what waits. */
   #pump(): void {
     if (this.#closed) return this.#notifyWaiters();
-    if (this.#spool?.hasUnread) this.#readBack();
+    this.#readBack();
     const nowMs = this.#now();
     while (
       this.#requests.size < this.#options.maxConcurrentRequests &&
@@ -333,7 +376,7 @@ export class ElasticsearchShipper extends EventEmitter {
   /** One timer at most, for the earliest moment new work is due; none while idle or all slots are busy. */
   #schedule(nowMs: number): void {
     if (this.#closed || this.#requests.size >= this.#options.maxConcurrentRequests) return;
-    let dueMs = Infinity;
+    let dueMs = this.#canReadBack() ? nowMs : Infinity;
     const retry = this.#retryQueue.peek();
     if (retry !== undefined) dueMs = retry.readyAtMs;
     const fresh = this.#queue.peek();
@@ -532,8 +575,13 @@ export class ElasticsearchShipper extends EventEmitter {
   }
 
   /** Resolves true once nothing is buffered, false at the deadline or when closed first. */
+  /** True when nothing waits to be shipped: in memory, or on disk in a spool this process reads. */
+  #drained(): boolean {
+    return this.#buffered() === 0 && this.#spool?.spilling !== true;
+  }
+
   #flushWithin(limitMs: number): Promise<boolean> {
-    if (this.#buffered() === 0) return Promise.resolve(true);
+    if (this.#drained()) return Promise.resolve(true);
     if (this.#closed) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       let settled = false;
@@ -543,10 +591,10 @@ export class ElasticsearchShipper extends EventEmitter {
         clearTimeout(deadline);
         this.#waiters.delete(check);
         this.#flushing--;
-        resolve(this.#buffered() === 0);
+        resolve(this.#drained());
       };
       const check = (): void => {
-        if (this.#buffered() === 0 || this.#closed) finish();
+        if (this.#drained() || this.#closed) finish();
       };
       // Ref'd on purpose: the caller awaits this, and it always ends by the deadline.
       const deadline = setTimeout(finish, limitMs);
@@ -600,6 +648,18 @@ export class ElasticsearchShipper extends EventEmitter {
       // Whatever is still held is dropped now, in one step. A request still unanswered is
       // abandoned: whether Elasticsearch stores it later or not, its records count as shutdown once.
       const left = this.#buffered();
+      // With a spool, held records that are also on disk stay there for the next process: they
+      // end as spooled, not lost. The rest are dropped as shutdown.
+      const spool = this.#spool;
+      spool?.close();
+      if (spool !== undefined) {
+        const onDisk = (record: BufferedRecord): boolean =>
+          record.spoolSegment !== undefined && spool.holds(record.spoolSegment);
+        for (const queue of [this.#queue, this.#retryQueue])
+          for (const record of queue) if (onDisk(record)) this.#spooledAtClose++;
+        for (const request of this.#requests)
+          for (const record of request.records) if (onDisk(record)) this.#spooledAtClose++;
+      }
       for (const request of this.#requests) {
         request.abandoned = true;
         request.controller.abort();
@@ -609,10 +669,9 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#inFlightBytes = 0;
       this.#queue.clear();
       this.#retryQueue.clear();
-      this.#dropped.shutdown += left;
-      // With a spool, what is left stays on disk (unacknowledged): the next process delivers it.
-      this.#spool?.close();
-      if (left > 0) this.#notifyDrop({ reason: 'shutdown', count: left });
+      const shutdown = left - this.#spooledAtClose;
+      this.#dropped.shutdown += shutdown;
+      if (shutdown > 0) this.#notifyDrop({ reason: 'shutdown', count: shutdown });
       this.#notifyWaiters();
       const report = await this.#scope.close(Math.max(1_000, startedAtMs + deadlineMs - Date.now()));
       for (const error of report.errors) this.#reportError(error);

@@ -1,9 +1,14 @@
-/** Why a record left the buffer without being shipped. */
-export type DropReason = 'overflow' | 'expired' | 'rejected' | 'too_large' | 'shutdown';
+/**
+ * Why a record left the buffer without being shipped. `corrupt` and `disk_error` come from the disk
+ * spool only: a record whose frame failed its checksum (or was cut by a crash), and a record on
+ * disk only whose write failed.
+ */
+export type DropReason = 'overflow' | 'expired' | 'rejected' | 'too_large' | 'shutdown' | 'corrupt' | 'disk_error';
 
 /**
- * The shipper's accounting. At every instant `produced = shipped + buffered + sum(dropped)`:
- * a record sent and not yet answered is still `buffered`.
+ * The shipper's accounting. At every instant
+ * `produced + recovered = shipped + buffered + spooled + sum(dropped)`: a record sent and not yet
+ * answered is still `buffered`; a record is in exactly one of the terms on the right.
  */
 export interface ShipperStats {
   /** Records written to the shipper. */
@@ -19,16 +24,20 @@ export interface ShipperStats {
   retries: number;
   /** `_bulk` requests that failed as a whole (refused, reset, timeout, 429/5xx/413, unreadable answer). */
   failedRequests: number;
-  /** Records read back from a disk spool an earlier process left (they join `produced` on the left of the identity). */
-  recovered: number;
-  /** With a spool: records on disk not yet acknowledged, and the directory's bytes; 0 without. */
-  spooled: number;
-  spooledBytes: number;
   /**
-   * With a spool: its own drops (`overflow`: deleted or refused on disk; `corrupt`: bad frames) and
-   * why it turned off, if it did.
+   * Records found in a disk spool an earlier process left, counted as each is read back (or lost
+   * there): they join `produced` on the left of the identity. 0 without a spool.
    */
-  spool?: { overflow: number; corrupt: number; failure: string | undefined };
+  recovered: number;
+  /**
+   * With a spool: records on disk only (not in memory), waiting to be read back; after `close()`,
+   * also the held records left on disk for the next process. 0 without a spool.
+   */
+  spooled: number;
+  /** With a spool: bytes of the spool directory's files (never above its `maxBytes`). */
+  spooledBytes: number;
+  /** With a spool: why it turned itself off (an fs error; the shipper then went on memory-only). */
+  spool?: { failure: string | undefined };
 }
 
 /** What `onDrop` receives. Rejected records come one by one with their line and the item error. */

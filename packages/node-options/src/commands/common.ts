@@ -121,8 +121,9 @@ export function machineMemoryLimit(context: CommandContext, memoryOption: string
   if (bytes === undefined) throw new UsageError(`${what}: expected a size such as 7g, 512m or 8GiB`);
   if (bytes > detected.bytes) {
     throw new UsageError(
-      `${what} is more than this machine has (${formatBytes(detected.bytes)}, ${detected.source}: ${detected.detail}): ` +
-        `it can only lower the limit (to plan for a bigger machine: heapwise print or doctor --memory)`,
+      `${what} is more than this machine has ` +
+        `(${formatBytes(detected.bytes)}, ${detected.source}: ${detected.detail}): ` +
+        'it can only lower the limit (to plan for a bigger machine: heapwise print or doctor --memory)',
     );
   }
   return { bytes, source: 'option', detail: what };

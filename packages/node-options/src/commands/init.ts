@@ -13,7 +13,8 @@ function summary(plan: InitPlan, dryRun: boolean): string[] {
       .filter((entry) => entry.task === task)
       .map((entry) => `${entry.sizeMb} in ${entry.file}`);
     lines.push(
-      `[${task}] --max-old-space-size found ${found.join(', ')}: removed from the scripts; .node-options requests the largest`,
+      `[${task}] --max-old-space-size found ${found.join(', ')}: removed from the scripts; ` +
+        '.node-options requests the largest',
     );
   }
   lines.push(...plan.optionChanges.map((line) => `tsconfig: ${line}`));

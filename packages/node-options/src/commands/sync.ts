@@ -32,12 +32,14 @@ export function workspaceRoot(context: CommandContext): string {
   return root;
 }
 
+const SERVICE_PARENTS = SERVICE_DIRS.map((dir) => `${dir}/`).join(' or ');
+
 export const syncCommand: Command = {
   name: 'sync',
   summary: 'copy the root .node-options into every service workspace (--check: fail when a copy differs)',
   help: `Usage: heapwise sync [--check]
 
-Copies the workspace root's .node-options into every service workspace (under ${SERVICE_DIRS.map((dir) => `${dir}/`).join(' or ')}),
+Copies the workspace root's .node-options into every service workspace (under ${SERVICE_PARENTS}),
 so that a service's directory (and its Docker build context) carries the same flags.
   --check   change nothing; exit 1 and name each copy that differs or is missing`,
   // eslint-disable-next-line @typescript-eslint/require-await -- Command.main returns a promise; nothing to await
@@ -56,7 +58,8 @@ so that a service's directory (and its Docker build context) carries the same fl
         context.err(`${copy.path}: ${copy.state === 'missing' ? 'missing' : 'differs from'} ${NODE_OPTIONS_FILE_NAME}`);
       if (stale.length > 0) {
         context.err(
-          `heapwise sync --check: ${stale.length} of ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} out of date (run heapwise sync)`,
+          `heapwise sync --check: ${stale.length} of ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} ` +
+            'out of date (run heapwise sync)',
         );
         return 1;
       }

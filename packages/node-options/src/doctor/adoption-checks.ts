@@ -41,7 +41,9 @@ export function checkTurboScripts({ workspace }: DoctorFacts): Finding[] {
       findings.push({
         check: 'scripts',
         status: 'problem',
-        message: `package.json script "${name}" runs turbo without heapwise: its tasks size their heaps as if each ran alone (use: ${routed.script})`,
+        message:
+          `package.json script "${name}" runs turbo without heapwise: ` +
+          `its tasks size their heaps as if each ran alone (use: ${routed.script})`,
       });
     }
   }
@@ -60,7 +62,10 @@ export function checkCrossEnv({ workspace }: DoctorFacts): Finding[] {
         findings.push({
           check: 'scripts',
           status: 'problem',
-          message: `${path}/package.json script "${name}": cross-env ${word} replaces the NODE_OPTIONS heapwise run sets (the heap is lost); write 'NODE_OPTIONS=$NODE_OPTIONS …' in single quotes, or move the flags to .node-options`,
+          message:
+            `${path}/package.json script "${name}": cross-env ${word} replaces the NODE_OPTIONS heapwise ` +
+            `run sets (the heap is lost); write 'NODE_OPTIONS=$NODE_OPTIONS …' in single quotes, ` +
+            'or move the flags to .node-options',
         });
       }
     }
@@ -108,7 +113,10 @@ export function checkTsconfigMeaning({ workspace }: DoctorFacts): Finding[] {
     findings.push({
       check: 'tsconfig',
       status: 'warn',
-      message: `${path}/tsconfig.json extends ${presets.join(', ')} over its own base: the preset adds ${[...added].sort().join(', ')}, which may change what it type-checks; an existing package should extend @heapwise/tsconfig/adopt.json instead`,
+      message:
+        `${path}/tsconfig.json extends ${presets.join(', ')} over its own base: ` +
+        `the preset adds ${[...added].sort().join(', ')}, which may change what it type-checks; ` +
+        'an existing package should extend @heapwise/tsconfig/adopt.json instead',
     });
   }
   return findings;

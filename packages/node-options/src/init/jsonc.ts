@@ -46,7 +46,8 @@ export function parseObject(relativePath: string, text: string, jsonc: boolean):
   const [first] = errors;
   if (first) {
     throw new InitError(
-      `${relativePath}:${position(body, first.offset)}: cannot parse (${printParseErrorCode(first.error)}); fix it and run heapwise init again. Nothing was changed.`,
+      `${relativePath}:${position(body, first.offset)}: cannot parse (${printParseErrorCode(first.error)}); ` +
+        'fix it and run heapwise init again. Nothing was changed.',
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -256,7 +256,8 @@ export function applyInit(plan: InitPlan): void {
     }
     if (existsSync(`${target}${TEMP_SUFFIX}`)) {
       throw new InitError(
-        `${target}${TEMP_SUFFIX} is left over from an interrupted heapwise init: remove it and run heapwise init again. Nothing was changed.`,
+        `${target}${TEMP_SUFFIX} is left over from an interrupted heapwise init: ` +
+          'remove it and run heapwise init again. Nothing was changed.',
       );
     }
   }

@@ -42,16 +42,20 @@ export function addToDefaultCatalog(relativePath: string, text: string, entries:
     after = lines.join(eol);
   } else if (!/^catalog\s*:/m.test(text)) {
     const body = text.endsWith('\n') || text === '' ? text : `${text}${eol}`;
-    after = `${body}catalog:${eol}${missing.map(([name, range]) => `  ${JSON.stringify(name)}: ${JSON.stringify(range)}${eol}`).join('')}`;
+    const entryLines = missing.map(([name, range]) => `  ${JSON.stringify(name)}: ${JSON.stringify(range)}${eol}`);
+    after = `${body}catalog:${eol}${entryLines.join('')}`;
   } else {
     throw new InitError(
-      `${relativePath}: "catalog:" is not a block mapping init can add to; add ${missing.map(([name, range]) => `${name}: ${range}`).join(', ')} to it and run heapwise init again. Nothing was changed.`,
+      `${relativePath}: "catalog:" is not a block mapping init can add to; ` +
+        `add ${missing.map(([name, range]) => `${name}: ${range}`).join(', ')} to it and run heapwise init again. ` +
+        'Nothing was changed.',
     );
   }
   const check = parseDocument(after);
   if (check.errors.length > 0 || missing.some(([name, range]) => check.getIn(['catalog', name]) !== range)) {
     throw new InitError(
-      `${relativePath}: could not add ${missing.map(([name]) => name).join(', ')} to "catalog:" safely; add them by hand and run heapwise init again. Nothing was changed.`,
+      `${relativePath}: could not add ${missing.map(([name]) => name).join(', ')} to "catalog:" safely; ` +
+        'add them by hand and run heapwise init again. Nothing was changed.',
     );
   }
   return after;

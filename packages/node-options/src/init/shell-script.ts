@@ -380,7 +380,8 @@ function rewriteNodeOptionsAssignment(context: CommandContext, assign: Assign): 
   const unsafe = flags.filter((token) => !INERT_FLAGS.has(flagName(token)));
   if (unsafe.length > 0) {
     throw new LeaveAlone(
-      `NODE_OPTIONS sets ${unsafe.join(' ')}, which would also act in heapwise's own Node process; move it after \`heapwise run … --\` by hand (e.g. with cross-env)`,
+      `NODE_OPTIONS sets ${unsafe.join(' ')}, which would also act in heapwise's own Node process; ` +
+        `move it after \`heapwise run … --\` by hand (e.g. with cross-env)`,
     );
   }
   context.sizesMb.push(...split.sizesMb);

@@ -89,7 +89,8 @@ export function readWorkspace(root: string): Workspace {
   const unsupported = unsupportedManager(root, manifest?.packageManager);
   if (unsupported !== undefined) {
     throw new InitError(
-      `${unsupported}: heapwise init supports npm and pnpm workspaces only (yarn and bun are not supported yet). Nothing was changed.`,
+      `${unsupported}: heapwise init supports npm and pnpm workspaces only (yarn and bun are not supported yet). ` +
+        'Nothing was changed.',
     );
   }
   const notRoot = (why: string) => {
@@ -113,7 +114,8 @@ export function readWorkspace(root: string): Workspace {
   const turboFile = turboConfigIn(root);
   if (turboFile === undefined) {
     throw new InitError(
-      `${join(root, 'turbo.json')} not found: heapwise init sets up a turbo monorepo (heapwise fits heap sizes to turbo's concurrency). Add turbo first. Nothing was changed.`,
+      `${join(root, 'turbo.json')} not found: heapwise init sets up a turbo monorepo ` +
+        "(heapwise fits heap sizes to turbo's concurrency). Add turbo first. Nothing was changed.",
     );
   }
   return {

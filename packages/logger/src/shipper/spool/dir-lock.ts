@@ -11,7 +11,8 @@ export class SpoolLockedError extends Error {
     readonly ownerPid: number,
   ) {
     super(
-      `spool directory ${dir} is in use by process ${ownerPid}: two processes cannot share a spool (give each its own dir)`,
+      `spool directory ${dir} is in use by process ${ownerPid}: ` +
+        'two processes cannot share a spool (give each its own dir)',
     );
     this.name = 'SpoolLockedError';
   }
