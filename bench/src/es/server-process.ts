@@ -1,7 +1,7 @@
 // The loopback Elasticsearch for logger cells, in its own process so that parsing `_bulk` bodies
 // runs on the other core and never steals time from the logger being measured. It is @heapwise/testkit's
 // server; this file only adds an IPC face and the seq bookkeeping the duplicate check needs.
-import { startBulkServer, type BulkServer, type BulkServerMode } from '@heapwise/testkit';
+import { partial429Mode, startBulkServer, type BulkServer, type BulkServerMode } from '@heapwise/testkit';
 import type { ServerReply, ServerRequest } from './server-protocol.js';
 import { SEQ_PATTERN } from './server-protocol.js';
 
@@ -47,23 +47,6 @@ function mixModes(target: BulkServer): { throttle: BulkServerMode; reject: BulkS
   return { throttle, reject };
 }
 
-/**
- * A busy cluster: the first attempt of every 10th record (seq%10 = 0) is answered 429, as
- * Elasticsearch does when a write queue is briefly full; every retry succeeds.
- */
-function partial429(): BulkServerMode {
-  return {
-    kind: 'fail-items',
-    status: 429,
-    predicate: (item) => {
-      const seq = seqOf(item.source);
-      if (seq % 10 !== 0 || throttledSeqs.has(seq)) return false;
-      throttledSeqs.add(seq);
-      return true;
-    },
-  };
-}
-
 async function handle(request: ServerRequest): Promise<ServerReply> {
   switch (request.cmd) {
     case 'start': {
@@ -76,7 +59,7 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
         request.mode === 'mix'
           ? mixModes(server).throttle
           : request.mode === 'partial-429'
-            ? partial429()
+            ? partial429Mode().mode
             : request.mode;
       await server.setMode(mode);
       return { id: request.id, ok: true };

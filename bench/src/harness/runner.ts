@@ -33,6 +33,12 @@ export interface RunPlan {
   warmups: number;
   /** Cells run at once. 1 for anything timed; correctness-only cells may run several. */
   concurrency: number;
+  /**
+   * Wall-clock budget of the whole matrix. A process still running when it is spent is killed and
+   * the ones not started are skipped, each recorded as a failure that says so; runMatrix never
+   * takes longer than this (plus the kill).
+   */
+  budgetMs?: number;
 }
 
 const distDir = fileURLToPath(new URL('../', import.meta.url));
@@ -114,13 +120,23 @@ async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number): Promis
  */
 export async function runMatrix(cells: CellSpec[], plan: RunPlan, log: (line: string) => void): Promise<CellResult[]> {
   const results = cells.map<CellResult>((spec) => ({ spec, samples: [], median: {}, notes: {}, failures: [] }));
+  const deadline = plan.budgetMs === undefined ? Infinity : Date.now() + plan.budgetMs;
+  const budgetNote = `the ${formatSeconds(plan.budgetMs ?? 0)} budget of this scenario was spent`;
   const phase = async (rounds: number, warm: boolean): Promise<void> => {
     let done = 0;
     const total = rounds * results.length;
     const tasks = Array.from({ length: rounds }, () =>
       results.map((result) => async () => {
         try {
-          const raw = await runOnce(result.spec);
+          const leftMs = deadline - Date.now();
+          if (leftMs <= 0) throw new Error(`${result.spec.id}: not run: ${budgetNote}`);
+          const overBudget = leftMs < result.spec.timeoutMs;
+          const spec = overBudget ? { ...result.spec, timeoutMs: Math.ceil(leftMs) } : result.spec;
+          const raw = await runOnce(spec).catch((error: unknown) => {
+            if (overBudget && Date.now() >= deadline)
+              throw new Error(`${result.spec.id}: killed: ${budgetNote} (${(error as Error).message})`);
+            throw error;
+          });
           if (!warm) {
             result.samples.push(raw.numbers);
             result.notes = raw.strings;
@@ -140,4 +156,13 @@ export async function runMatrix(cells: CellSpec[], plan: RunPlan, log: (line: st
   await phase(plan.runs, false);
   for (const result of results) result.median = medianOfSamples(result.samples);
   return results;
+}
+
+/** Whether any process of these results was skipped or killed because a scenario's budget ran out. */
+export function budgetExceeded(results: readonly CellResult[]): boolean {
+  return results.some((result) => result.failures.some((failure) => failure.includes('budget of this scenario')));
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
 }

@@ -12,6 +12,13 @@ const PUBLIC_PACKAGES = ['tsconfig', 'node-options', 'lifecycle', 'logger', 'met
 /** npm install of the tarballs (third-party deps come from the npm cache or the registry). */
 const INSTALL_TIMEOUT_MS = 150_000;
 
+/** npm install as a user runs it, from the cache where it can; `args` are the packages and flags. */
+const npmInstall = (cwd: string, args: readonly string[] = []) =>
+  runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...args], {
+    cwd,
+    timeoutMs: INSTALL_TIMEOUT_MS,
+  });
+
 const versionOf = (name: string) =>
   (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
     .version;
@@ -73,20 +80,12 @@ describe('public packages installed from their npm pack tarballs, outside the wo
       join(project, 'package.json'),
       `${JSON.stringify({ name: 'packed-consumer', private: true, type: 'module' }, null, 2)}\n`,
     );
-    await runOk(
-      'npm',
-      [
-        'install',
-        '--prefer-offline',
-        '--no-audit',
-        '--no-fund',
-        ...PUBLIC_PACKAGES.map(tarball),
-        // The preset's peer, and the types its base config names.
-        `typescript@${versionOf('typescript')}`,
-        `@types/node@${versionOf('@types/node')}`,
-      ],
-      { cwd: project, timeoutMs: INSTALL_TIMEOUT_MS },
-    );
+    await npmInstall(project, [
+      ...PUBLIC_PACKAGES.map(tarball),
+      // The preset's peer, and the types its base config names.
+      `typescript@${versionOf('typescript')}`,
+      `@types/node@${versionOf('@types/node')}`,
+    ]);
   }, INSTALL_TIMEOUT_MS);
 
   it('packs what a user needs: JavaScript, types, the sources their maps point to; no tests or build info', () => {
@@ -195,20 +194,7 @@ writeFileSync('dist/seen.json', JSON.stringify({
       writeFileSync(join(repo, path), content);
     }
     // What a team has before adopting: turbo, and heapwise installed to run init.
-    await runOk(
-      'npm',
-      [
-        'install',
-        '--prefer-offline',
-        '--no-audit',
-        '--no-fund',
-        '-D',
-        tarball('node-options'),
-        tarball('tsconfig'),
-        `turbo@${versionOf('turbo')}`,
-      ],
-      { cwd: repo, timeoutMs: INSTALL_TIMEOUT_MS },
-    );
+    await npmInstall(repo, ['-D', tarball('node-options'), tarball('tsconfig'), `turbo@${versionOf('turbo')}`]);
   }, INSTALL_TIMEOUT_MS);
 
   it('init moves the hard-coded heap to .node-options; after npm install the build gets the fitted heap', async () => {
@@ -223,10 +209,7 @@ writeFileSync('dist/seen.json', JSON.stringify({
       '{\n  "extends": "@heapwise/tsconfig/adopt.json",\n  // ours\n  "compilerOptions": { "strict": true, },\n}\n',
     );
     // The new dev dependencies resolve to the installed tarballs, not the registry.
-    await runOk('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
-      cwd: repo,
-      timeoutMs: INSTALL_TIMEOUT_MS,
-    });
+    await npmInstall(repo);
     const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { resolved?: string }>;
     };

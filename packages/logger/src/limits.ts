@@ -31,14 +31,19 @@ export const SHIPPER_DEFAULTS = {
   purgeRatio: 0.2,
   /** A record older than this when a pass picks it up is dropped as `expired`. */
   maxAgeMs: 60 * 60 * 1000,
-  /** Records per `_bulk` request. */
-  maxBatchSize: 100,
+  /**
+   * Records per `_bulk` request. Each request has a fixed cost on the logging thread (the client's
+   * request, the answer's parse): 1,000 records of ~400 bytes (0.4 MB, well under Elasticsearch's
+   * advised 5–15 MB) cost about half the CPU per record of 100, measured by `npm run bench:logger`.
+   * A partial batch still goes after `flushIntervalMs`.
+   */
+  maxBatchSize: 1_000,
   /** UTF-8 bytes of records per `_bulk` request (Elasticsearch advises 5–15 MB requests). */
   maxBatchBytes: 5 * 1024 * 1024,
   /**
-   * `_bulk` requests in flight at once. One request at a time caps a loopback shipper near 7k
-   * docs/s; 2 already doubles it and more adds little (measured by `npm run bench:logger`), while
-   * each extra request holds another batch and asks Elasticsearch for another write thread.
+   * `_bulk` requests in flight at once: one batch on the wire while the next is answered or built.
+   * More adds little on loopback (`npm run bench:logger` measures 1, 2 and 4), while each extra
+   * request holds another batch and asks Elasticsearch for another write thread.
    */
   maxConcurrentRequests: 2,
   /** How long a record waits for more to fill a batch before it is shipped in a partial one. */

@@ -44,7 +44,8 @@ export function redactUrl(
     }
     return secretParams.has(name.toLowerCase()) && equals !== -1 ? `${rawName}=${censor}` : part;
   });
-  return `${withoutUserinfo.slice(0, queryStart)}?${parts.join('&')}${hashStart === -1 ? '' : withoutUserinfo.slice(hashStart)}`;
+  const hash = hashStart === -1 ? '' : withoutUserinfo.slice(hashStart);
+  return `${withoutUserinfo.slice(0, queryStart)}?${parts.join('&')}${hash}`;
 }
 
 /**

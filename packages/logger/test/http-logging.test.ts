@@ -118,7 +118,7 @@ describe('HTTP logging middleware', () => {
     expect(HTTP_LOGGING_DEFAULTS.maxResponseBufferBytes).toBe(10 * 1024 * 1024);
   });
 
-  it('captured bodies are redacted: JSON and form bodies by key, a JSON body that cannot be checked is not written', async () => {
+  it('captured bodies are redacted: JSON and form bodies by key; unreadable JSON is not written', async () => {
     const { lines, httpLogging } = setup({ captureResponseBody: true, maxResponseBufferBytes: 200 });
     const bodies: Record<string, [string, string]> = {
       '/json': [

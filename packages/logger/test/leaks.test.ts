@@ -11,7 +11,7 @@ import { ElasticsearchShipper, createElasticsearchShipper, createLogger } from '
 import { FAST, identityHolds } from './helpers.js';
 
 describe('create/close cycles leave nothing behind', () => {
-  it('200 logger + shipper cycles (each ships records over a real socket) leave no handle and no heap growth', async () => {
+  it('200 logger + shipper cycles (each ships over a real socket) leave no handle and no heap growth', async () => {
     const server = await startBulkServer({ storeSources: false });
     // The client module loads once per process, on the first shipper (under vitest's transform that
     // can take longer than a cycle's deadline); load it first so the cycles measure the shipper.
@@ -36,7 +36,8 @@ describe('create/close cycles leave nothing behind', () => {
       );
       await forceGc();
       console.log(
-        `leaks: 200 logger+shipper cycles: ${slope.bytesPerIteration.toFixed(0)} ± ${slope.stdError.toFixed(0)} bytes/cycle of heap after GC; ` +
+        `leaks: 200 logger+shipper cycles: ${slope.bytesPerIteration.toFixed(0)} ± ${slope.stdError.toFixed(0)} ` +
+          'bytes/cycle of heap after GC; ' +
           `${shippedDocs} docs shipped`,
       );
       expect(shippedDocs).toBe(300 * 5);

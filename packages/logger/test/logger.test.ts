@@ -55,7 +55,7 @@ describe('createLogger', () => {
     expect(out.last().err.stack).toContain('boom');
   });
 
-  it('redacts secrets by default at any depth, in child bindings and serializer output, without touching the caller’s object', () => {
+  it('redacts secrets by default at any depth, in bindings and serializer output; caller’s object kept', () => {
     const out = capture();
     const logger = createLogger({ destination: out.destination });
     const request = {
@@ -110,7 +110,7 @@ describe('createLogger', () => {
     expect(out.last().password).toBe('plain');
   });
 
-  it('the redactor bounds its work and fails closed: past the depth or the key budget, the rest is truncated, never written unexamined', () => {
+  it('the redactor bounds its work and fails closed: past the depth or key budget the rest is truncated', () => {
     const redact = createRedactor({ maxDepth: 2, maxKeys: 10 });
     const deep = { a: { b: { c: { password: 'beyond depth' } } }, password: 'top' };
     expect(redact(deep)).toEqual({ a: { b: { c: '[Truncated]' } }, password: '[Redacted]' });
@@ -233,7 +233,9 @@ describe('createLogger', () => {
 
   it('writes to stdout by default (a real child process), and the process exits by itself', async () => {
     const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-    const code = `import { createLogger } from ${JSON.stringify(entry)}; const l = createLogger(); l.info({ password: 'x' }, 'to stdout'); l.child({ a: 1 }).warn('child');`;
+    const code =
+      `import { createLogger } from ${JSON.stringify(entry)}; const l = createLogger(); ` +
+      "l.info({ password: 'x' }, 'to stdout'); l.child({ a: 1 }).warn('child');";
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(
         process.execPath,

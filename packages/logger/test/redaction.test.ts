@@ -67,7 +67,7 @@ describe.each([
   ['ecs', { ecs: true }],
   ['ecs converting req/res', { ecs: { convertReqRes: true } }],
 ] as const)('a raw node:http request and response (%s)', (_name, options) => {
-  it('log.info({ req }), log.info({ res }), nested and as bindings: headers censored, no rawHeaders or socket internals', async () => {
+  it('log.info({ req }), log.info({ res }), nested and as bindings: headers censored, no raw headers', async () => {
     const out = capture(options);
     const port = await serve((req, res) => {
       out.logger.info({ req }, 'incoming');
@@ -223,7 +223,8 @@ describe('URL credentials', () => {
     });
     const socket = connect(port, '127.0.0.1');
     socket.end(
-      'GET http://admin:hunter2@proxied.test/path?token=proxy-SECRET HTTP/1.1\r\nHost: proxied.test\r\nConnection: close\r\n\r\n',
+      'GET http://admin:hunter2@proxied.test/path?token=proxy-SECRET HTTP/1.1\r\n' +
+        'Host: proxied.test\r\nConnection: close\r\n\r\n',
     );
     socket.resume();
     await once(socket, 'close');

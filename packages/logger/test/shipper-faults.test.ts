@@ -84,7 +84,7 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     watch.stop();
   }, 40_000);
 
-  it('server down mid-stream (refused, then reset connections): resumes by itself, nothing lost or doubled', async () => {
+  it('server down mid-stream (refused, then reset): resumes by itself, nothing lost or doubled', async () => {
     const { server, shipper, watch } = await setup();
     writeRecords(shipper, 0, 300);
     await waitUntil(
@@ -139,7 +139,7 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     watch.stop();
   }, 40_000);
 
-  it('429 storm (whole requests, then half the items): retried with backoff, accepted items never sent again', async () => {
+  it('429 storm (whole requests, then half the items): retried with backoff, accepted items not re-sent', async () => {
     const { server, shipper, watch } = await setup({ mode: { kind: 'status', status: 429 } });
     writeRecords(shipper, 0, 400);
     await waitUntil(
@@ -270,7 +270,7 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     watch.stop();
   }, 20_000);
 
-  it('batches hold at most maxBatchSize records and maxBatchBytes, and at most maxConcurrentRequests are in flight', async () => {
+  it('batches hold ≤ maxBatchSize records and maxBatchBytes; ≤ maxConcurrentRequests are in flight', async () => {
     const server = await startBulkServer({ mode: { kind: 'ok', delayMs: 30 } });
     cleanups.push(() => server.close());
     const { Client } = await import('@elastic/elasticsearch');
@@ -345,7 +345,7 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     watch.stop();
   }, 20_000);
 
-  it('a record above maxRecordBytes is dropped as too_large at write; a 10 MB string never enters the buffer', async () => {
+  it('a record above maxRecordBytes is dropped as too_large at write; a 10 MB string never enters', async () => {
     const { shipper, drops, watch } = await setup({}, { maxRecordBytes: 1_000 });
     shipper.write(`{"big":"${'x'.repeat(10 * 1024 * 1024)}"}\n`);
     shipper.write(line(1));
@@ -470,7 +470,7 @@ describe('shipper limits, one by one', () => {
 });
 
 describe('shipper input', () => {
-  it('a chunk with several lines is several records; bytes and blank lines are handled; lines are shipped byte for byte', async () => {
+  it('a chunk of several lines is several records; bytes and blank lines handled; shipped byte for byte', async () => {
     const server = await startBulkServer();
     const shipper = createElasticsearchShipper({ node: server.url, ...FAST });
     try {
@@ -570,7 +570,7 @@ describe('lost answers (stored, then the connection reset)', () => {
     return { server, stats: shipper.stats() };
   }
 
-  it("with op 'create' and assigned ids, the re-send answers 409 and counts as shipped: one document each, none doubled", async () => {
+  it("op 'create' with assigned ids: the re-send answers 409 and counts as shipped; one document each", async () => {
     const { server, stats } = await run({ op: 'create' });
     expect(stats).toMatchObject({ produced: 50, shipped: 50 });
     expect(stats.dropped.rejected).toBe(0);

@@ -31,7 +31,8 @@ describe('shipper memory stays bounded while Elasticsearch is down', () => {
       expect(stats.buffered).toBe(20_000);
       const overheadPerRecord = (after - before - stats.bufferedBytes) / stats.buffered;
       console.log(
-        `memory: held record overhead beyond its UTF-8 bytes: ${overheadPerRecord.toFixed(0)} bytes/record (20k records of ${Math.round(stats.bufferedBytes / stats.buffered)} bytes)`,
+        `memory: held record overhead beyond its UTF-8 bytes: ${overheadPerRecord.toFixed(0)} bytes/record ` +
+          `(20k records of ${Math.round(stats.bufferedBytes / stats.buffered)} bytes)`,
       );
       expect(overheadPerRecord).toBeLessThan(512);
     } finally {
@@ -39,7 +40,7 @@ describe('shipper memory stays bounded while Elasticsearch is down', () => {
     }
   }, 30_000);
 
-  it('200k records with the server refusing: heapUsed after GC stays under maxBufferedBytes + a fixed allowance', async () => {
+  it('200k records, server refusing: heapUsed after GC stays under maxBufferedBytes + a fixed allowance', async () => {
     const maxBufferedBytes = 4 * MB;
     // Per-record overhead (the record object, its queue slot, string headers) is outside the byte
     // cap; with ~14k records held this allowance covers it several times over.
@@ -88,7 +89,8 @@ describe('shipper memory stays bounded while Elasticsearch is down', () => {
       expectNoDuplicates(server);
       console.log(
         `memory: 200k records, server down: heapUsed after GC +${(peakAfterGc / MB).toFixed(1)} MB at peak ` +
-          `(cap ${maxBufferedBytes / MB} MB + ${allowanceBytes / MB} MB allowance); ${buffered} records held, all delivered after recovery`,
+          `(cap ${maxBufferedBytes / MB} MB + ${allowanceBytes / MB} MB allowance); ` +
+          `${buffered} records held, all delivered after recovery`,
       );
       watch.stop();
     } finally {

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
-import { startBulkServer, type BulkItemInfo } from '@heapwise/testkit';
-import { createElasticsearchShipper, type DropEvent, type ElasticsearchShipper } from '../src/index.js';
+import { partial429Mode, startBulkServer } from '@heapwise/testkit';
+import {
+  createElasticsearchShipper,
+  type DropEvent,
+  type ElasticsearchShipper,
+  type ElasticsearchShipperOptions,
+} from '../src/index.js';
 import { FAST, expectNoDuplicates, identityHolds, line, movableClock, waitUntil, watchAccounting } from './helpers.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -13,49 +18,34 @@ function writeRecords(shipper: ElasticsearchShipper, from: number, count: number
   for (let seq = from; seq < from + count; seq++) shipper.write(line(seq));
 }
 
-function seqOf(source: string): number {
-  return (JSON.parse(source) as { seq: number }).seq;
-}
-
-/** A busy cluster: the first attempt of every 10th record is answered 429; its retry succeeds. */
-function firstAttemptOfEveryTenth429() {
-  const throttled = new Set<number>();
-  return {
-    throttled,
-    mode: {
-      kind: 'fail-items' as const,
-      status: 429,
-      predicate: (item: BulkItemInfo) => {
-        const seq = seqOf(item.source);
-        if (seq % 10 !== 0 || throttled.has(seq)) return false;
-        throttled.add(seq);
-        return true;
-      },
-    },
-  };
+/**
+ * A busy cluster (the first attempt of every 10th record answered 429, its retry accepted) and a
+ * shipper writing to it with `options` on top of FAST; both closed after the test.
+ */
+async function busyCluster(options: ElasticsearchShipperOptions) {
+  const busy = partial429Mode();
+  const server = await startBulkServer({ mode: busy.mode });
+  const shipper = createElasticsearchShipper({ node: server.url, ...FAST, ...options });
+  cleanups.push(
+    () => server.close(),
+    () => shipper.close(1_000),
+  );
+  return { server, shipper, throttled: busy.throttled };
 }
 
 describe('item-level 429s (a busy cluster) are not an outage', () => {
   it('retries only the throttled items, each on its own delay, while fresh records keep flowing', async () => {
-    const busy = firstAttemptOfEveryTenth429();
-    const server = await startBulkServer({ mode: busy.mode });
     const clock = movableClock();
     const errors: unknown[] = [];
     // Each throttled record waits 30 s of the shipper's clock (random 0 → half of 60 s): long
     // enough that anything shipped meanwhile was not held behind it.
-    const shipper = createElasticsearchShipper({
-      node: server.url,
-      ...FAST,
+    const { server, shipper, throttled } = await busyCluster({
       minBackoffMs: 60_000,
       maxBackoffMs: 60_000,
       random: () => 0,
       now: clock.now,
       onError: (error) => errors.push(error),
     });
-    cleanups.push(
-      () => server.close(),
-      () => shipper.close(1_000),
-    );
     const watch = watchAccounting(shipper, 1_000);
 
     writeRecords(shipper, 0, 100);
@@ -64,7 +54,7 @@ describe('item-level 429s (a busy cluster) are not an outage', () => {
       10_000,
       () => shipper.stats(),
     );
-    expect(busy.throttled.size).toBe(10);
+    expect(throttled.size).toBe(10);
     expect(shipper.stats()).toMatchObject({ buffered: 10, retries: 10, failedRequests: 0 });
 
     // Fresh records go out now, ahead of the 10 waiting ones: no global backoff, no head-of-line wait.
@@ -74,7 +64,7 @@ describe('item-level 429s (a busy cluster) are not an outage', () => {
       10_000,
       () => shipper.stats(),
     );
-    expect(busy.throttled.size).toBe(20);
+    expect(throttled.size).toBe(20);
     // The server has seen each record once: none of the throttled ones was sent again yet.
     expect(server.counters.items).toBe(200);
     expect(shipper.stats()).toMatchObject({ buffered: 20, failedRequests: 0 });
@@ -89,14 +79,8 @@ describe('item-level 429s (a busy cluster) are not an outage', () => {
     watch.stop();
   }, 30_000);
 
-  it('a steady stream under the same pattern is delivered whole, once, with the identity holding every turn', async () => {
-    const busy = firstAttemptOfEveryTenth429();
-    const server = await startBulkServer({ mode: busy.mode });
-    const shipper = createElasticsearchShipper({ node: server.url, ...FAST, maxBatchSize: 50 });
-    cleanups.push(
-      () => server.close(),
-      () => shipper.close(1_000),
-    );
+  it('a steady stream under the same pattern is delivered whole, once, the identity holding every turn', async () => {
+    const { server, shipper, throttled } = await busyCluster({ maxBatchSize: 50 });
     const watch = watchAccounting(shipper, 32_000);
     // 20 waves of 100 records, one per event-loop turn that follows an answer.
     for (let wave = 0; wave < 20; wave++) {
@@ -106,7 +90,7 @@ describe('item-level 429s (a busy cluster) are not an outage', () => {
     expect(await shipper.flush(15_000)).toBe(true);
     const stats = shipper.stats();
     expect(stats).toMatchObject({ produced: 2_000, shipped: 2_000, buffered: 0, retries: 200, failedRequests: 0 });
-    expect(busy.throttled.size).toBe(200);
+    expect(throttled.size).toBe(200);
     expect(server.docs.size).toBe(2_000);
     expectNoDuplicates(server);
     watch.stop();

@@ -5,14 +5,21 @@
 // by every Node process, are counted once in the sum instead of once per process as RSS would: the
 // sum is close to what the kernel charges the tree's cgroup. Elsewhere RSS from `ps` stands in.
 //
-// Cost: the interval grows with the task's age (sampleDelayMs), so a 2-second task gets ~50 samples
-// and a 20-minute one about one a second. In the Linux hot loop nothing is allocated per sample once
-// the tree is known: each process's two /proc files stay open and are re-read at offset 0 into one
-// buffer, parsed in place; only a process seen for the first time costs its path strings and fds.
+// Cost: reading smaps_rollup makes the kernel walk the process's page tables (milliseconds of system
+// time for a Node process of a few hundred MB), charged to us while the task competes for the same
+// cores. So each sample reads `/proc/PID/statm` (a counter, microseconds) and re-reads a process's
+// PSS only when its RSS moved by a quarter since the last PSS read, or that read is old
+// (needsPssRead); in between its PSS is the last one plus the change in RSS. Growth is mostly the
+// task's own heap, private pages that PSS counts in full, so the figure stays exact where it matters
+// and errs high otherwise.
+// The interval grows with the task's age (sampleDelayMs), so a 2-second task gets ~40 samples and a
+// 20-minute one about one a second. Nothing is allocated per sample once the tree is known: each
+// process's /proc files stay open and are re-read at offset 0 into one buffer, parsed in place; only
+// a process seen for the first time costs its path strings and fds.
 import { execFile } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 
-export const MIN_SAMPLE_DELAY_MS = 20;
+export const MIN_SAMPLE_DELAY_MS = 50;
 export const MAX_SAMPLE_DELAY_MS = 1000;
 /** The delay is this fraction of the time since sampling started, between the bounds above. */
 export const SAMPLE_DELAY_FRACTION = 0.02;
@@ -23,8 +30,26 @@ export const MAX_TIMELINE_POINTS = 128;
 /** Where /proc is missing, `ps` is run at most this often. */
 export const MIN_PS_DELAY_MS = 500;
 
+/** A process's PSS is re-read once its RSS moved by this fraction since the last read… */
+export const PSS_REREAD_FRACTION = 0.25;
+/** …or when the last read is this old (sharing with other processes changes slowly). */
+export const PSS_REFRESH_MS = 10_000;
+
 const PROC_READ_BUFFER_BYTES = 16 * 1024;
 const KIB = 1024;
+
+/** Whether a process's PSS must be read again, or its last PSS plus the change in RSS will do. */
+export function needsPssRead(
+  rssBytes: number,
+  lastPssRead: { rssBytes: number; atMs: number },
+  nowMs: number,
+): boolean {
+  return (
+    lastPssRead.atMs < 0 ||
+    Math.abs(rssBytes - lastPssRead.rssBytes) > lastPssRead.rssBytes * PSS_REREAD_FRACTION ||
+    nowMs - lastPssRead.atMs >= PSS_REFRESH_MS
+  );
+}
 
 /**
  * Delay before the next sample, from how long sampling has been going on: the fraction of the elapsed
@@ -82,8 +107,13 @@ export class Timeline {
 
 interface TrackedProcess {
   rollupFd: number;
+  statmFd: number;
   childrenFd: number;
   generation: number;
+  /** At the last smaps_rollup read; atMs −1 before the first. */
+  rssBytes: number;
+  pssBytes: number;
+  atMs: number;
 }
 
 function openOrMinusOne(path: string): number {
@@ -96,6 +126,25 @@ function openOrMinusOne(path: string): number {
 
 const PSS_KEY = [0x50, 0x73, 0x73, 0x3a]; // "Pss:"
 
+let pageBytes: number | undefined;
+/**
+ * The kernel's page size, which statm counts in: this process's RSS in bytes (libuv asks the kernel)
+ * over its statm pages, rounded to a power of two (4 KiB on x86-64, 4–64 KiB on arm64).
+ */
+function pageSizeBytes(): number {
+  if (pageBytes !== undefined) return pageBytes;
+  const fd = openOrMinusOne('/proc/self/statm');
+  const buffer = Buffer.alloc(256);
+  let pages = 0;
+  if (fd !== -1) {
+    pages = Number(buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0)).split(' ')[1]);
+    closeSync(fd);
+  }
+  const ratio = process.memoryUsage.rss() / pages;
+  pageBytes = Number.isFinite(ratio) && ratio > 0 ? 2 ** Math.round(Math.log2(ratio)) : 4096;
+  return pageBytes;
+}
+
 /**
  * Sums the PSS of a process tree through /proc. `sample()` returns bytes (0 once the tree is gone).
  * `close()` closes every file it holds; it is idempotent.
@@ -104,7 +153,10 @@ export class ProcTreeSampler {
   private readonly buffer = Buffer.allocUnsafe(PROC_READ_BUFFER_BYTES);
   private readonly stack = new Int32Array(MAX_TREE_PROCESSES);
   private readonly tracked = new Map<number, TrackedProcess>();
+  private readonly pageBytes = pageSizeBytes();
   private generation = 0;
+  /** smaps_rollup reads so far: the expensive part, counted for the tests and the bench. */
+  pssReads = 0;
 
   constructor(private readonly rootPid: number) {}
 
@@ -116,7 +168,8 @@ export class ProcTreeSampler {
     return true;
   }
 
-  sample(): number {
+  /** The tree's PSS in bytes; `nowMs` decides when a PSS is old (needsPssRead). */
+  sample(nowMs: number = Date.now()): number {
     this.generation += 1;
     let total = 0;
     let depth = 0;
@@ -127,7 +180,7 @@ export class ProcTreeSampler {
       visited += 1;
       const process = this.track(pid);
       process.generation = this.generation;
-      total += this.readPssKib(process.rollupFd) * KIB;
+      total += this.pssBytes(process, nowMs);
       depth = this.pushChildren(process.childrenFd, depth);
     }
     if (this.tracked.size > visited) this.forgetExited();
@@ -144,13 +197,30 @@ export class ProcTreeSampler {
     if (process === undefined) {
       process = {
         rollupFd: openOrMinusOne(`/proc/${pid}/smaps_rollup`),
+        statmFd: openOrMinusOne(`/proc/${pid}/statm`),
         // Children of the main thread: Node, Go and shells start their children from it.
         childrenFd: openOrMinusOne(`/proc/${pid}/task/${pid}/children`),
         generation: 0,
+        rssBytes: 0,
+        pssBytes: 0,
+        atMs: -1,
       };
       this.tracked.set(pid, process);
     }
     return process;
+  }
+
+  /** The process's PSS: read when needsPssRead says so, else the last one moved by the change in RSS. */
+  private pssBytes(process: TrackedProcess, nowMs: number): number {
+    const rssBytes = this.readRssPages(process.statmFd) * this.pageBytes;
+    if (needsPssRead(rssBytes, process, nowMs)) {
+      this.pssReads += 1;
+      process.pssBytes = this.readPssKib(process.rollupFd) * KIB;
+      process.rssBytes = rssBytes;
+      process.atMs = nowMs;
+      return process.pssBytes;
+    }
+    return Math.max(0, process.pssBytes + rssBytes - process.rssBytes);
   }
 
   private read(fd: number): number {
@@ -160,6 +230,21 @@ export class ProcTreeSampler {
     } catch {
       return 0; // the process exited: ESRCH
     }
+  }
+
+  /** statm's second field: resident pages. */
+  private readRssPages(fd: number): number {
+    const length = this.read(fd);
+    const buffer = this.buffer;
+    let index = 0;
+    while (index < length && buffer[index] !== 0x20) index += 1;
+    let value = 0;
+    for (index += 1; index < length; index += 1) {
+      const byte = buffer[index];
+      if (byte < 0x30 || byte > 0x39) break;
+      value = value * 10 + byte - 0x30;
+    }
+    return value;
   }
 
   private readPssKib(fd: number): number {
@@ -213,7 +298,7 @@ export class ProcTreeSampler {
   }
 
   private closeTracked(process: TrackedProcess): void {
-    for (const fd of [process.rollupFd, process.childrenFd]) {
+    for (const fd of [process.rollupFd, process.statmFd, process.childrenFd]) {
       if (fd === -1) continue;
       try {
         closeSync(fd);
@@ -222,6 +307,7 @@ export class ProcTreeSampler {
       }
     }
     process.rollupFd = -1;
+    process.statmFd = -1;
     process.childrenFd = -1;
   }
 }
@@ -259,6 +345,8 @@ export interface PeakSummary {
   samples: number;
   /** What was measured: `pss` (Linux) or `rss` (ps). */
   metric: 'pss' | 'rss';
+  /** smaps_rollup reads among the samples (0 with ps). */
+  pssReads: number;
   /** [ms since start, bytes] */
   timeline: [number, number][];
 }
@@ -286,7 +374,7 @@ export class PeakSampler {
   private readonly tick = (): void => {
     if (this.stopped) return;
     if (this.proc) {
-      this.record(this.proc.sample());
+      this.record(this.proc.sample(this.now()));
       this.schedule();
     } else {
       void psTreeRssBytes(this.rootPid).then((bytes) => {
@@ -316,7 +404,7 @@ export class PeakSampler {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       if (this.proc) {
-        this.record(this.proc.sample());
+        this.record(this.proc.sample(this.now()));
         this.proc.close();
       }
     }
@@ -324,6 +412,7 @@ export class PeakSampler {
       peakBytes: this.peakBytes,
       samples: this.samples,
       metric: this.proc ? 'pss' : 'rss',
+      pssReads: this.proc?.pssReads ?? 0,
       timeline: this.timeline.points(),
     };
   }

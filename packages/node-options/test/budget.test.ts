@@ -132,6 +132,77 @@ describe('heapwise print', () => {
     expect(JSON.parse(admitted.stdout)).toMatchObject({ concurrency: 1, heapMb: 4096 }); // ≤ 6 GiB usable
   });
 
+  describe('a package with its own [package#task] section', () => {
+    const PROFILE =
+      '--enable-source-maps\n[build]\n--max-old-space-size=2048\n--trace-deprecation\n\n' +
+      '[@acme/ui#build]\n--max-old-space-size=6144\n--trace-warnings\n\n' +
+      '[@acme/ui#lint]\n--max-old-space-size=3072\n';
+
+    it('<package#task> adds that section to [task], as run does in the package; <task> names it', async () => {
+      const cwd = fixtureDir({ '.node-options': PROFILE });
+      const own = await runMain(['print', '@acme/ui#build', '--memory', '16g'], { cwd });
+      expect(own.code).toBe(0);
+      expect(own.stdout).toBe(
+        'NODE_OPTIONS=--enable-source-maps --trace-deprecation --trace-warnings --max-old-space-size=6144\n' +
+          'GOMEMLIMIT=6144MiB\n',
+      );
+      expect(own.stderr).toBe('');
+      const other = await runMain(['print', '@acme/web#build', '--memory', '16g'], { cwd });
+      expect(other.stdout).toBe(
+        'NODE_OPTIONS=--enable-source-maps --trace-deprecation --max-old-space-size=2048\nGOMEMLIMIT=2048MiB\n',
+      );
+      expect(other.stderr).toBe('');
+      const task = await runMain(['print', 'build', '--memory', '16g'], { cwd });
+      expect(task.stdout).toBe(other.stdout);
+      expect(task.stderr).toBe(
+        'heapwise: packages with their own [package#build] section: @acme/ui (6144 MB); ' +
+          'heapwise print <package>#build prints one\n',
+      );
+    });
+
+    it('--format json: the package printed, and every package section of the task under the same plan', async () => {
+      const cwd = fixtureDir({ '.node-options': PROFILE });
+      const args = ['--memory', '8g', '--concurrency', '2', '--format', 'json'];
+      const task = await runMain(['print', 'build', ...args], { cwd });
+      expect(JSON.parse(task.stdout)).toMatchObject({
+        task: 'build',
+        package: null,
+        heapMb: 2048,
+        packages: [
+          {
+            package: '@acme/ui',
+            section: '@acme/ui#build',
+            requestedHeapMb: 6144,
+            heapMb: 3072, // 8 GiB × 0.75 ÷ 2
+            lowered: true,
+            nodeOptions: '--enable-source-maps --trace-deprecation --trace-warnings --max-old-space-size=3072',
+            goMemLimit: '3072MiB',
+          },
+        ],
+      });
+      const own = await runMain(['print', '@acme/ui#build', ...args], { cwd });
+      expect(JSON.parse(own.stdout)).toMatchObject({ task: 'build', package: '@acme/ui', requestedHeapMb: 6144 });
+      expect(own.stderr).toBe(
+        'heapwise: [build] requested heap 6144 MB lowered to 3072 MB to fit: ' +
+          '8 GiB (--memory 8g) × 0.75 headroom ÷ 2 tasks at once = 3072 MB per task\n',
+      );
+      // A task only one package's section names is still a known task there, and nowhere else.
+      const lint = JSON.parse((await runMain(['print', '@acme/ui#lint', ...args], { cwd })).stdout);
+      expect(lint).toMatchObject({ knownTask: true, requestedHeapMb: 3072, notes: [] });
+      const otherLint = JSON.parse((await runMain(['print', 'lint', ...args], { cwd })).stdout);
+      expect(otherLint).toMatchObject({ knownTask: false, requestedHeapMb: null, packages: [{ package: '@acme/ui' }] });
+    });
+
+    it('refuses a target with an empty package or task', async () => {
+      const cwd = fixtureDir({ '.node-options': PROFILE });
+      for (const target of ['#build', '@acme/ui#']) {
+        const result = await runMain(['print', target], { cwd });
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain(`print: expected <task> or <package#task>, got '${target}'`);
+      }
+    });
+  });
+
   it('uses the headroom from [heapwise]', async () => {
     const cwd = fixtureDir({ '.node-options': `${TEST_PROFILE}[heapwise]\nheadroom = 0.5\n` });
     const result = await runMain(['print', 'build', '--memory', '4g', '--format', 'json'], { cwd });

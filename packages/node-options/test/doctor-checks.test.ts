@@ -6,6 +6,7 @@ import {
   checkConcurrency,
   checkMemory,
   checkNode,
+  checkPackageSections,
   runChecks,
   type DoctorFacts,
   type TaskPlan,
@@ -39,6 +40,7 @@ function facts(overrides: Partial<DoctorFacts> = {}): DoctorFacts {
 
 const plan = (fields: Partial<TaskPlan>): TaskPlan => ({
   task: 'build',
+  package: null,
   requestedHeapMb: 4096,
   concurrency: 2,
   perTaskMb: 3072,
@@ -92,6 +94,35 @@ describe('doctor checks', () => {
           'fits (as a percentage: --max-old-space-size-percentage=37.5)',
       },
     ]);
+  });
+
+  it('budget: a [package#task] plan is named by its section', () => {
+    const [finding] = checkBudget(facts({ plans: [plan({ package: '@acme/ui' })] }));
+    expect(finding?.message).toMatch(/^\[@acme\/ui#build\] 4096 MB requested; 2 at once → 3072 MB each: would be/);
+  });
+
+  it('package sections: warns on a package the workspace lacks and on a script the package lacks', () => {
+    const { config } = parseNodeOptions(
+      '[build]\n--max-old-space-size=2048\n[@acme/ui#build]\n--max-old-space-size=4096\n' +
+        '[@acme/uii#build]\n--max-old-space-size=4096\n[@acme/ui#lint]\n--max-old-space-size=4096\n',
+      { file: '.node-options' },
+    );
+    const workspace = {
+      root: '/repo',
+      packages: [],
+      packageScripts: new Map([['@acme/ui', ['build', 'test']]]),
+      serviceCopies: [],
+    };
+    expect(checkPackageSections(facts({ config, workspace }))).toEqual([
+      {
+        check: 'sections',
+        status: 'warn',
+        message: '.node-options:5: [@acme/uii#build]: no workspace package is named @acme/uii',
+      },
+      { check: 'sections', status: 'warn', message: '.node-options:7: [@acme/ui#lint]: @acme/ui has no "lint" script' },
+    ]);
+    // Outside a workspace there is nothing to compare with.
+    expect(checkPackageSections(facts({ config }))).toEqual([]);
   });
 
   it('concurrency: explained only when --concurrency did not set it; runChecks keeps the order', () => {

@@ -125,6 +125,33 @@ describe('heapwise doctor', () => {
     ]);
   });
 
+  it('plans a [package#task] section as run resolves it there, and warns on one that applies to nothing', async () => {
+    const root = monorepo();
+    writeFileSync(
+      join(root, 'packages/direct/package.json'),
+      JSON.stringify({ name: '@acme/direct', scripts: { build: 'tsc -b' } }),
+    );
+    writeFileSync(
+      join(root, '.node-options'),
+      `${PROFILE}[@acme/direct#build]\n--max-old-space-size=7000\n[@acme/gone#build]\n--max-old-space-size=6000\n`,
+    );
+    await runMain(['sync'], { cwd: root });
+    const args = ['--memory', '16g', '--concurrency', '2'];
+    const result = await runMain(['doctor', ...args], { cwd: root });
+    expect(result.stdout).toContain(
+      'problem [@acme/direct#build] 7000 MB requested; 2 at once → 6144 MB each: would be lowered to 6144 MB',
+    );
+    expect(result.stdout).toContain(
+      'warn    .node-options:9: [@acme/gone#build]: no workspace package is named @acme/gone',
+    );
+    expect(result.code).toBe(1);
+    const report = JSON.parse((await runMain(['doctor', '--json', ...args], { cwd: root })).stdout);
+    expect(report.tasks).toContainEqual(
+      expect.objectContaining({ task: 'build', package: '@acme/direct', requestedHeapMb: 7000, heapMb: 6144 }),
+    );
+    expect(report.tasks).toContainEqual(expect.objectContaining({ task: 'build', package: null, heapMb: 4096 }));
+  });
+
   it.runIf(major === '20')('warns that Node 20 is past its end of life (2026-04-30) without failing', async () => {
     const root = monorepo();
     await runMain(['sync'], { cwd: root });

@@ -4,7 +4,9 @@ import {
   MAX_SAMPLE_DELAY_MS,
   MAX_TIMELINE_POINTS,
   MIN_SAMPLE_DELAY_MS,
+  needsPssRead,
   PeakSampler,
+  PSS_REFRESH_MS,
   ProcTreeSampler,
   psTreeRssBytes,
   sampleDelayMs,
@@ -14,6 +16,18 @@ import { waitFor } from './helpers.js';
 
 const MIB = 1024 * 1024;
 const hasProc = ProcTreeSampler.available();
+
+describe('when a PSS is read', () => {
+  it('reads it first, then only when RSS moved by a quarter or the last read is old', () => {
+    const last = { rssBytes: 100 * MIB, atMs: 1000 };
+    expect(needsPssRead(100 * MIB, { rssBytes: 0, atMs: -1 }, 0)).toBe(true);
+    expect(needsPssRead(120 * MIB, last, 1100)).toBe(false);
+    expect(needsPssRead(80 * MIB, last, 1100)).toBe(false);
+    expect(needsPssRead(126 * MIB, last, 1100)).toBe(true);
+    expect(needsPssRead(74 * MIB, last, 1100)).toBe(true);
+    expect(needsPssRead(100 * MIB, last, 1000 + PSS_REFRESH_MS)).toBe(true);
+  });
+});
 
 describe('sampling interval', () => {
   it('is short at first (a 2-second task is caught) and long later (a 20-minute one costs little)', () => {
@@ -44,6 +58,15 @@ describe('sampling interval', () => {
   });
 });
 
+/** A child that grows by `stepMib` each time it reads a line, and prints its total after each step. */
+function growMemory(stepMib: number): ReturnType<typeof spawn> {
+  const script =
+    'const kept = []; const grow = () => { ' +
+    `kept.push(Buffer.alloc(${stepMib} * 1048576, 1)); console.log(kept.length * ${stepMib}); };` +
+    "grow(); process.stdin.on('data', grow);";
+  return spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
 function holdMemory(mib: number): ReturnType<typeof spawn> {
   // Touches every page so that it is resident, then waits to be killed.
   return spawn(
@@ -68,6 +91,40 @@ describe.skipIf(!hasProc)('process tree memory on Linux', () => {
     await exited;
     expect(sampler.sample()).toBeLessThan(during - 150 * MIB);
     sampler.close();
+    sampler.close();
+  });
+
+  it('reads smaps_rollup only when a process grew by a quarter, and its estimate stays with the real PSS', async () => {
+    const sampler = new ProcTreeSampler(process.pid);
+    const child = growMemory(20);
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await waitFor(() => out, '20\n');
+    let samples = 0;
+    // 20 → 200 MiB in steps of 20, sampled five times per step: the estimate in between reads is the
+    // last PSS plus the growth of RSS, which for freshly written private pages is exact.
+    for (let mib = 40; mib <= 200; mib += 20) {
+      child.stdin?.write('\n');
+      await waitFor(() => out, `\n${mib}\n`);
+      for (let sample = 0; sample < 5; sample += 1) sampler.sample(1000);
+      samples += 5;
+      const estimate = sampler.sample(1000);
+      samples += 1;
+      const fresh = new ProcTreeSampler(process.pid);
+      const real = fresh.sample(1000);
+      fresh.close();
+      expect(Math.abs(estimate - real)).toBeLessThan(Math.max(4 * MIB, real * 0.05));
+    }
+    // Steady: no reads at all until the last one is PSS_REFRESH_MS old.
+    const readsBefore = sampler.pssReads;
+    for (let sample = 0; sample < 20; sample += 1) sampler.sample(1000);
+    expect(sampler.pssReads).toBe(readsBefore);
+    sampler.sample(1000 + PSS_REFRESH_MS);
+    expect(sampler.pssReads).toBeGreaterThan(readsBefore);
+    // Each process of the tree is read when first seen; the child again only at +25 % steps
+    // (40, 60, 80, 100, 140, 180 MiB of heap on top of Node's own), far fewer than the samples.
+    expect(readsBefore).toBeLessThan(samples / 3);
+    child.kill('SIGKILL');
     sampler.close();
   });
 

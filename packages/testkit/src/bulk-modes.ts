@@ -44,3 +44,27 @@ export interface BulkItemInfo {
 export function normalizeMode(mode: BulkServerMode | BulkServerModeName): BulkServerMode {
   return typeof mode === 'string' ? { kind: mode } : mode;
 }
+
+/** The `"seq":N` field a test record carries, read without parsing the line; -1 when there is none. */
+const SEQ_FIELD = /"seq":(\d+)/;
+
+/**
+ * A busy cluster: the first attempt of every `every`-th record (by its `"seq"` field: seq % every
+ * = 0) is answered 429, as Elasticsearch does when a write queue is briefly full; every retry
+ * succeeds. `throttled` holds the seqs answered 429 so far.
+ */
+export function partial429Mode(every = 10): { mode: BulkServerMode; throttled: Set<number> } {
+  const throttled = new Set<number>();
+  const mode: BulkServerMode = {
+    kind: 'fail-items',
+    status: 429,
+    predicate: (item) => {
+      const match = SEQ_FIELD.exec(item.source);
+      const seq = match ? Number(match[1]) : -1;
+      if (seq < 0 || seq % every !== 0 || throttled.has(seq)) return false;
+      throttled.add(seq);
+      return true;
+    },
+  };
+  return { mode, throttled };
+}

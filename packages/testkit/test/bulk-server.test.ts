@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { startBulkServer, type BulkServer } from '../src/index.js';
+import { partial429Mode, startBulkServer, type BulkServer } from '../src/index.js';
 
 interface Reply {
   status: number;
@@ -97,7 +97,7 @@ describe('startBulkServer', () => {
     });
   });
 
-  it('uses the index from the path, counts duplicate deliveries and answers 409 to create on an existing id', async () => {
+  it('uses the index from the path, counts duplicate deliveries, answers 409 to create on an existing id', async () => {
     await withServer(async (server) => {
       await send(server.url, 'POST', '/app-logs/_bulk', ndjson({ index: { _id: 'x' } }, { n: 1 }));
       const again = json(
@@ -116,7 +116,7 @@ describe('startBulkServer', () => {
     });
   });
 
-  it('answers GET / and HEAD / with an Elasticsearch 9 info body, and 404 elsewhere, always with the product header', async () => {
+  it('answers GET / and HEAD / with an Elasticsearch 9 info body, 404 elsewhere, with the product header', async () => {
     await withServer(async (server) => {
       const info = await send(server.url, 'GET', '/');
       expect(info.status).toBe(200);
@@ -216,6 +216,26 @@ describe('startBulkServer', () => {
       expect(await failedPositions(7)).toEqual(first);
       expect(await failedPositions(8)).not.toEqual(first);
     });
+  });
+
+  it('partial429Mode answers 429 to the first attempt of every 10th seq only, and accepts its retry', async () => {
+    const busy = partial429Mode();
+    await withServer(
+      async (server) => {
+        const lines: unknown[] = [];
+        for (let seq = 0; seq < 30; seq++) lines.push({ index: { _index: 'l', _id: `id-${seq}` } }, { seq });
+        lines.push({ index: { _index: 'l', _id: 'no-seq' } }, { msg: 'no seq field' });
+        const statuses = async (): Promise<(number | undefined)[]> =>
+          json((await send(server.url, 'POST', '/_bulk', ndjson(...lines))).body).items.map((i) => i.index?.status);
+        const first = await statuses();
+        expect(first.flatMap((status, position) => (status === 429 ? [position] : []))).toEqual([0, 10, 20]);
+        expect([...busy.throttled]).toEqual([0, 10, 20]);
+        // The retry of the same records: nothing is throttled twice.
+        expect((await statuses()).every((status) => status === 200 || status === 201)).toBe(true);
+        expect(server.docs.size).toBe(31);
+      },
+      { mode: busy.mode },
+    );
   });
 
   it('refuses connections while in refuse mode and comes back on the same port', async () => {

@@ -1,17 +1,17 @@
 // `heapwise doctor`: gathers the facts once (the config, the machine, the workspace), plans each task
 // as `heapwise turbo` would run it, runs every check of doctor/checks.ts and prints their findings.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chooseConcurrency, computeBudget, cpuConcurrencyCap, type Budget } from '../budget.js';
 import { DOCTOR_CHECKS, runChecks, type DoctorFacts, type TaskPlan } from '../doctor/checks.js';
 import { findFileUp } from '../find-up.js';
 import type { MemoryLimit } from '../memory.js';
-import { parseNodeOptions, type NodeOptionsConfig } from '../node-options-file.js';
+import { parseNodeOptions, splitSectionName, type NodeOptionsConfig } from '../node-options-file.js';
 import { largestRequestedHeapMb, mbToPercentage, resolveTask } from '../resolve.js';
 import { endOfLife, supportsHeapPercentage } from '../runtime.js';
 import { PRESET_PACKAGE } from '../tsconfig-check.js';
 import { tasksWithDependencies } from '../turbo-graph.js';
-import { findTurboConfig, findWorkspaceRoot, listWorkspaces, SERVICE_DIRS } from '../workspace.js';
+import { findTurboConfig, findWorkspaceRoot, listWorkspaces, readJsonObject, SERVICE_DIRS } from '../workspace.js';
 import { serviceCopies } from './sync.js';
 import {
   CONFIG_OPTION,
@@ -38,7 +38,9 @@ function planTasks(
   plannedConcurrency: number | undefined,
   turboConfig: string | undefined,
 ): TaskPlan[] {
-  return [...config.sections.keys()].map((task) => {
+  return [...config.sections.keys()].map((section) => {
+    // A [package#task] section plans that package's task: [task] and the section together, as run does.
+    const { packageName, task } = splitSectionName(section);
     const concurrency =
       plannedConcurrency ??
       chooseConcurrency(
@@ -46,9 +48,10 @@ function planTasks(
         largestRequestedHeapMb(config, tasksWithDependencies([task], turboConfig), memory),
         cap,
       );
-    const resolution = resolveTask(config, task, { memory, concurrency });
+    const resolution = resolveTask(config, task, { memory, concurrency, packageName });
     return {
       task,
+      package: packageName ?? null,
       requestedHeapMb: resolution.requestedHeapMb,
       concurrency,
       perTaskMb: resolution.perTaskMb,
@@ -58,6 +61,23 @@ function planTasks(
       goMemLimit: resolution.goMemLimit,
     };
   });
+}
+
+/** Each package's name and script names (a package.json that cannot be read is left out). */
+function packageScripts(dirs: readonly string[]): Map<string, string[]> {
+  const scripts = new Map<string, string[]>();
+  for (const dir of dirs) {
+    try {
+      const manifest = readJsonObject(join(dir, 'package.json'));
+      if (typeof manifest.name !== 'string') continue;
+      const declared = manifest.scripts;
+      const names = typeof declared === 'object' && declared !== null ? Object.keys(declared) : [];
+      scripts.set(manifest.name, names);
+    } catch {
+      // npm reports a broken package.json; the section check only loses that package's name.
+    }
+  }
+  return scripts;
 }
 
 /** Reads what the checks look at: the only I/O of doctor apart from the tsconfig files the checks follow. */
@@ -87,6 +107,7 @@ function gatherFacts(
   const configDir = dirname(configFile);
   const nvmrcFile = findFileUp(configDir, ['.nvmrc']);
   const root = findWorkspaceRoot(configDir);
+  const packages = root === undefined ? [] : listWorkspaces(root);
   return {
     configDisplay,
     config,
@@ -109,7 +130,13 @@ function gatherFacts(
     workspace:
       root === undefined
         ? undefined
-        : { root, packages: listWorkspaces(root), serviceCopies: serviceCopies(root).copies },
+        : {
+            root,
+            packages,
+            // The root's own scripts run under its package name too.
+            packageScripts: packageScripts([root, ...packages.map((workspace) => workspace.dir)]),
+            serviceCopies: serviceCopies(root).copies,
+          },
   };
 }
 
@@ -125,8 +152,10 @@ Checks, and prints the plan:
   - the memory limit and where it comes from (cgroup v2, cgroup v1, physical memory, --memory)
   - each [task]'s requested heap against its share of the budget at the planned concurrency:
     --concurrency <n>, else what \`heapwise turbo <task>\` would choose; a heap that would be
-    lowered is a problem
+    lowered is a problem. A [package#task] section is planned as run resolves that package's task.
   - every invalid line of .node-options (flags this Node's NODE_OPTIONS refuses, bad sizes, …)
+  - [package#task] sections that apply to nothing: no workspace package of that name, or no such
+    script in it (warnings)
   - workspaces whose tsconfig.json does not extend ${PRESET_PACKAGE} (extends chains followed)
   - services (${SERVICE_GLOBS}) whose .node-options copy is missing or differs (fix: heapwise sync)
   --json    one JSON object instead of text

@@ -9,7 +9,9 @@ import {
   DEFAULT_HEADROOM,
   formatProblem,
   HEAP_PERCENTAGE_FLAG,
+  packageSectionName,
   SETTINGS_SECTION,
+  splitSectionName,
   type NodeOptionsConfig,
   type Problem,
 } from '../node-options-file.js';
@@ -31,6 +33,8 @@ export interface Finding {
 
 export interface TaskPlan {
   task: string;
+  /** The package of a `[package#task]` section; null for `[task]`. */
+  package: string | null;
   requestedHeapMb: number | null;
   /** Tasks at once under the plan: --concurrency, else what `heapwise turbo <task>` would choose. */
   concurrency: number;
@@ -70,7 +74,15 @@ export interface DoctorFacts {
   concurrencyCap: number;
   plans: readonly TaskPlan[];
   /** The workspace, when `.node-options` is in one. */
-  workspace: { root: string; packages: readonly WorkspacePackage[]; serviceCopies: readonly ServiceCopy[] } | undefined;
+  workspace:
+    | {
+        root: string;
+        packages: readonly WorkspacePackage[];
+        /** Each workspace package's name and its script names. */
+        packageScripts: ReadonlyMap<string, readonly string[]>;
+        serviceCopies: readonly ServiceCopy[];
+      }
+    | undefined;
 }
 
 export type DoctorCheck = (facts: DoctorFacts) => Finding[];
@@ -142,23 +154,43 @@ export function checkMemory({ memory, config, budget }: DoctorFacts): Finding[] 
  */
 export function checkBudget({ plans, budget, node }: DoctorFacts): Finding[] {
   return plans.map((plan) => {
+    const section = `[${plan.package === null ? plan.task : packageSectionName(plan.package, plan.task)}]`;
     const at = `${plan.concurrency} at once → ${plan.perTaskMb} MB each`;
     if (plan.requestedHeapMb === null)
-      return finding('budget', 'ok', `[${plan.task}] requests no heap; ${at}; GOMEMLIMIT=${plan.goMemLimit}`);
+      return finding('budget', 'ok', `${section} requests no heap; ${at}; GOMEMLIMIT=${plan.goMemLimit}`);
     if (plan.fits) {
       const asPercentage =
         !node.acceptsHeapPercentage || plan.heapPercentage === null
           ? ''
           : ` (as a percentage: ${HEAP_PERCENTAGE_FLAG}=${plan.heapPercentage})`;
-      return finding('budget', 'ok', `[${plan.task}] ${plan.requestedHeapMb} MB requested; ${at}: fits${asPercentage}`);
+      return finding('budget', 'ok', `${section} ${plan.requestedHeapMb} MB requested; ${at}: fits${asPercentage}`);
     }
     const fewer = Math.max(1, heapsThatFit(budget.usableBytes, plan.requestedHeapMb));
     return finding(
       'budget',
       'problem',
-      `[${plan.task}] ${plan.requestedHeapMb} MB requested; ${at}: would be lowered to ${plan.heapMb} MB ` +
+      `${section} ${plan.requestedHeapMb} MB requested; ${at}: would be lowered to ${plan.heapMb} MB ` +
         `(run fewer at once: --concurrency ${fewer}, or give it more memory)`,
     );
+  });
+}
+
+/**
+ * `[package#task]` sections that apply to no task: `heapwise run` finds a package's section by the
+ * package's name and the script it runs, so a misspelt name or a script the package lacks is never read.
+ */
+export function checkPackageSections({ config, configDisplay, workspace }: DoctorFacts): Finding[] {
+  if (!workspace) return [];
+  return [...config.sections.keys()].flatMap((name) => {
+    const { packageName, task } = splitSectionName(name);
+    if (packageName === undefined) return [];
+    const scripts = workspace.packageScripts.get(packageName);
+    const where = `${configDisplay}:${config.sections.get(name)?.line ?? 0}`;
+    if (scripts === undefined)
+      return [finding('sections', 'warn', `${where}: [${name}]: no workspace package is named ${packageName}`)];
+    if (!scripts.includes(task))
+      return [finding('sections', 'warn', `${where}: [${name}]: ${packageName} has no "${task}" script`)];
+    return [];
   });
 }
 
@@ -225,6 +257,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck[] = [
   checkFlags,
   checkMemory,
   checkBudget,
+  checkPackageSections,
   checkConcurrency,
   checkTsconfigPresets,
   checkTsconfigMeaning,
