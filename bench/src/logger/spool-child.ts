@@ -155,7 +155,8 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       }
       if (now - lastHeapAt >= HEAP_SAMPLE_EVERY_MS) {
         lastHeapAt = now;
-        maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, memoryAfterGc().heapUsedBytes - baseline.heapUsedBytes);
+        const grown = memoryAfterGc().heapUsedBytes - baseline.heapUsedBytes;
+        maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, grown);
       }
     };
     const produced = await logPaced(
@@ -164,7 +165,8 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       args.durationMs!,
       sample,
     );
-    maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, memoryAfterGc().heapUsedBytes - baseline.heapUsedBytes);
+    const heapAtOutageEndBytes = memoryAfterGc().heapUsedBytes - baseline.heapUsedBytes;
+    maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, heapAtOutageEndBytes);
     const atEnd = shipper.stats();
     await server.setMode('ok');
     const back = performance.now();
@@ -177,6 +179,8 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       deliveredFraction: delivered.distinct / produced,
       duplicates: seqs.duplicates,
       heapGrowthBytes: maxHeapGrowthBytes,
+      heapAtOutageEndBytes,
+      bufferedAtOutageEnd: atEnd.buffered,
       maxDiskBytes,
       spooledAtEnd: atEnd.spooled,
       timeToAllMs: delivered.allAtMs === undefined ? -1 : delivered.allAtMs - back,

@@ -59,11 +59,14 @@ export async function spoolSections(): Promise<Section[]> {
   const timed = defaultPlan(1);
 
   log('logger spool 1/3: 60 s outage at 5k records/s, then back');
+  // The reference: the memory-only shipper holding a full buffer (the outage just short of its item
+  // cap, so nothing overflows) of the same records at the same rate.
+  const fullBufferMs = Math.floor(((maxBufferedItems * 0.98) / SIZES.outageRatePerSec) * 1000);
   const outage = await runMatrix(
-    (['write-ahead', 'overflow-only'] as const).map((mode) =>
+    (['memory', 'write-ahead', 'overflow-only'] as const).map((mode) =>
       cell('spool-outage', mode, {
         ratePerSec: SIZES.outageRatePerSec,
-        durationMs: SIZES.outageMs,
+        durationMs: mode === 'memory' ? fullBufferMs : SIZES.outageMs,
         deliveryDeadlineMs: SIZES.outageDeliveryDeadlineMs,
         recordKind: 'small',
       }),
@@ -98,7 +101,17 @@ export async function spoolSections(): Promise<Section[]> {
 
   // 1. the outage, against the goals
   {
-    const heapGoal = maxBufferedBytes + HEAP_ALLOWANCE_BYTES;
+    const reference = value(outage, 'spool-outage/memory', 'heapGrowthBytes');
+    const heapGoal = reference === undefined ? undefined : reference + HEAP_ALLOWANCE_BYTES;
+    const referenceRow = [
+      `memory only, filled to its item cap (${formatCount(value(outage, 'spool-outage/memory', 'produced'))} ` +
+        "records): the memory caps' heap",
+      'heapUsed growth (max, after GC)',
+      medianWithRange(find(outage, 'spool-outage/memory'), 'heapGrowthBytes', (v) => formatMiB(v)),
+      'reference',
+      '—',
+      '—',
+    ];
     const rows = (['write-ahead', 'overflow-only'] as const).flatMap((mode) => {
       const id = `spool-outage/${mode}`;
       const r = find(outage, id);
@@ -127,9 +140,9 @@ export async function spoolSections(): Promise<Section[]> {
           MODE_LABEL[mode],
           'heapUsed growth (max, after GC)',
           medianWithRange(r, 'heapGrowthBytes', (v) => formatMiB(v)),
-          `≤ ${formatMiB(heapGoal, 0)}`,
-          verdict(heap === undefined ? undefined : heap <= heapGoal),
-          heap === undefined ? 'n/a' : formatFixed(heap / heapGoal, 2, '×'),
+          `≤ reference + 5 MiB = ${formatMiB(heapGoal)}`,
+          verdict(heap === undefined || heapGoal === undefined ? undefined : heap <= heapGoal),
+          heap === undefined || heapGoal === undefined ? 'n/a' : formatFixed(heap / heapGoal, 2, '×'),
         ],
         [
           MODE_LABEL[mode],
@@ -162,10 +175,15 @@ export async function spoolSections(): Promise<Section[]> {
         `every 2 s and at the end of the outage, over a baseline taken before the first record. The directory's ` +
         `size is sampled every 250 ms. Drain: records delivered after the return / time until the last one. ` +
         `${counted.runs} run(s) per mode, one at a time.`,
-      table: markdownTable(['shipper', 'quantity', 'value median (min–max)', 'goal', 'met', 'value / goal'], rows),
+      table: markdownTable(
+        ['shipper', 'quantity', 'value median (min–max)', 'goal', 'met', 'value / goal'],
+        [referenceRow, ...rows],
+      ),
       notes: [
-        `The heap goal is the memory caps (the ${formatMiB(maxBufferedBytes, 0)} byte cap) + 5 MiB: what the ` +
-          'spool may add on top of a full in-memory buffer.',
+        'The heap goal is the memory caps + 5 MiB, where "the memory caps" is what the memory-only shipper ' +
+          "holds at its caps, measured in the same run (the reference row: the caps' byte count plus each " +
+          "held record's fixed overhead, see the Limits section of the logger README). With the spool, " +
+          'memory stays at the caps while the disk takes the rest.',
       ],
     });
   }

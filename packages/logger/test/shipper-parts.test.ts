@@ -10,7 +10,16 @@ import { SHIPPER_DEFAULTS } from '../src/index.js';
 
 function record(seq: number, writtenAtMs = 0): BufferedRecord {
   const line = `{"seq":${seq}}\n`;
-  return { line, bytes: line.length, writtenAtMs, id: undefined, attempts: 0, readyAtMs: 0 };
+  return {
+    line,
+    bytes: line.length,
+    writtenAtMs,
+    id: undefined,
+    attempts: 0,
+    readyAtMs: 0,
+    spoolSegment: undefined,
+    idSequence: undefined,
+  };
 }
 
 describe('backoffDelayMs', () => {

@@ -283,6 +283,26 @@ describe('DiskSpool over a real directory', () => {
     spool.close();
   });
 
+  it('an fsync that fails in the thread pool turns the spool off; what was written stays readable', async () => {
+    const dir = tempDir();
+    const failingFs: SpoolFs = {
+      ...fs,
+      fsync: ((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) =>
+        setImmediate(() => callback(Object.assign(new Error('EIO: injected'), { code: 'EIO' })))) as typeof fs.fsync,
+    };
+    const failures: string[] = [];
+    const spool = new DiskSpool({ dir, fs: failingFs }, { onFailure: (failure) => failures.push(failure) });
+    spool.append(record(1), true);
+    expect(spool.sync()).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(spool.failure).toContain('sync failed (EIO)');
+    expect(failures).toHaveLength(1);
+    expect(spool.append(record(2), true)).toBeUndefined();
+    expect(readAll(spool).flatMap((s) => s.ids)).toEqual(['id-1']);
+    spool.close();
+  });
+
   it('the lock refuses a second spool here and in another process; a dead owner’s lock is taken over', async () => {
     const dir = tempDir();
     const spool = new DiskSpool({ dir });

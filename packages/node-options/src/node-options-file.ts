@@ -1,5 +1,6 @@
 // The `.node-options` file (see README.md): one flag per line, `#` comments, `[task]` sections, an
-// optional `[heapwise]` settings section, and `@node` lines for the node command line only.
+// optional `[heapwise]` settings section, `@node` lines for the node command line only and `@tsc` lines
+// for TypeScript 7's tsc command line only.
 //
 // This is the one reader of the format. `parseDocument` keeps every line with its number, raw text and
 // terminator, so that `render(parseDocument(text)) === text` and the edits below (set or raise a flag
@@ -12,6 +13,13 @@ import { findFileUp } from './find-up.js';
 export const NODE_OPTIONS_FILE_NAME = '.node-options';
 /** Prefix of a line whose flag goes on the `node` command line only (V8 flags NODE_OPTIONS refuses). */
 export const NODE_ONLY_MARKER = '@node';
+/**
+ * Prefix of a line whose flag goes on TypeScript 7's `tsc` command line only: its thread flags, which
+ * then replace the threads heapwise would choose for the task.
+ */
+export const TSC_ONLY_MARKER = '@tsc';
+/** TypeScript 7's thread flags: what `@tsc` lines may set (5.9 and 6.0 reject them). */
+export const TSC_THREAD_FLAGS: readonly string[] = ['--checkers', '--builders', '--singleThreaded'];
 /** Section holding heapwise's own settings (`headroom = 0.75`), not a task. */
 export const SETTINGS_SECTION = 'heapwise';
 /** Share of the memory limit that the budget hands out; the rest is left to the OS, native memory and stacks. */
@@ -76,6 +84,8 @@ export interface FlagSourceLine extends LineBase {
   name: string;
   value: string | undefined;
   nodeOnly: boolean;
+  /** Marked `@tsc`: only for TypeScript 7's tsc command line. */
+  tscOnly?: true;
   /** Where the name ends in `raw` (a bare flag's value is inserted there). */
   nameEnd: number;
   /** Where the value is in `raw` (`=value` or `name value`), for edits that keep the rest of the line. */
@@ -143,10 +153,15 @@ function classify(raw: string, base: Omit<LineBase, 'raw'>, inSettings: boolean)
   // Tokens with their offsets in `raw`, so that an edit can replace exactly the value.
   const tokens = [...raw.slice(0, end).matchAll(/\S+/g)].map((match) => ({ text: match[0], start: match.index }));
   let nodeOnly = false;
+  let tscOnly = false;
   if (tokens[0]?.text === NODE_ONLY_MARKER) {
     nodeOnly = true;
     tokens.shift();
+  } else if (tokens[0]?.text === TSC_ONLY_MARKER) {
+    tscOnly = true;
+    tokens.shift();
   }
+  const marked = tscOnly ? { tscOnly: true as const } : {};
   const first = tokens[0];
   const rest = first === undefined ? '' : raw.slice(first.start, end).trim();
   if (!first || !first.text.startsWith('--') || first.text === '--') {
@@ -168,6 +183,7 @@ function classify(raw: string, base: Omit<LineBase, 'raw'>, inSettings: boolean)
       name: normaliseFlagName(first.text.slice(0, equals)),
       value: first.text.slice(equals + 1),
       nodeOnly,
+      ...marked,
       nameEnd: first.start + equals,
       valueStart: first.start + equals + 1,
       valueEnd: first.start + first.text.length,
@@ -179,6 +195,7 @@ function classify(raw: string, base: Omit<LineBase, 'raw'>, inSettings: boolean)
     name: normaliseFlagName(first.text),
     value: second?.text,
     nodeOnly,
+    ...marked,
     nameEnd: first.start + first.text.length,
     valueStart: second?.start,
     valueEnd: second === undefined ? undefined : second.start + second.text.length,
@@ -217,6 +234,8 @@ export interface FlagLine {
   line: number;
   /** Marked `@node`: only for the `node` command line, never NODE_OPTIONS. */
   nodeOnly: boolean;
+  /** Marked `@tsc`: only for TypeScript 7's tsc command line, never NODE_OPTIONS. */
+  tscOnly?: true;
 }
 
 export interface TaskSection {
@@ -281,7 +300,22 @@ function describeValue(value: string | undefined): string {
   return value === undefined ? 'nothing' : `'${value}'`;
 }
 
-function checkValue(flag: Pick<FlagLine, 'name' | 'value'>): string | undefined {
+/** What is wrong with an `@tsc` line: only the thread flags, counts as positive integers. */
+function checkTscFlag(flag: Pick<FlagLine, 'name' | 'value'>): string | undefined {
+  if (!TSC_THREAD_FLAGS.includes(flag.name))
+    return (
+      `'${TSC_ONLY_MARKER}' lines take TypeScript 7's thread flags ` +
+      `(${TSC_THREAD_FLAGS.join(', ')}), got ${flag.name}`
+    );
+  if (flag.name === '--singleThreaded')
+    return flag.value === undefined || flag.value === 'true' ? undefined : `--singleThreaded takes no value`;
+  return flag.value !== undefined && /^[1-9]\d*$/.test(flag.value)
+    ? undefined
+    : `${flag.name} expects a positive integer, got ${describeValue(flag.value)}`;
+}
+
+function checkValue(flag: Pick<FlagLine, 'name' | 'value' | 'tscOnly'>): string | undefined {
+  if (flag.tscOnly) return checkTscFlag(flag);
   if (SIZE_MB_FLAGS.has(flag.name) && (flag.value === undefined || !/^[1-9]\d*$/.test(flag.value))) {
     return `${flag.name} expects a positive integer of MB, got ${describeValue(flag.value)}`;
   }
@@ -356,7 +390,7 @@ export function configFromDocument(document: NodeOptionsDocument, options: Parse
         break;
       }
       case 'flag': {
-        if (allowed !== null && !entry.nodeOnly && !allowed.has(entry.name)) {
+        if (allowed !== null && !entry.nodeOnly && !entry.tscOnly && !allowed.has(entry.name)) {
           problem(
             `${entry.name} is not allowed in NODE_OPTIONS on Node ${process.version} ` +
               `(mark the line '${NODE_ONLY_MARKER} ${entry.name}' to pass it on the node command line only)`,
@@ -365,6 +399,7 @@ export function configFromDocument(document: NodeOptionsDocument, options: Parse
         const valueProblem = checkValue(entry);
         if (valueProblem) problem(valueProblem);
         const flag: FlagLine = { name: entry.name, value: entry.value, line: entry.line, nodeOnly: entry.nodeOnly };
+        if (entry.tscOnly) flag.tscOnly = true;
         // Lines after a malformed header belong to no known task: skipped, not misfiled.
         if (entry.section === null) common.push(flag);
         else sections.get(entry.section)?.flags.push(flag);
@@ -405,8 +440,11 @@ export function findNodeOptionsFile(startDir: string): string | undefined {
   return findFileUp(startDir, [NODE_OPTIONS_FILE_NAME]);
 }
 
-function sameFlag(a: string, b: string): boolean {
-  return a === b || (HEAP_FLAGS.has(a) && HEAP_FLAGS.has(b));
+function sameFlag(a: FlagLine, b: FlagLine): boolean {
+  if (Boolean(a.tscOnly) !== Boolean(b.tscOnly)) return false;
+  // `--singleThreaded` and a thread count say opposite things: a later one replaces the earlier.
+  if (a.tscOnly && (a.name === '--singleThreaded') !== (b.name === '--singleThreaded')) return true;
+  return a.name === b.name || (HEAP_FLAGS.has(a.name) && HEAP_FLAGS.has(b.name));
 }
 
 /**
@@ -418,8 +456,8 @@ export function taskFlags(config: NodeOptionsConfig, task: string, packageName?:
   const own =
     packageName === undefined ? [] : (config.sections.get(packageSectionName(packageName, task))?.flags ?? []);
   for (const flag of [...config.common, ...(config.sections.get(task)?.flags ?? []), ...own]) {
-    const index = merged.findIndex((other) => sameFlag(other.name, flag.name));
-    if (index !== -1) merged.splice(index, 1);
+    for (let index = merged.length - 1; index >= 0; index -= 1)
+      if (sameFlag(merged[index], flag)) merged.splice(index, 1);
     merged.push(flag);
   }
   return merged;
@@ -435,7 +473,9 @@ export function packagesWithOwnSection(config: NodeOptionsConfig, task: string):
 
 /** The heap flag that decides a task's heap (`--max-old-space-size` or its percentage form), if any. */
 export function taskHeapFlag(config: NodeOptionsConfig, task: string, packageName?: string): FlagLine | undefined {
-  return taskFlags(config, task, packageName).find((flag) => !flag.nodeOnly && HEAP_FLAGS.has(flag.name));
+  return taskFlags(config, task, packageName).find(
+    (flag) => !flag.nodeOnly && !flag.tscOnly && HEAP_FLAGS.has(flag.name),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -492,7 +532,7 @@ export function setFlag(
 ): NodeOptionsDocument {
   const draft = draftOf(document);
   const { header, flags } = sectionLines(document, section);
-  const existing = flags.filter((line) => line.name === name && !line.nodeOnly).at(-1);
+  const existing = flags.filter((line) => line.name === name && !line.nodeOnly && !line.tscOnly).at(-1);
   if (existing) {
     const index = existing.line - 1;
     draft[index].raw = withValue(existing, value);

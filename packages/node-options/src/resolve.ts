@@ -45,6 +45,8 @@ export interface Resolution {
   nodeOptions: string;
   /** `@node` flags: for the node command line only. */
   nodeOnlyFlags: string[];
+  /** The task's `@tsc` lines as tsc arguments (`--checkers`, `2`): TypeScript 7's threads, when set. */
+  tscArgs: string[];
   heapMb: number | null;
   requestedHeapMb: number | null;
   /** Set when the heap is expressed as a percentage of the memory limit. */
@@ -133,7 +135,8 @@ function heapFlagMb(flag: FlagLine, limitBytes: number): number {
 }
 
 function describeMemory(memory: MemoryLimit): string {
-  return `${formatBytes(memory.bytes)} (${memory.source === 'option' ? memory.detail : `${memory.source}: ${memory.detail}`})`;
+  const detail = memory.source === 'option' ? memory.detail : `${memory.source}: ${memory.detail}`;
+  return `${formatBytes(memory.bytes)} (${detail})`;
 }
 
 export function resolveTask(config: NodeOptionsConfig, task: string, options: ResolveOptions): Resolution {
@@ -167,7 +170,8 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
     heapMb = name === HEAP_SIZE_FLAG ? value : percentageToMb(value, memory.bytes);
     if (heapFlag && callerHeapToken !== formatFlag(heapFlag)) {
       notes.push(
-        `the caller's NODE_OPTIONS sets ${callerHeapToken}; it wins over ${formatFlag(heapFlag)} from ${config.file}:${heapFlag.line}`,
+        `the caller's NODE_OPTIONS sets ${callerHeapToken}; ` +
+          `it wins over ${formatFlag(heapFlag)} from ${config.file}:${heapFlag.line}`,
       );
     }
   } else {
@@ -181,7 +185,8 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
         `task${concurrency === 1 ? '' : 's'} at once = ${budget.perTaskMb} MB per task`;
       notes.push(
         belowMinimum
-          ? `[${task}] needs ${requestedHeapMb} MB but its share is only ${share}, below the ${MIN_HEAP_MB} MB minimum: using ${heapMb} MB; run fewer tasks at once or give it more memory`
+          ? `[${task}] needs ${requestedHeapMb} MB but its share is only ${share}, ` +
+              `below the ${MIN_HEAP_MB} MB minimum: using ${heapMb} MB; run fewer tasks at once or give it more memory`
           : `[${task}] requested heap ${requestedHeapMb} MB lowered to ${heapMb} MB to fit: ${share}`,
       );
     }
@@ -191,7 +196,13 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
   const heapPercentage = usePercentage && heapMb !== undefined ? mbToPercentage(heapMb, memory.bytes) : undefined;
   const added: string[] = [];
   const nodeOnlyFlags: string[] = [];
+  const tscArgs: string[] = [];
   for (const flag of flags) {
+    if (flag.tscOnly) {
+      // tsc takes `--checkers 2`, not `--checkers=2`.
+      tscArgs.push(flag.name, ...(flag.value === undefined || flag.name === '--singleThreaded' ? [] : [flag.value]));
+      continue;
+    }
     if (flag.nodeOnly) {
       nodeOnlyFlags.push(formatFlag(flag));
       continue;
@@ -201,7 +212,8 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
     if (callerToken !== undefined) {
       if (callerToken !== formatFlag(flag)) {
         notes.push(
-          `the caller's NODE_OPTIONS sets ${callerToken}; it wins over ${formatFlag(flag)} from ${config.file}:${flag.line}`,
+          `the caller's NODE_OPTIONS sets ${callerToken}; ` +
+            `it wins over ${formatFlag(flag)} from ${config.file}:${flag.line}`,
         );
       }
       continue;
@@ -229,6 +241,7 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
     flags: added,
     nodeOptions: [callerPart, ...added].filter(Boolean).join(' '),
     nodeOnlyFlags,
+    tscArgs,
     heapMb: heapMb ?? null,
     requestedHeapMb: requestedHeapMb ?? null,
     heapPercentage: heapPercentage ?? null,

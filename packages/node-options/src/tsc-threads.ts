@@ -4,6 +4,9 @@
 // only for TypeScript 7 (5.9 and 6.0 reject these flags) and only when nothing already sets them.
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { TSC_THREAD_FLAGS } from './node-options-file.js';
+
+export { TSC_THREAD_FLAGS };
 
 /** TypeScript 7's default number of checkers per project. */
 export const TSC_DEFAULT_CHECKERS = 4;
@@ -14,8 +17,6 @@ export const TSC_DEFAULT_CHECKERS = 4;
 export const BYTES_PER_CHECKER = 256 * 1024 * 1024;
 /** At most this many projects at once under `tsc -b`. */
 export const MAX_BUILDERS = 4;
-
-export const TSC_THREAD_FLAGS = ['--checkers', '--builders', '--singleThreaded'] as const;
 
 export interface TscThreadShare {
   cpus: number;
@@ -55,6 +56,20 @@ export function tscThreadArgs(choice: TscThreads): string[] {
   const args = ['--checkers', String(choice.checkers)];
   if (choice.builders !== null) args.push('--builders', String(choice.builders));
   return args;
+}
+
+/** The threads that tsc arguments (`.node-options`' `@tsc` lines) choose; unset counts as TypeScript's default. */
+export function threadsFromArgs(args: readonly string[], build: boolean): TscThreads {
+  const count = (flag: string): number | undefined => {
+    const index = args.lastIndexOf(flag);
+    return index === -1 ? undefined : Number(args[index + 1]);
+  };
+  if (args.includes('--singleThreaded')) return { checkers: 1, builders: build ? 1 : null, singleThreaded: true };
+  return {
+    checkers: count('--checkers') ?? TSC_DEFAULT_CHECKERS,
+    builders: build ? (count('--builders') ?? null) : null,
+    singleThreaded: false,
+  };
 }
 
 /** Whether the command line already chooses threads. */

@@ -67,9 +67,13 @@ describe('TypeScript 7 thread rule', () => {
 });
 
 // A stand-in tsc inside a package named typescript at `version`: prints the arguments it was given.
-function fakeTypescript(version: string): { cwd: string; env: NodeJS.ProcessEnv } {
+function fakeTypescript(
+  version: string,
+  nodeOptions = '[build]\n--max-old-space-size=1024\n',
+): { cwd: string; env: NodeJS.ProcessEnv } {
   const cwd = fixtureDir({
-    '.node-options': '[build]\n--max-old-space-size=1024\n',
+    '.node-options': nodeOptions,
+    'package.json': JSON.stringify({ name: '@acme/web' }),
     'node_modules/typescript/package.json': JSON.stringify({ name: 'typescript', version }),
     'node_modules/typescript/bin/tsc': '#!/usr/bin/env node\nconsole.log(JSON.stringify(process.argv.slice(2)));\n',
     'tsconfig.json': '{}',
@@ -85,8 +89,8 @@ function fakeTypescript(version: string): { cwd: string; env: NodeJS.ProcessEnv 
   return { cwd, env };
 }
 
-async function tscArgs(version: string, args: string[], concurrency = '1'): Promise<string[]> {
-  const { cwd, env } = fakeTypescript(version);
+async function tscArgs(version: string, args: string[], concurrency = '1', nodeOptions?: string): Promise<string[]> {
+  const { cwd, env } = fakeTypescript(version, nodeOptions);
   const result = await runCli(['run', 'build', '--', 'tsc', ...args], {
     cwd,
     env: { ...env, HEAPWISE_CONCURRENCY: concurrency },
@@ -106,7 +110,7 @@ describe('heapwise run with tsc', () => {
     expect(await tscArgs('7.0.2', ['--noEmit'], '8')).toEqual(['--noEmit', '--singleThreaded']);
   });
 
-  it('leaves them alone when the command line or the tsconfig already says, and for TypeScript 5.9 and 6.0', async () => {
+  it('leaves them alone when the command line or the tsconfig says, and for TypeScript 5.9 and 6.0', async () => {
     expect(await tscArgs('7.0.2', ['-b', '--checkers', '3'])).toEqual(['-b', '--checkers', '3']);
     expect(await tscArgs('7.0.2', ['-b', '--singleThreaded'])).toEqual(['-b', '--singleThreaded']);
     expect(await tscArgs('5.9.3', ['-b'])).toEqual(['-b']);
@@ -115,5 +119,61 @@ describe('heapwise run with tsc', () => {
     writeFileSync(join(cwd, 'tsconfig.json'), '{ "compilerOptions": { "singleThreaded": false } }');
     const result = await runCli(['run', 'build', '--', 'tsc', '-b'], { cwd, env });
     expect(JSON.parse(result.stdout)).toEqual(['-b']);
+  });
+
+  it("takes the task's @tsc lines instead of its own rule, after the command line and tsconfig", async () => {
+    const file = '[build]\n--max-old-space-size=1024\n@tsc --checkers 2\n@tsc --builders 1\n';
+    expect(await tscArgs('7.0.2', ['-b'], '1', file)).toEqual(['-b', '--checkers', '2', '--builders', '1']);
+    expect(await tscArgs('7.0.2', ['-b', '--singleThreaded'], '1', file)).toEqual(['-b', '--singleThreaded']);
+    // TypeScript 5.9 and 6.0 reject the flags (and are single-threaded anyway): nothing is passed.
+    expect(await tscArgs('5.9.3', ['-b'], '1', file)).toEqual(['-b']);
+    // A package's own section replaces the task's: --singleThreaded against a thread count.
+    const own = `${file}[@acme/web#build]\n@tsc --singleThreaded\n`;
+    expect(await tscArgs('7.0.2', ['-b'], '8', own)).toEqual(['-b', '--singleThreaded']);
+    // Other commands of the task do not get them, and NODE_OPTIONS never does.
+    const { cwd, env } = fakeTypescript('7.0.2', file);
+    const node = await runCli(
+      ['run', 'build', '--', process.execPath, '-p', 'process.argv.length + " " + process.env.NODE_OPTIONS'],
+      {
+        cwd,
+        env,
+      },
+    );
+    expect(node.stdout.trim()).toBe('1 --max-old-space-size=1024');
+  });
+
+  it('heapwise print says which threads the @tsc lines chose', async () => {
+    const { cwd, env } = fakeTypescript('7.0.2', '[build]\n@tsc --checkers 3\n');
+    const printed = await runCli(['print', 'build', '--format', 'json'], { cwd, env });
+    expect(printed.code).toBe(0);
+    const json = JSON.parse(printed.stdout) as { tsc: unknown; nodeOptions: string };
+    expect(json.tsc).toEqual({
+      checkers: 3,
+      builders: null,
+      singleThreaded: false,
+      flags: ['--checkers', '3'],
+      source: 'node-options',
+    });
+    expect(json.nodeOptions).not.toContain('checkers');
+    const rule = await runCli(['print', 'build', '--format', 'json'], { ...fakeTypescript('7.0.2'), env });
+    expect((JSON.parse(rule.stdout) as { tsc: { source: string } }).tsc.source).toBe('heapwise');
+  });
+});
+
+describe('@tsc lines in .node-options', () => {
+  it('take only the thread flags, with positive counts, and are refused otherwise (file:line, exit 2)', async () => {
+    const { cwd, env } = fakeTypescript(
+      '7.0.2',
+      '[build]\n@tsc --max-old-space-size=512\n@tsc --checkers\n@tsc --builders 0\n@tsc --singleThreaded=2\n',
+    );
+    const result = await runCli(['run', 'build', '--', 'tsc', '-b'], { cwd, env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      ".node-options:2: '@tsc' lines take TypeScript 7's thread flags (--checkers, --builders, --singleThreaded), " +
+        'got --max-old-space-size',
+    );
+    expect(result.stderr).toContain('.node-options:3: --checkers expects a positive integer, got nothing');
+    expect(result.stderr).toContain(".node-options:4: --builders expects a positive integer, got '0'");
+    expect(result.stderr).toContain('.node-options:5: --singleThreaded takes no value');
   });
 });

@@ -5,8 +5,8 @@ export interface BodyOptions {
   assignIds: boolean;
   /** The index of a record, from its write time; user code, so it may throw. */
   indexName: (writtenAtMs: number) => string;
-  /** A fresh `_id`, called once per record that has none yet. */
-  nextId: () => string;
+  /** The record's `_id`, called once per record that has none yet. */
+  nextId: (record: BufferedRecord) => string;
 }
 
 export interface BuiltBody {
@@ -47,7 +47,7 @@ export function buildBulkBody(batch: readonly BufferedRecord[], options: BodyOpt
       actionPrefix = `{"${op}":{"_index":${JSON.stringify(index)}`;
     }
     if (assignIds) {
-      record.id ??= nextId();
+      record.id ??= nextId(record);
       parts.push(`${actionPrefix},"_id":"${record.id}"}}\n`, record.line);
     } else {
       parts.push(`${actionPrefix}}}\n`, record.line);

@@ -13,7 +13,12 @@ export interface BufferedRecord {
   /** Not sent again before this time (its own backoff after an item-level failure); 0 = at once. */
   readyAtMs: number;
   /** The disk spool segment holding it (acknowledged when the record leaves the buffer), if any. */
-  spoolSegment?: number;
+  spoolSegment: number | undefined;
+  /**
+   * With a disk spool: the number its `_id` is made of, already written with it on disk (a number,
+   * not the string, while it waits: the string is built when it is sent).
+   */
+  idSequence: number | undefined;
 }
 
 /**

@@ -214,12 +214,21 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#drop('too_large', 1, { line: line.slice(0, 1024) });
       return;
     }
-    const record: BufferedRecord = { line, bytes, writtenAtMs: nowMs, id: undefined, attempts: 0, readyAtMs: 0 };
+    const record: BufferedRecord = {
+      line,
+      bytes,
+      writtenAtMs: nowMs,
+      id: undefined,
+      attempts: 0,
+      readyAtMs: 0,
+      spoolSegment: undefined,
+      idSequence: undefined,
+    };
     const spool = this.#spool;
     if (spool !== undefined && spool.failure === undefined) {
       // Write-ahead: the record gets its _id now, so a copy shipped after a crash is the same document.
-      record.id = this.#nextId();
-      const stored = { id: record.id, writtenAtMs: nowMs, line };
+      record.idSequence = this.#idSequence++;
+      const stored = { id: this.#idOf(record.idSequence), writtenAtMs: nowMs, line };
       if (!this.#fits(bytes)) {
         // Memory is full: the record waits on disk only (nothing in memory is pushed out). Refused
         // there too (drop_newest when full): the newest record is the one lost.
@@ -262,8 +271,13 @@ export class ElasticsearchShipper extends EventEmitter {
     if (dropped > 0) this.#drop('overflow', dropped);
   }
 
-  #nextId(): string {
-    return this.#idPrefix + (this.#idSequence++).toString(36);
+  /** A record's `_id`: the one it was spooled with, else a fresh one. */
+  #nextId(record: BufferedRecord): string {
+    return this.#idOf(record.idSequence ?? this.#idSequence++);
+  }
+
+  #idOf(sequence: number): string {
+    return this.#idPrefix + sequence.toString(36);
   }
 
   /** A record left the buffer for good (shipped, or dropped other than at shutdown): its spool copy can go. */
@@ -317,6 +331,7 @@ export class ElasticsearchShipper extends EventEmitter {
           attempts: 0,
           readyAtMs: 0,
           spoolSegment: read.seq,
+          idSequence: undefined,
         });
       }
       if (read.earlier) this.#recovered += read.records.length;
@@ -428,7 +443,7 @@ export class ElasticsearchShipper extends EventEmitter {
       op: this.#options.op,
       assignIds: this.#options.assignIds,
       indexName: this.#indexName,
-      nextId: () => this.#nextId(),
+      nextId: (record) => this.#nextId(record),
     });
     this.#dropped.expired += expired;
     this.#dropped.rejected += built.failed.length;

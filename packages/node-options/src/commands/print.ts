@@ -64,7 +64,10 @@ async function learnedFor(
   return { ledger: displayPath(file, context.cwd), taskCount: keys.length, tasks };
 }
 
-/** TypeScript 7's threads under this plan (builders: for `tsc -b`), or null without a TypeScript 7 tsc here. */
+/**
+ * TypeScript 7's threads under this plan (builders: for `tsc -b`), or null without a TypeScript 7 tsc
+ * here; `source` says whether the task's `@tsc` lines chose them or heapwise's rule did.
+ */
 async function tscFor(context: CommandContext, resolution: Resolution): Promise<Record<string, unknown> | null> {
   const threads = await import('../tsc-threads.js');
   const bins = findUp(context.cwd, (dir) => {
@@ -73,13 +76,15 @@ async function tscFor(context: CommandContext, resolution: Resolution): Promise<
   });
   const onPath = (threads.typescriptMajor('tsc', context.env, context.cwd) ?? 0) >= 7;
   if (bins === undefined && !onPath) return null;
+  if (resolution.tscArgs.length > 0)
+    return { ...threads.threadsFromArgs(resolution.tscArgs, true), flags: resolution.tscArgs, source: 'node-options' };
   const choice = threads.chooseTscThreads({
     cpus: availableParallelism(),
     concurrency: resolution.concurrency,
     memoryShareBytes: resolution.perTaskMb * BYTES_PER_MIB,
     build: true,
   });
-  return { ...choice, flags: threads.tscThreadArgs(choice) };
+  return { ...choice, flags: threads.tscThreadArgs(choice), source: 'heapwise' };
 }
 
 const FORMATS = ['env', 'shell', 'json'] as const;

@@ -56,16 +56,21 @@ interface RunPlan {
   runId: string | undefined;
 }
 
+/**
+ * Thread flags for TypeScript 7's tsc: none when the command line or the project's tsconfig sets
+ * them (they are closer to the command), else the task's `@tsc` lines, else heapwise's rule.
+ */
 async function tscThreadArgs(
   command: string,
   args: readonly string[],
   context: CommandContext,
-  share: { concurrency: number; memoryShareBytes: number },
+  share: { concurrency: number; memoryShareBytes: number; fromConfig: readonly string[] },
 ): Promise<string[]> {
   if (!/^(tsc|tsgo)(\.cmd|\.exe)?$/i.test(basename(command))) return [];
   const threads = await import('../tsc-threads.js');
   if ((threads.typescriptMajor(command, context.env, context.cwd) ?? 0) < 7) return [];
   if (threads.argsSetThreads(args) || (await threads.tsconfigSetsThreads(args, context.cwd))) return [];
+  if (share.fromConfig.length > 0) return [...share.fromConfig];
   const choice = threads.chooseTscThreads({
     cpus: availableParallelism(),
     concurrency: share.concurrency,
@@ -119,7 +124,9 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
         {
           file: config.file,
           line: first.line,
-          reason: `'${NODE_ONLY_MARKER} ${formatFlag(first)}' is for the node command line only, and [${task}] runs '${command}', not node`,
+          reason:
+            `'${NODE_ONLY_MARKER} ${formatFlag(first)}' is for the node command line only, ` +
+            `and [${task}] runs '${command}', not node`,
         },
       ]);
     }
@@ -142,7 +149,11 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
 
   finalArgs = [
     ...finalArgs,
-    ...(await tscThreadArgs(command, finalArgs, context, { concurrency: tasksAtOnce, memoryShareBytes: shareBytes })),
+    ...(await tscThreadArgs(command, finalArgs, context, {
+      concurrency: tasksAtOnce,
+      memoryShareBytes: shareBytes,
+      fromConfig: resolution.tscArgs,
+    })),
   ];
 
   const env: NodeJS.ProcessEnv = { ...context.env, GOMEMLIMIT: resolution.goMemLimit, [PARENT_TASK_ENV]: key };

@@ -17,6 +17,7 @@ export type SpoolFs = Pick<
   | 'readSync'
   | 'writeSync'
   | 'fsyncSync'
+  | 'fsync'
   | 'closeSync'
   | 'ftruncateSync'
   | 'rmSync'
@@ -113,6 +114,10 @@ export class DiskSpool {
   readonly #segments: Segment[] = [];
   #current: Segment | undefined;
   #fd: number | undefined;
+  /** The file an fsync runs on in the thread pool (one at a time), and one to close once it is done. */
+  #fsyncingFd: number | undefined;
+  #closeAfterFsyncFd: number | undefined;
+  #fsyncAgain = false;
   /**
    * Appends not written yet: the filled parts of earlier chunks, then `#chunk` from `#chunkStart`
    * to `#chunkUsed`. Frames are written into shared chunks, not one Buffer each: a Buffer per log
@@ -214,7 +219,11 @@ export class DiskSpool {
     }
   }
 
-  /** Writes and fsyncs what was appended since the last sync. Returns false when the spool is off. */
+  /**
+   * Writes what was appended since the last sync (a `kill -9` cannot lose it after this returns),
+   * then fsyncs it in the thread pool (the event loop does not wait on the disk; a power loss can
+   * lose what that fsync has not reached). Returns false when the spool is off.
+   */
   sync(): boolean {
     if (this.failure !== undefined || this.#closed) return false;
     if (this.#pendingBytes === 0 || this.#fd === undefined || this.#current === undefined) return true;
@@ -226,10 +235,10 @@ export class DiskSpool {
       const data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes);
       let written = 0;
       while (written < data.length) written += this.#fs.writeSync(this.#fd, data, written, data.length - written);
-      this.#fs.fsyncSync(this.#fd);
       this.#current.bytes += data.length;
       this.#segmentsBytes += data.length;
       this.#dropPending();
+      this.#startFsync(this.#fd);
       return true;
     } catch (error) {
       this.#fail('sync', error);
@@ -304,17 +313,19 @@ export class DiskSpool {
     this.#removeIfDone(segment);
   }
 
-  /** Syncs, closes the file and releases the lock. Idempotent. */
+  /** Writes and fsyncs what is pending (waiting for the disk, once), closes the file, releases the lock. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.sync();
     this.#closed = true;
-    try {
-      if (this.#fd !== undefined) this.#fs.closeSync(this.#fd);
-    } catch {
-      // closing is best effort: the data was fsync'ed above
-    }
+    const fd = this.#fd;
     this.#fd = undefined;
+    try {
+      if (fd !== undefined && this.failure === undefined) this.#fs.fsyncSync(fd);
+    } catch (error) {
+      this.#fail('sync', error);
+    }
+    if (fd !== undefined) this.#closeFd(fd);
     this.#release?.();
     this.#release = undefined;
   }
@@ -364,6 +375,39 @@ export class DiskSpool {
       if (lastNewline !== -1) return segment.bytes - length + lastNewline + 1;
       if (length === segment.bytes) return 0;
       length = Math.min(segment.bytes, length * 2);
+    }
+  }
+
+  /** Starts an fsync of `fd` in the thread pool, or asks for one more after the one running. */
+  #startFsync(fd: number): void {
+    if (this.#fsyncingFd !== undefined) {
+      this.#fsyncAgain ||= this.#fsyncingFd === fd;
+      return;
+    }
+    this.#fsyncingFd = fd;
+    this.#fs.fsync(fd, (error) => {
+      this.#fsyncingFd = undefined;
+      if (this.#closeAfterFsyncFd === fd) {
+        this.#closeAfterFsyncFd = undefined;
+        this.#closeFd(fd);
+      } else if (error === null && this.#fsyncAgain && fd === this.#fd) {
+        this.#fsyncAgain = false;
+        this.#startFsync(fd);
+      }
+      if (error !== null) this.#fail('sync', error);
+    });
+  }
+
+  /** Closes a file now, or once the fsync running on it is done. */
+  #closeFd(fd: number): void {
+    if (this.#fsyncingFd === fd) {
+      this.#closeAfterFsyncFd = fd;
+      return;
+    }
+    try {
+      this.#fs.closeSync(fd);
+    } catch {
+      // closing is best effort: what was written is in the file
     }
   }
 
@@ -449,8 +493,13 @@ export class DiskSpool {
   #rotate(): boolean {
     if (this.#current !== undefined) {
       if (!this.sync()) return false;
-      if (this.#fd !== undefined) this.#fs.closeSync(this.#fd);
+      const fd = this.#fd;
       this.#fd = undefined;
+      if (fd !== undefined) {
+        // A sealed segment is fsync'ed whole before it is left (once per segment).
+        this.#fs.fsyncSync(fd);
+        this.#closeFd(fd);
+      }
       const sealed = this.#current;
       this.#current = undefined;
       this.#removeIfDone(sealed);
@@ -510,11 +559,7 @@ export class DiskSpool {
     const code = (error as NodeJS.ErrnoException | null)?.code;
     const message = error instanceof Error ? error.message : String(error);
     this.failure = `${operation} failed${code ? ` (${code})` : ''}: ${message}`;
-    try {
-      if (this.#fd !== undefined) this.#fs.closeSync(this.#fd);
-    } catch {
-      // already failing
-    }
+    if (this.#fd !== undefined) this.#closeFd(this.#fd);
     this.#fd = undefined;
     const lost = this.#pendingDiskOnly;
     this.#dropPending();

@@ -152,15 +152,25 @@ export function decodeFrames(
   return { records, corrupt, consumedBytes: start };
 }
 
+/**
+ * One frame `bytes[start, end]` (`end`: its newline). The id, the time and the line are each decoded
+ * from their own bytes into flat strings: a line sliced out of the whole frame's text would keep
+ * that text alive for as long as the record waits in memory.
+ */
 function decodeFrame(bytes: Buffer, start: number, end: number): SpooledRecord | undefined {
   if (end - start < 12 || bytes[start + 8] !== 0x09) return undefined;
   const stored = Number.parseInt(bytes.toString('latin1', start, start + 8), 16);
   if (!Number.isFinite(stored) || stored !== crc32(bytes, start + 9, end)) return undefined;
-  const text = bytes.toString('utf8', start + 9, end);
-  const idEnd = text.indexOf('\t');
-  const timeEnd = text.indexOf('\t', idEnd + 1);
-  if (idEnd <= 0 || timeEnd === -1) return undefined;
-  const writtenAtMs = Number(text.slice(idEnd + 1, timeEnd));
+  // Tabs are ASCII, so their byte offsets are safe to split UTF-8 at.
+  const idEnd = bytes.indexOf(0x09, start + 9);
+  const timeEnd = idEnd === -1 ? -1 : bytes.indexOf(0x09, idEnd + 1);
+  if (idEnd <= start + 9 || timeEnd === -1 || timeEnd >= end) return undefined;
+  const writtenAtMs = Number(bytes.toString('latin1', idEnd + 1, timeEnd));
   if (!Number.isFinite(writtenAtMs)) return undefined;
-  return { id: text.slice(0, idEnd), writtenAtMs, line: `${text.slice(timeEnd + 1)}\n` };
+  // The line keeps the frame's newline: it ends with `\n` as the shipper holds it.
+  return {
+    id: bytes.toString('latin1', start + 9, idEnd),
+    writtenAtMs,
+    line: bytes.toString('utf8', timeEnd + 1, end + 1),
+  };
 }
