@@ -27,10 +27,11 @@ interface InFlightRequest {
  * A pino destination that ships lines to Elasticsearch's `_bulk` API with a bounded buffer.
  *
  * Every record is in exactly one place: the queue of fresh records, the retry queue (records put
- * back after a failure, all older than any fresh one), a request in flight, or a counter (shipped or
- * dropped by reason). Records move between them only in synchronous code, so `stats()` adds up at
- * every event-loop turn. `write()` only queues; up to `maxConcurrentRequests` requests run at once,
- * started from one unref'd timer (owned by a lifecycle scope) and whenever a request settles.
+ * back after a failure, all older than any fresh one), a request in flight, on disk only (with a
+ * spool, while memory is full), or a counter (shipped or dropped by reason). Records move between
+ * them only in synchronous code, so `stats()` adds up at every event-loop turn. `write()` only
+ * queues; up to `maxConcurrentRequests` requests run at once, started from one unref'd timer (owned
+ * by a lifecycle scope) and whenever a request settles.
  */
 export class ElasticsearchShipper extends EventEmitter {
   readonly #options: ResolvedOptions;
