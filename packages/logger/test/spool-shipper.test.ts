@@ -187,7 +187,7 @@ describe('disk spool through the shipper', () => {
     }
   }, 30_000);
 
-  it('a flipped byte in a segment an earlier process left: that record counted corrupt, the rest delivered', async () => {
+  it('a flipped byte in a segment left by an earlier process: that record is corrupt, the rest ship', async () => {
     const server = await startBulkServer({ mode: 'refuse' });
     const dir = tempDir();
     const first = createElasticsearchShipper({ node: server.url, ...FAST, onError: () => {}, spool: { dir } });
