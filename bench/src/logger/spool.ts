@@ -224,14 +224,21 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
   }
   // 3. kill -9 and recovery
   {
+    // What write-ahead promises to lose at most: the records of one sync interval.
+    const intervalRecords = (SIZES.crashRatePerSec * syncIntervalMs) / 1000;
     const rows = (['write-ahead', 'overflow-only'] as const).map((mode) => {
       const id = `spool-crash/${mode}`;
       const r = find(crash, id);
       const duplicates = value(crash, id, 'duplicates');
+      const lost = value(crash, id, 'lost');
       return [
         MODE_LABEL[mode],
         medianWithRange(r, 'written'),
         medianWithRange(r, 'recoveredFraction', (v) => formatPercent(v)),
+        medianWithRange(r, 'lost'),
+        mode === 'write-ahead' ? `≤ ${formatCount(intervalRecords)}` : '—',
+        mode === 'write-ahead' ? verdict(lost === undefined ? undefined : lost <= intervalRecords) : '—',
+        mode === 'write-ahead' && lost !== undefined ? formatFixed(lost / intervalRecords, 2, '×') : '—',
         medianWithRange(r, 'drainPerSec'),
         medianWithRange(r, 'duplicates'),
         verdict(duplicates === undefined ? undefined : duplicates === 0),
@@ -251,6 +258,10 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
           'shipper',
           'logged before the kill',
           'delivered after restart',
+          'lost',
+          'goal (one sync interval)',
+          'met',
+          'lost / goal',
           'drain (records/s)',
           'duplicates',
           'goal 0 duplicates',
