@@ -12,7 +12,7 @@ import type { ServiceCellArgs } from '../service/child.js';
 import type { LoggerCellArgs, Scenario } from './child.js';
 import type { ImportCellArgs, ImportSubject } from './import-child.js';
 import { BATCH_RECORDS, PINO_ES_FLUSH_BYTES, type SubjectName } from './subjects.js';
-import { spoolSections } from './spool.js';
+import { runSpoolBench } from './spool.js';
 
 const quick = isQuick();
 /** Sizes of each scenario: the goal's own figure where it names one (16k/s for 10 s, a 15 s outage at 2k/s). */
@@ -624,7 +624,7 @@ async function main(): Promise<void> {
     });
   }
   // The disk spool's rows: their own cells, file and goals (also runnable alone: npm run bench:logger:spool).
-  sections.push(...(await spoolSections()));
+  sections.push(...(await runSpoolBench()).sections);
   sections.unshift({
     title: 'Logger goals (heapwise with default options)',
     method:

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,6 +180,42 @@ describe('disk spool through the shipper', () => {
       );
       accounting.stop();
       expect(second.stats()).toMatchObject({ produced: 0, recovered: 300, shipped: 300, spooled: 0 });
+      expectNoDuplicates(server);
+    } finally {
+      await second.close(1_000);
+      await server.close();
+    }
+  }, 30_000);
+
+  it('a flipped byte in a segment left by an earlier process: that record is corrupt, the rest ship', async () => {
+    const server = await startBulkServer({ mode: 'refuse' });
+    const dir = tempDir();
+    const first = createElasticsearchShipper({ node: server.url, ...FAST, onError: () => {}, spool: { dir } });
+    for (let seq = 0; seq < 100; seq++) first.write(line(seq));
+    await first.close(20);
+    const [segment] = segmentFiles(dir);
+    const path = join(dir, segment);
+    const bytes = readFileSync(path);
+    // A byte inside the 51st frame's line (frames are lines).
+    let frameStart = 0;
+    for (let frame = 0; frame < 50; frame++) frameStart = bytes.indexOf(0x0a, frameStart) + 1;
+    bytes[frameStart + 40] ^= 0x04;
+    writeFileSync(path, bytes);
+    await server.setMode('ok');
+    const second = createElasticsearchShipper({ node: server.url, ...FAST, spool: { dir } });
+    const accounting = watchAccounting(second, 32_000);
+    try {
+      await waitUntil(
+        () => drained(second.stats()) && second.stats().shipped === 99,
+        20_000,
+        () => second.stats(),
+      );
+      accounting.stop();
+      expect(second.stats()).toMatchObject({ recovered: 100, shipped: 99, spooled: 0 });
+      expect(second.stats().dropped.corrupt).toBe(1);
+      const delivered = new Set(server.sources().map((s) => (JSON.parse(s) as { seq: number }).seq));
+      expect(delivered.has(50)).toBe(false);
+      expect(delivered.size).toBe(99);
       expectNoDuplicates(server);
     } finally {
       await second.close(1_000);

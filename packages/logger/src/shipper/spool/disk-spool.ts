@@ -45,7 +45,7 @@ export interface DiskSpoolOptions {
   dir: string;
   /** Total bytes of the directory's files (segments and lock), never exceeded. */
   maxBytes?: number;
-  /** Appended records are written and fsync'ed at least this often; a crash loses at most this window. */
+  /** Appended records are written this often (fsync'ed right after); a crash loses at most this window. */
   syncIntervalMs?: number;
   /** When a record does not fit: delete the oldest segment (default), or refuse the new record. */
   whenFull?: WhenFull;
@@ -64,7 +64,7 @@ export interface DiskSpoolOptions {
 interface Segment {
   readonly seq: number;
   readonly path: string;
-  /** Bytes written and fsync'ed (the pending appends of the current segment are not in it). */
+  /** Bytes written to the file (the pending appends of the current segment are not in it). */
   bytes: number;
   /** Records in it handed to the owner (in memory) and not yet acknowledged. */
   unacked: number;
@@ -88,7 +88,7 @@ const CHUNK_BYTES = 256 * 1024;
 
 /**
  * A bounded log of records in segment files. Appends go to memory first and reach the file
- * (written and fsync'ed) on `sync()`, which the owner calls every `syncIntervalMs`.
+ * (written, then fsync'ed in the thread pool) on `sync()`, which the owner calls every `syncIntervalMs`.
  *
  * Every record is appended (write-ahead); the owner says whether it also keeps it in memory. Once
  * one record is on disk only, every later one is too, until reading back has caught up: so the
