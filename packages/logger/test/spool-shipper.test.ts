@@ -276,6 +276,10 @@ describe('disk spool through the shipper', () => {
           if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
           return (fs.writeSync as (...a: unknown[]) => number)(...args);
         }) as typeof fs.writeSync,
+        writevSync: (...args: Parameters<typeof fs.writevSync>) => {
+          if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
+          return (fs.writevSync as (...a: unknown[]) => number)(...args);
+        },
       };
       const errors: string[] = [];
       const maxBufferedItems = 300;

@@ -16,6 +16,7 @@ export type SpoolFs = Pick<
   | 'openSync'
   | 'readSync'
   | 'writeSync'
+  | 'writevSync'
   | 'fsyncSync'
   | 'fsync'
   | 'closeSync'
@@ -232,11 +233,20 @@ export class DiskSpool {
       if (chunk !== undefined && this.#chunkUsed > this.#chunkStart) {
         this.#pending.push(chunk.subarray(this.#chunkStart, this.#chunkUsed));
       }
-      const data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes);
-      let written = 0;
-      while (written < data.length) written += this.#fs.writeSync(this.#fd, data, written, data.length - written);
-      this.#current.bytes += data.length;
-      this.#segmentsBytes += data.length;
+      // One writev of the pieces (no copy into one buffer); a short write is finished piece by piece.
+      const total = this.#pendingBytes;
+      let written = this.#fs.writevSync(this.#fd, this.#pending);
+      for (const piece of this.#pending) {
+        if (written >= piece.length) {
+          written -= piece.length;
+          continue;
+        }
+        let done = written;
+        while (done < piece.length) done += this.#fs.writeSync(this.#fd, piece, done, piece.length - done);
+        written = 0;
+      }
+      this.#current.bytes += total;
+      this.#segmentsBytes += total;
       this.#dropPending();
       this.#startFsync(this.#fd);
       return true;
