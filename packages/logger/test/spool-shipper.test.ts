@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBulkServer } from '@heapwise/testkit';
 import { createElasticsearchShipper, type ShipperStats } from '../src/index.js';
 import type { SpoolFs } from '../src/shipper/spool/disk-spool.js';
+import { decodeSegment } from '../src/shipper/spool/segment-format.js';
 import { FAST, expectNoDuplicates, identityHolds, line, movableClock, waitUntil, watchAccounting } from './helpers.js';
 
 const dirs: string[] = [];
@@ -36,6 +37,17 @@ function dirBytes(dir: string): number {
 
 function segmentFiles(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.startsWith('segment-'));
+}
+
+/** The `_id` of each record written in the directory's segments, by its `seq`. */
+function idsOnDisk(dir: string): Map<number, string> {
+  const ids = new Map<number, string>();
+  for (const name of segmentFiles(dir)) {
+    for (const stored of decodeSegment(readFileSync(join(dir, name))).records) {
+      ids.set((JSON.parse(stored.line) as { seq: number }).seq, stored.id);
+    }
+  }
+  return ids;
 }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -81,6 +93,14 @@ describe('disk spool through the shipper', () => {
       expect(during.buffered).toBeLessThanOrEqual(maxBufferedItems);
       expect(during.spooled).toBeGreaterThanOrEqual(5_000 - maxBufferedItems);
       expect(during.buffered + during.spooled).toBe(5_000);
+      // The `_id` each record was written to disk with, by seq: what it must be shipped with.
+      let spooledIds = new Map<number, string>();
+      await waitUntil(
+        () => (spooledIds = idsOnDisk(dir)).size === 5_000,
+        10_000,
+        () => spooledIds.size,
+      );
+      expect(spooledIds.size).toBe(5_000);
       await server.setMode('ok');
       await waitUntil(
         () => drained(shipper.stats()),
@@ -94,6 +114,10 @@ describe('disk spool through the shipper', () => {
       expect(Object.values(stats.dropped).every((count) => count === 0)).toBe(true);
       expect(new Set(server.sources().map((s) => (JSON.parse(s) as { seq: number }).seq)).size).toBe(5_000);
       expectNoDuplicates(server);
+      // Records kept in memory and records read back from disk alike went out under their spooled `_id`.
+      for (const doc of server.docs.values()) {
+        expect(doc.id).toBe(spooledIds.get((JSON.parse(doc.source) as { seq: number }).seq));
+      }
       expect(segmentFiles(dir).length).toBeLessThanOrEqual(1);
     } finally {
       await shipper.close(1_000);

@@ -328,16 +328,19 @@ export class ElasticsearchShipper extends EventEmitter {
         this.#readBackBlocked = spool.spilling;
         return;
       }
+      const prefix = this.#idPrefix;
       for (const stored of read.records) {
+        // This process's own `_id`s wait as the number they are made of (as before they were spooled).
+        const own = !read.earlier && stored.id.startsWith(prefix);
         this.#queue.push({
           line: stored.line,
           bytes: Buffer.byteLength(stored.line, 'utf8'),
           writtenAtMs: stored.writtenAtMs,
-          id: stored.id,
+          id: own ? undefined : stored.id,
           attempts: 0,
           readyAtMs: 0,
           spoolSegment: read.seq,
-          idSequence: undefined,
+          idSequence: own ? Number.parseInt(stored.id.slice(prefix.length), 36) : undefined,
         });
       }
       if (read.earlier) this.#recovered += read.records.length;
