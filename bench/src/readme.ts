@@ -95,6 +95,8 @@ function summary(suites: SuiteText[]): string {
     // One bullet per table: its goal verdicts, the rows where heapwise loses, the rows where it wins.
     const tables = new Map<string, { goals: string[]; loses: string[]; wins: string[] }>();
     let heading: string | undefined;
+    // A table headed `| goal | measured | target | verdict | …` (bench:logger's goals) lists one goal per row.
+    let goalTable = false;
     for (const line of s.markdown.split('\n')) {
       if (line.startsWith('#### ')) {
         heading = line.slice(5).trim();
@@ -102,7 +104,15 @@ function summary(suites: SuiteText[]): string {
       }
       const entry = heading === undefined ? undefined : tables.get(heading);
       if (entry === undefined) continue;
-      const row = line.startsWith('|') ? (line.split('|')[1]?.trim() ?? '').replace(/\*\*/g, '') : '';
+      const cells = line.startsWith('|') ? line.split('|').map((cell) => cell.trim()) : [];
+      if (!line.startsWith('|')) goalTable = false;
+      else if (cells[1] === 'goal') goalTable = true;
+      if (goalTable) {
+        if (cells[1] !== 'goal' && cells[1] !== '---')
+          entry.goals.push(`${cells[1]} (${cells[3]}): ${cells[4]} (${cells[2]})`);
+        continue;
+      }
+      const row = (cells[1] ?? '').replace(/\*\*/g, '');
       if (line.startsWith('- Goal')) entry.goals.push(line.slice(2));
       else if (line.includes('heapwise loses') && !entry.loses.includes(row)) entry.loses.push(row);
       else if (line.includes('heapwise better') && !entry.wins.includes(row)) entry.wins.push(row);

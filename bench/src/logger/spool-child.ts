@@ -290,6 +290,7 @@ async function crash(logger: LoggerModule, args: SpoolCellArgs): Promise<Record<
       written,
       recovered: stats.recovered,
       recoveredFraction: seqs.distinct / written,
+      lost: Math.max(0, written - seqs.distinct),
       drainPerSec: (stats.shipped * 1000) / drainMs,
       duplicates: seqs.duplicates,
       corrupt: stats.dropped.corrupt ?? 0,

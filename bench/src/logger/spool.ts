@@ -43,10 +43,13 @@ function cell(scenario: SpoolScenario, mode: SpoolMode, args: Omit<SpoolCellArgs
 
 const verdict = (met: boolean | undefined): string => (met === undefined ? 'n/a' : met ? '**met**' : '**missed**');
 
-/** Runs the spool cells and returns their sections (every row: value, goal, met/missed, ratio). */
-export async function spoolSections(): Promise<Section[]> {
+/**
+ * Runs the spool cells; returns their sections (every row: value, goal, met/missed, ratio) and the
+ * cells' raw results.
+ */
+export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Record<string, unknown> }> {
   if (!(await heapwiseAvailable('@heapwise/logger', 'createElasticsearchShipper'))) {
-    return [{ title: 'Logger: disk spool', method: `${NOT_AVAILABLE}.`, table: '' }];
+    return { sections: [{ title: 'Logger: disk spool', method: `${NOT_AVAILABLE}.`, table: '' }], raw: {} };
   }
   const limits = (await importByName('@heapwise/logger')) as {
     SHIPPER_DEFAULTS: { maxBufferedBytes: number; maxBufferedItems: number };
@@ -54,7 +57,9 @@ export async function spoolSections(): Promise<Section[]> {
   };
   const { maxBufferedBytes, maxBufferedItems } = limits.SHIPPER_DEFAULTS;
   const { maxBytes, syncIntervalMs } = limits.SPOOL_DEFAULTS;
-  // Long counting cells: fewer runs than the timed ones, one at a time (the drain is CPU-bound).
+  // Counting cells with yes/no goals, one at a time (the drain is CPU-bound): an outage cell takes
+  // minutes (60 s of logging, then the drain), so it runs once; the crash cells twice.
+  const outagePlan: RunPlan = { runs: 1, warmups: 0, concurrency: 1 };
   const counted: RunPlan = { runs: quick ? 1 : 2, warmups: 0, concurrency: 1 };
   const timed = defaultPlan(1);
 
@@ -71,7 +76,7 @@ export async function spoolSections(): Promise<Section[]> {
         recordKind: 'small',
       }),
     ),
-    counted,
+    outagePlan,
     log,
   );
   log('logger spool 2/3: log-call rate, memory only against the spool');
@@ -174,7 +179,7 @@ export async function spoolSections(): Promise<Section[]> {
         `(\`maxBytes\` ${formatMiB(maxBytes, 0)}). heapUsed growth: the largest of samples after two forced GCs, ` +
         `every 2 s and at the end of the outage, over a baseline taken before the first record. The directory's ` +
         `size is sampled every 250 ms. Drain: records delivered after the return / time until the last one. ` +
-        `${counted.runs} run(s) per mode, one at a time.`,
+        `${outagePlan.runs} run per row, one at a time.`,
       table: markdownTable(
         ['shipper', 'quantity', 'value median (min–max)', 'goal', 'met', 'value / goal'],
         [referenceRow, ...rows],
@@ -219,14 +224,21 @@ export async function spoolSections(): Promise<Section[]> {
   }
   // 3. kill -9 and recovery
   {
+    // What write-ahead promises to lose at most: the records of one sync interval.
+    const intervalRecords = (SIZES.crashRatePerSec * syncIntervalMs) / 1000;
     const rows = (['write-ahead', 'overflow-only'] as const).map((mode) => {
       const id = `spool-crash/${mode}`;
       const r = find(crash, id);
       const duplicates = value(crash, id, 'duplicates');
+      const lost = value(crash, id, 'lost');
       return [
         MODE_LABEL[mode],
         medianWithRange(r, 'written'),
         medianWithRange(r, 'recoveredFraction', (v) => formatPercent(v)),
+        medianWithRange(r, 'lost'),
+        mode === 'write-ahead' ? `≤ ${formatCount(intervalRecords)}` : '—',
+        mode === 'write-ahead' ? verdict(lost === undefined ? undefined : lost <= intervalRecords) : '—',
+        mode === 'write-ahead' && lost !== undefined ? formatFixed(lost / intervalRecords, 2, '×') : '—',
         medianWithRange(r, 'drainPerSec'),
         medianWithRange(r, 'duplicates'),
         verdict(duplicates === undefined ? undefined : duplicates === 0),
@@ -246,6 +258,10 @@ export async function spoolSections(): Promise<Section[]> {
           'shipper',
           'logged before the kill',
           'delivered after restart',
+          'lost',
+          'goal (one sync interval)',
+          'met',
+          'lost / goal',
           'drain (records/s)',
           'duplicates',
           'goal 0 duplicates',
@@ -259,13 +275,13 @@ export async function spoolSections(): Promise<Section[]> {
       ],
     });
   }
-  return sections;
+  return { sections, raw: { outage, calls, crash, sizes: SIZES } };
 }
 
 async function main(): Promise<void> {
   const environment = describeEnvironment();
   const contention = startContentionMonitor();
-  const sections = await spoolSections();
+  const { sections, raw } = await runSpoolBench();
   writeSuite({
     suite: 'logger-spool',
     command: 'npm run bench:logger:spool',
@@ -274,7 +290,7 @@ async function main(): Promise<void> {
     plan: defaultPlan(1),
     contention: contention.stop(),
     sections,
-    raw: { sizes: SIZES },
+    raw,
   });
 }
 

@@ -17,6 +17,7 @@ export type SubjectName =
   | 'heapwise'
   | 'heapwise-c1'
   | 'heapwise-c4'
+  | 'heapwise-b100'
   | 'heapwise-logger'
   | 'pino-shipper'
   | 'pino-devnull'
@@ -33,6 +34,8 @@ export const PINO_ES_FLUSH_BYTES = BATCH_RECORDS * 420;
  * default was chosen, measured in the same run.
  */
 export const CONCURRENCY_VARIANTS: Partial<Record<SubjectName, number>> = { 'heapwise-c1': 1, 'heapwise-c4': 4 };
+/** heapwise with its defaults except `maxBatchSize: 100` (the default is 1,000): the cost of a request. */
+export const BATCH_VARIANTS: Partial<Record<SubjectName, number>> = { 'heapwise-b100': 100 };
 /** Index every shipper writes to. */
 export const INDEX = 'bench';
 
@@ -146,6 +149,7 @@ export async function createSubject(
     case 'heapwise':
     case 'heapwise-c1':
     case 'heapwise-c4':
+    case 'heapwise-b100':
     case 'pino-shipper': {
       const module = (await importByName('@heapwise/logger')) as HeapwiseLoggerModule;
       // The shipper loads the Elasticsearch client on creation, asynchronously; load it here first so
@@ -156,6 +160,7 @@ export async function createSubject(
         node: url,
         index: INDEX,
         ...(CONCURRENCY_VARIANTS[name] === undefined ? {} : { maxConcurrentRequests: CONCURRENCY_VARIANTS[name] }),
+        ...(BATCH_VARIANTS[name] === undefined ? {} : { maxBatchSize: BATCH_VARIANTS[name] }),
       });
       // pino-shipper: plain pino into the shipper, so the shipper's caller cost shows without redaction.
       const logger = name === 'pino-shipper' ? pino({}, shipper) : module.createLogger({ destination: shipper });

@@ -130,7 +130,7 @@ export const REDACTION_DEFAULTS = {
 export const SPOOL_DEFAULTS = {
   /** Sum of the spool directory's file sizes (segments and lock file), never exceeded. */
   maxBytes: 256 * 1024 * 1024,
-  /** Appended records are written and fsync'ed at least this often: what a crash can lose (Vector: 500 ms). */
+  /** Appended records are written this often (then fsync'ed off the event loop): what a crash can lose (Vector's). */
   syncIntervalMs: 500,
   /** When full: delete the oldest segment (its records counted as overflow), or refuse the newest record. */
   whenFull: 'drop_oldest',

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../src/shipper/backoff.js';
 import { buildBulkBody } from '../src/shipper/bulk-body.js';
@@ -146,4 +148,22 @@ describe('resolveOptions', () => {
     const worstHeapBytes = SHIPPER_DEFAULTS.maxBufferedBytes + SHIPPER_DEFAULTS.maxBufferedItems * 150;
     expect(worstHeapBytes).toBeLessThanOrEqual(16 * 1024 * 1024);
   });
+
+  it('the README limits table states every numeric default the code has, one row per option', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const stated = (key: string): string | undefined =>
+      new RegExp(`^\\| \`${key}\`\\s*\\| ([^|]+?)\\s*\\|`, 'm').exec(readme)?.[1];
+    const written = (key: string, value: number): string => {
+      if (key.endsWith('Bytes')) return `${value / 1024 / 1024} MiB`;
+      if (key.endsWith('Ms')) return value % 3_600_000 === 0 ? `${value / 3_600_000} h` : `${count(value)} ms`;
+      return count(value);
+    };
+    const numeric = Object.entries(SHIPPER_DEFAULTS).filter(([, value]) => typeof value === 'number');
+    expect(numeric.length).toBeGreaterThan(10);
+    for (const [key, value] of numeric) expect(stated(key), key).toBe(written(key, value as number));
+  });
 });
+
+function count(value: number): string {
+  return value.toLocaleString('en-US');
+}

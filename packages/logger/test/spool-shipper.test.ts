@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startBulkServer } from '@heapwise/testkit';
 import { createElasticsearchShipper, type ShipperStats } from '../src/index.js';
 import type { SpoolFs } from '../src/shipper/spool/disk-spool.js';
+import { decodeSegment } from '../src/shipper/spool/segment-format.js';
 import { FAST, expectNoDuplicates, identityHolds, line, movableClock, waitUntil, watchAccounting } from './helpers.js';
 
 const dirs: string[] = [];
@@ -36,6 +37,17 @@ function dirBytes(dir: string): number {
 
 function segmentFiles(dir: string): string[] {
   return readdirSync(dir).filter((name) => name.startsWith('segment-'));
+}
+
+/** The `_id` of each record written in the directory's segments, by its `seq`. */
+function idsOnDisk(dir: string): Map<number, string> {
+  const ids = new Map<number, string>();
+  for (const name of segmentFiles(dir)) {
+    for (const stored of decodeSegment(readFileSync(join(dir, name))).records) {
+      ids.set((JSON.parse(stored.line) as { seq: number }).seq, stored.id);
+    }
+  }
+  return ids;
 }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -81,6 +93,14 @@ describe('disk spool through the shipper', () => {
       expect(during.buffered).toBeLessThanOrEqual(maxBufferedItems);
       expect(during.spooled).toBeGreaterThanOrEqual(5_000 - maxBufferedItems);
       expect(during.buffered + during.spooled).toBe(5_000);
+      // The `_id` each record was written to disk with, by seq: what it must be shipped with.
+      let spooledIds = new Map<number, string>();
+      await waitUntil(
+        () => (spooledIds = idsOnDisk(dir)).size === 5_000,
+        10_000,
+        () => spooledIds.size,
+      );
+      expect(spooledIds.size).toBe(5_000);
       await server.setMode('ok');
       await waitUntil(
         () => drained(shipper.stats()),
@@ -94,6 +114,10 @@ describe('disk spool through the shipper', () => {
       expect(Object.values(stats.dropped).every((count) => count === 0)).toBe(true);
       expect(new Set(server.sources().map((s) => (JSON.parse(s) as { seq: number }).seq)).size).toBe(5_000);
       expectNoDuplicates(server);
+      // Records kept in memory and records read back from disk alike went out under their spooled `_id`.
+      for (const doc of server.docs.values()) {
+        expect(doc.id).toBe(spooledIds.get((JSON.parse(doc.source) as { seq: number }).seq));
+      }
       expect(segmentFiles(dir).length).toBeLessThanOrEqual(1);
     } finally {
       await shipper.close(1_000);
@@ -187,6 +211,42 @@ describe('disk spool through the shipper', () => {
     }
   }, 30_000);
 
+  it('a flipped byte in a segment left by an earlier process: that record is corrupt, the rest ship', async () => {
+    const server = await startBulkServer({ mode: 'refuse' });
+    const dir = tempDir();
+    const first = createElasticsearchShipper({ node: server.url, ...FAST, onError: () => {}, spool: { dir } });
+    for (let seq = 0; seq < 100; seq++) first.write(line(seq));
+    await first.close(20);
+    const [segment] = segmentFiles(dir);
+    const path = join(dir, segment);
+    const bytes = readFileSync(path);
+    // A byte inside the 51st frame's line (frames are lines).
+    let frameStart = 0;
+    for (let frame = 0; frame < 50; frame++) frameStart = bytes.indexOf(0x0a, frameStart) + 1;
+    bytes[frameStart + 40] ^= 0x04;
+    writeFileSync(path, bytes);
+    await server.setMode('ok');
+    const second = createElasticsearchShipper({ node: server.url, ...FAST, spool: { dir } });
+    const accounting = watchAccounting(second, 32_000);
+    try {
+      await waitUntil(
+        () => drained(second.stats()) && second.stats().shipped === 99,
+        20_000,
+        () => second.stats(),
+      );
+      accounting.stop();
+      expect(second.stats()).toMatchObject({ recovered: 100, shipped: 99, spooled: 0 });
+      expect(second.stats().dropped.corrupt).toBe(1);
+      const delivered = new Set(server.sources().map((s) => (JSON.parse(s) as { seq: number }).seq));
+      expect(delivered.has(50)).toBe(false);
+      expect(delivered.size).toBe(99);
+      expectNoDuplicates(server);
+    } finally {
+      await second.close(1_000);
+      await server.close();
+    }
+  }, 30_000);
+
   it('overflow-only (writeAhead: false): only what memory cannot hold goes to disk; memory lost at close', async () => {
     const server = await startBulkServer({ mode: 'refuse' });
     const dir = tempDir();
@@ -240,6 +300,10 @@ describe('disk spool through the shipper', () => {
           if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
           return (fs.writeSync as (...a: unknown[]) => number)(...args);
         }) as typeof fs.writeSync,
+        writevSync: (...args: Parameters<typeof fs.writevSync>) => {
+          if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
+          return (fs.writevSync as (...a: unknown[]) => number)(...args);
+        },
       };
       const errors: string[] = [];
       const maxBufferedItems = 300;

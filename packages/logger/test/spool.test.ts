@@ -87,6 +87,13 @@ function bitwiseCrc32(bytes: Uint8Array): number {
 }
 
 describe('segment format', () => {
+  it('a line with non-ASCII characters round-trips byte for byte (the UTF-8 path, not the one-byte copy)', () => {
+    const line = '{"msg":"café – 東京 😀","seq":1}\n';
+    const frame = encodeRecord({ id: 'id-utf8', writtenAtMs: 7, line });
+    expect(frame.length).toBe(Buffer.byteLength(`00000000\tid-utf8\t7\t${line}`));
+    expect(decodeSegment(frame).records).toEqual([{ id: 'id-utf8', writtenAtMs: 7, line }]);
+  });
+
   it('crc32 (eight bytes per step) matches the bitwise CRC-32 for every length and alignment', () => {
     const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7919 + 13) & 0xff));
     for (let start = 0; start < 9; start++) {
@@ -263,6 +270,10 @@ describe('DiskSpool over a real directory', () => {
         if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
         return (fs.writeSync as (...a: unknown[]) => number)(...args);
       }) as typeof fs.writeSync,
+      writevSync: (...args: Parameters<typeof fs.writevSync>) => {
+        if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
+        return (fs.writevSync as (...a: unknown[]) => number)(...args);
+      },
     };
     const lost = losses();
     const spool = new DiskSpool({ dir, fs: failingFs }, lost);
@@ -281,6 +292,24 @@ describe('DiskSpool over a real directory', () => {
     expect(readAll(spool).flatMap((s) => s.ids)).toEqual(['id-1']);
     expect(spool.spooledRecords).toBe(0);
     spool.close();
+  });
+
+  it('a short writev is finished piece by piece: every frame reaches the file once, in order', () => {
+    const dir = tempDir();
+    const shortFs: SpoolFs = {
+      ...fs,
+      // Writes only half of the first piece, as a write interrupted by a signal or a full pipe may.
+      writevSync: ((fd: number, buffers: NodeJS.ArrayBufferView[]) =>
+        fs.writeSync(fd, buffers[0], 0, Math.ceil(buffers[0].byteLength / 2))) as typeof fs.writevSync,
+    };
+    const spool = new DiskSpool({ dir, fs: shortFs });
+    // ~600 KB of frames: more than two 256 KiB chunks, so the writev has several pieces.
+    for (let seq = 0; seq < 2_000; seq++) spool.append(record(seq, 250), true);
+    expect(spool.sync()).toBe(true);
+    spool.close();
+    const reopened = new DiskSpool({ dir });
+    expect(readAll(reopened).flatMap((s) => s.ids)).toEqual(Array.from({ length: 2_000 }, (_, seq) => `id-${seq}`));
+    reopened.close();
   });
 
   it('an fsync that fails in the thread pool turns the spool off; what was written stays readable', async () => {

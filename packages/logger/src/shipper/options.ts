@@ -46,7 +46,7 @@ export interface ElasticsearchShipperOptions {
   random?: () => number;
   /**
    * An optional disk spool: records are also appended to segment files in `dir` (all of them with
-   * `writeAhead`, the default; else only those memory cannot hold), fsync'ed every `syncIntervalMs`;
+   * `writeAhead`, the default; else only those memory cannot hold), written every `syncIntervalMs`;
    * a shipper started on a `dir` left by an earlier process delivers its records (same `_id`s).
    * See SPOOL_DEFAULTS.
    */

@@ -27,10 +27,11 @@ interface InFlightRequest {
  * A pino destination that ships lines to Elasticsearch's `_bulk` API with a bounded buffer.
  *
  * Every record is in exactly one place: the queue of fresh records, the retry queue (records put
- * back after a failure, all older than any fresh one), a request in flight, or a counter (shipped or
- * dropped by reason). Records move between them only in synchronous code, so `stats()` adds up at
- * every event-loop turn. `write()` only queues; up to `maxConcurrentRequests` requests run at once,
- * started from one unref'd timer (owned by a lifecycle scope) and whenever a request settles.
+ * back after a failure, all older than any fresh one), a request in flight, on disk only (with a
+ * spool, while memory is full), or a counter (shipped or dropped by reason). Records move between
+ * them only in synchronous code, so `stats()` adds up at every event-loop turn. `write()` only
+ * queues; up to `maxConcurrentRequests` requests run at once, started from one unref'd timer (owned
+ * by a lifecycle scope) and whenever a request settles.
  */
 export class ElasticsearchShipper extends EventEmitter {
   readonly #options: ResolvedOptions;
@@ -78,6 +79,8 @@ export class ElasticsearchShipper extends EventEmitter {
   #warnedUnheardError = false;
   readonly #spool: DiskSpool | undefined;
   #recovered = 0;
+  /** Reading back found nothing that fits: not tried again before a request settles (no busy loop). */
+  #readBackBlocked = false;
   /** Records held in memory at close() that are also on disk: they end in the spool, not lost. */
   #spooledAtClose = 0;
   readonly #idPrefix = randomBytes(9).toString('base64url');
@@ -299,7 +302,7 @@ export class ElasticsearchShipper extends EventEmitter {
 
   /** True when records wait on disk and a `purgeRatio` share of both caps is free to read them into. */
   #canReadBack(): boolean {
-    if (this.#spool?.spilling !== true) return false;
+    if (this.#spool?.spilling !== true || this.#readBackBlocked) return false;
     const { maxBufferedItems, maxBufferedBytes, purgeRatio } = this.#options;
     // Reading in large steps (one file read per step), not one record per freed slot.
     return (
@@ -321,17 +324,23 @@ export class ElasticsearchShipper extends EventEmitter {
       const roomBytes = maxBufferedBytes - this.#bufferedBytes();
       if (roomItems <= 0 || roomBytes <= 0) return;
       const read = spool.readBack(roomItems, roomBytes, this.#buffered() === 0);
-      if (read === undefined) return;
+      if (read === undefined) {
+        this.#readBackBlocked = spool.spilling;
+        return;
+      }
+      const prefix = this.#idPrefix;
       for (const stored of read.records) {
+        // This process's own `_id`s wait as the number they are made of (as before they were spooled).
+        const own = !read.earlier && stored.id.startsWith(prefix);
         this.#queue.push({
           line: stored.line,
           bytes: Buffer.byteLength(stored.line, 'utf8'),
           writtenAtMs: stored.writtenAtMs,
-          id: stored.id,
+          id: own ? undefined : stored.id,
           attempts: 0,
           readyAtMs: 0,
           spoolSegment: read.seq,
-          idSequence: undefined,
+          idSequence: own ? Number.parseInt(stored.id.slice(prefix.length), 36) : undefined,
         });
       }
       if (read.earlier) this.#recovered += read.records.length;
@@ -420,6 +429,8 @@ export class ElasticsearchShipper extends EventEmitter {
    * way are dropped as expired. The batch moves from the queues to in flight in this same tick.
    */
   #startRequest(nowMs: number): void {
+    // Records leave memory here (sent or expired): a read-back that found no room may try again.
+    this.#readBackBlocked = false;
     const oldestAllowedMs = nowMs - this.#options.maxAgeMs;
     const batch: BufferedRecord[] = [];
     let bytes = 0;
@@ -495,6 +506,7 @@ export class ElasticsearchShipper extends EventEmitter {
     // close() gave up on it at its deadline and counted its records as shutdown.
     if (request.abandoned) return;
     this.#requests.delete(request);
+    this.#readBackBlocked = false;
     this.#inFlightItems -= request.records.length;
     this.#inFlightBytes -= request.bytes;
     const nowMs = this.#now();

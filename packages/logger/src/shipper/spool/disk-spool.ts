@@ -16,6 +16,7 @@ export type SpoolFs = Pick<
   | 'openSync'
   | 'readSync'
   | 'writeSync'
+  | 'writevSync'
   | 'fsyncSync'
   | 'fsync'
   | 'closeSync'
@@ -45,7 +46,7 @@ export interface DiskSpoolOptions {
   dir: string;
   /** Total bytes of the directory's files (segments and lock), never exceeded. */
   maxBytes?: number;
-  /** Appended records are written and fsync'ed at least this often; a crash loses at most this window. */
+  /** Appended records are written this often (fsync'ed right after); a crash loses at most this window. */
   syncIntervalMs?: number;
   /** When a record does not fit: delete the oldest segment (default), or refuse the new record. */
   whenFull?: WhenFull;
@@ -64,7 +65,7 @@ export interface DiskSpoolOptions {
 interface Segment {
   readonly seq: number;
   readonly path: string;
-  /** Bytes written and fsync'ed (the pending appends of the current segment are not in it). */
+  /** Bytes written to the file (the pending appends of the current segment are not in it). */
   bytes: number;
   /** Records in it handed to the owner (in memory) and not yet acknowledged. */
   unacked: number;
@@ -88,7 +89,7 @@ const CHUNK_BYTES = 256 * 1024;
 
 /**
  * A bounded log of records in segment files. Appends go to memory first and reach the file
- * (written and fsync'ed) on `sync()`, which the owner calls every `syncIntervalMs`.
+ * (written, then fsync'ed in the thread pool) on `sync()`, which the owner calls every `syncIntervalMs`.
  *
  * Every record is appended (write-ahead); the owner says whether it also keeps it in memory. Once
  * one record is on disk only, every later one is too, until reading back has caught up: so the
@@ -232,11 +233,20 @@ export class DiskSpool {
       if (chunk !== undefined && this.#chunkUsed > this.#chunkStart) {
         this.#pending.push(chunk.subarray(this.#chunkStart, this.#chunkUsed));
       }
-      const data = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes);
-      let written = 0;
-      while (written < data.length) written += this.#fs.writeSync(this.#fd, data, written, data.length - written);
-      this.#current.bytes += data.length;
-      this.#segmentsBytes += data.length;
+      // One writev of the pieces (no copy into one buffer); a short write is finished piece by piece.
+      const total = this.#pendingBytes;
+      let written = this.#fs.writevSync(this.#fd, this.#pending);
+      for (const piece of this.#pending) {
+        if (written >= piece.length) {
+          written -= piece.length;
+          continue;
+        }
+        let done = written;
+        while (done < piece.length) done += this.#fs.writeSync(this.#fd, piece, done, piece.length - done);
+        written = 0;
+      }
+      this.#current.bytes += total;
+      this.#segmentsBytes += total;
       this.#dropPending();
       this.#startFsync(this.#fd);
       return true;

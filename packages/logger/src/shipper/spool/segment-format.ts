@@ -82,7 +82,10 @@ export function writeFrame(frame: PreparedFrame, target: Buffer, offset: number)
   let at = offset + 8;
   // The id (base64url) and the time are ASCII.
   for (let k = 0; k < header.length; k++) target[at++] = header.charCodeAt(k);
-  at += target.write(frame.line, at, frame.bodyBytes, 'utf8');
+  // A line with as many bytes as characters is ASCII (the usual pino line): copied as one-byte
+  // characters, which skips the UTF-8 encoder.
+  const ascii = frame.bodyBytes === frame.line.length - (frame.line.endsWith('\n') ? 1 : 0);
+  at += target.write(frame.line, at, frame.bodyBytes, ascii ? 'latin1' : 'utf8');
   target[at] = 0x0a;
   // The checksum covers everything after it except the final newline; 8 hex digits, zero-padded.
   let crc = crc32(target, offset + 9, at);
