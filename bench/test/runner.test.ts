@@ -1,9 +1,21 @@
 // The runner's scenario budget: a matrix never outlasts it, and what it cut short says so.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
 import { budgetExceeded, runMatrix, type CellSpec } from '../src/harness/runner.js';
 
-/** Relative to src/ (the runner's script root when it runs from source). */
-const SLEEP_CELL = '../test/fixtures/sleep-cell.mjs';
+/** A cell that sleeps `sleepMs` (from its JSON arguments), then prints its result. */
+const SLEEP_CELL_SOURCE = `
+const { sleepMs } = JSON.parse(process.env.BENCH_CELL ?? '{}');
+setTimeout(() => process.stdout.write('BENCH_RESULT ' + JSON.stringify({ sleptMs: sleepMs }) + '\\n'), sleepMs);
+`;
+const dir = mkdtempSync(join(tmpdir(), 'bench-runner-'));
+writeFileSync(join(dir, 'sleep-cell.mjs'), SLEEP_CELL_SOURCE);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Relative to src/, the runner's script root when it runs from source. */
+const SLEEP_CELL = relative(fileURLToPath(new URL('../src/', import.meta.url)), join(dir, 'sleep-cell.mjs'));
 
 function sleeper(id: string, sleepMs: number): CellSpec {
   return { id, script: SLEEP_CELL, args: { sleepMs }, timeoutMs: 60_000 };
