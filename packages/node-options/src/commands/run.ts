@@ -48,7 +48,7 @@ function runningPackage(env: NodeJS.ProcessEnv, cwd: string): string | undefined
  * src/commands/*.ts, dist/commands/*.js or a bundled chunk in dist/bin/: two directories below the
  * package either way.
  */
-const V8_HEAP_PRELOAD = fileURLToPath(new URL('../../preload/v8-heap.cjs', import.meta.url));
+const v8HeapPreload = (): string => fileURLToPath(new URL('../../preload/v8-heap.cjs', import.meta.url));
 export const V8_HEAP_FILE_ENV = 'HEAPWISE_V8_HEAP_FILE';
 
 /** Reads and removes the preload's figure; undefined when it wrote none. */
@@ -184,7 +184,7 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
   if (isNodeCommand(command)) {
     v8HeapFile = join(tmpdir(), `heapwise-v8-heap-${process.pid}-${Date.now()}`);
     env[V8_HEAP_FILE_ENV] = v8HeapFile;
-    finalArgs = ['--require', V8_HEAP_PRELOAD, ...finalArgs];
+    finalArgs = ['--require', v8HeapPreload(), ...finalArgs];
   } else delete env[V8_HEAP_FILE_ENV];
   if (resolution.nodeOptions === '') delete env.NODE_OPTIONS;
   else env.NODE_OPTIONS = resolution.nodeOptions;
