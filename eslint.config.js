@@ -59,7 +59,7 @@ export default tseslint.config(
       globals: globals.node,
       parserOptions: {
         projectService: {
-          // Files no workspace program includes: scripts, config files, bin shims, .mjs fixtures.
+          // Files no workspace program includes: scripts, config files, bin shims, preloads, .mjs fixtures.
           allowDefaultProject: [
             '*.js',
             'scripts/*.{mjs,d.mts}',
@@ -67,6 +67,7 @@ export default tseslint.config(
             '*/*/*.config.ts',
             '*/*/*.{js,mjs,d.ts,d.mts}',
             '*/*/bin/*.js',
+            '*/*/preload/*.cjs',
             '*/*/scripts/*.{js,mjs,d.mts}',
             '*/*/test/fixtures/*.mjs',
           ],
@@ -102,6 +103,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
     },
+  },
+  {
+    // A CommonJS file (a `node --require` preload) can only load its dependencies with require().
+    name: 'heapwise/commonjs',
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   // After the rule sets, so that no stylistic rule argues with Prettier.
   prettier,

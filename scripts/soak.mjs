@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { formatMiB } from '@heapwise/node-options';
 import { renderSoakChart } from './soak-chart.mjs';
 
 /**
@@ -85,8 +86,9 @@ function parseOptions(argv) {
   };
 }
 
-const USAGE = `usage: npm run soak -- [--duration <s>] [--warmup <requests>] [--connections <n>] [--leak] [--out <file.json>]
-  --duration     seconds of measured load (default ${DEFAULT_DURATION_SECONDS})
+const USAGE =
+  'usage: npm run soak -- [--duration <s>] [--warmup <requests>] [--connections <n>] [--leak] [--out <file.json>]\n' +
+  `  --duration     seconds of measured load (default ${DEFAULT_DURATION_SECONDS})
   --warmup       requests before measuring (default ${DEFAULT_WARMUP_REQUESTS})
   --connections  concurrent connections (default ${DEFAULT_CONNECTIONS})
   --leak         start the service with HEAPWISE_DEMO_LEAK=1 (a Map entry per request), to see a FAIL
@@ -317,11 +319,10 @@ async function main() {
     await writeFile(options.reportPath, JSON.stringify(report, null, 2) + '\n');
     await writeFile(options.chartPath, renderSoakChart({ ...report, fit }));
 
-    const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
     console.log(
       `soak: ${requests} requests in ${options.durationSeconds} s, ${samples.length} samples; ` +
-        `heapUsed ${mb(report.heapUsedFirstBytes)} → ${mb(report.heapUsedLastBytes)}, ` +
-        `RSS ${mb(report.rssFirstBytes)} → ${mb(report.rssLastBytes)}`,
+        `heapUsed ${formatMiB(report.heapUsedFirstBytes)} → ${formatMiB(report.heapUsedLastBytes)}, ` +
+        `RSS ${formatMiB(report.rssFirstBytes)} → ${formatMiB(report.rssLastBytes)}`,
     );
     if (loadResult.errors || loadResult.non2xx) {
       console.log(`soak: warning: ${loadResult.errors} connection errors, ${loadResult.non2xx} non-2xx responses`);

@@ -29,7 +29,7 @@ import { median } from '../harness/stats.js';
 import { formatFixed, formatMiB, markdownTable, ratioCell } from '../harness/table.js';
 import { cleanOutputs, runBuild, TREE_SAMPLE_INTERVAL_MS, type BuildRun } from './run.js';
 import { addProbeScript, interleaved, wrapperMemory, type StartupSample } from './wrapper.js';
-import type { ProcessMemory } from './tree.js';
+import type { ProcessMemory } from '@heapwise/node-options';
 
 const repoDir = fileURLToPath(new URL('../../../', import.meta.url));
 const GIB = 1024 ** 3;

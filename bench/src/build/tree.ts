@@ -6,73 +6,8 @@
 // that map it, so the node binary's pages, shared by every Node process in the tree, count once in
 // the sum; summed RSS counts them once per process. PSS is close to what the kernel charges the
 // tree's cgroup; RSS is what most tools (and `ps`) show. Both are reported, PSS first.
-import { readFileSync, readdirSync } from 'node:fs';
-
-const KIB = 1024;
-const PAGE_BYTES = 4096;
-
-export interface ProcessMemory {
-  rssBytes: number;
-  pssBytes: number;
-  /** Private_Clean + Private_Dirty: pages only this process maps. */
-  privateBytes: number;
-}
-
-/** Memory of one process from smaps_rollup; undefined when it exited (or /proc hides it). */
-export function readProcessMemory(pid: number): ProcessMemory | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  } catch {
-    return rssOnly(pid);
-  }
-  const field = (name: string): number => {
-    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
-    return match ? Number(match[1]) * KIB : 0;
-  };
-  return {
-    rssBytes: field('Rss'),
-    pssBytes: field('Pss'),
-    privateBytes: field('Private_Clean') + field('Private_Dirty'),
-  };
-}
-
-function rssOnly(pid: number): ProcessMemory | undefined {
-  try {
-    const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_BYTES;
-    return { rssBytes: resident, pssBytes: resident, privateBytes: resident };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Direct children of `pid`, from every thread's /proc children list. */
-export function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return children;
-  }
-  for (const tid of tasks) {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      if (text !== '') for (const child of text.split(' ')) children.push(Number(child));
-    } catch {
-      // the thread or process exited meanwhile
-    }
-  }
-  return children;
-}
-
-export function commandLine(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
+import { readFileSync } from 'node:fs';
+import { childrenOf, commandLine, readProcessMemory } from '@heapwise/node-options';
 
 /** What a process is, from its command line. Pure, so the tests of the bench can pin it down. */
 export type ProcessKind = 'task-command' | 'heapwise-run' | 'turbo' | 'other';

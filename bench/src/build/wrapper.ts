@@ -3,14 +3,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  childrenOf,
-  classify,
-  commandLine,
-  readProcessMemory,
-  reapedChildrenCpuSeconds,
-  type ProcessMemory,
-} from './tree.js';
+import { childrenOf, commandLine, readProcessMemory, type ProcessMemory } from '@heapwise/node-options';
+import { classify, reapedChildrenCpuSeconds } from './tree.js';
 
 export interface StartupSample {
   wallMs: number;

@@ -10,10 +10,8 @@ export function formatCount(value: number | undefined): string {
   return Math.round(value).toLocaleString('en-US');
 }
 
-export function formatMiB(bytes: number | undefined, digits = 1): string {
-  if (bytes === undefined || !Number.isFinite(bytes)) return 'n/a';
-  return `${(bytes / 1048576).toFixed(digits)} MiB`;
-}
+// One MiB format for every table, the CLI's report and the soak script.
+export { formatMiB } from '@heapwise/node-options';
 
 export function formatFixed(value: number | undefined, digits: number, unit = ''): string {
   if (value === undefined || !Number.isFinite(value)) return 'n/a';

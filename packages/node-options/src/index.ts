@@ -4,3 +4,4 @@ export * from './budget.js';
 export * from './resolve.js';
 export * from './size.js';
 export * from './runtime.js';
+export * from './process-tree.js';

@@ -22,6 +22,11 @@ export interface PeakRecord {
   atMs: number;
   durationMs: number;
   exitCode: number;
+  /**
+   * For a `node` command: the V8 heap in use after its last major GC, bytes (its live heap, what the
+   * heap flag must hold); absent when the command is not node or ran no major GC.
+   */
+  v8HeapBytes?: number;
 }
 
 export interface LedgerTask {
@@ -48,7 +53,8 @@ function isPeak(value: unknown): value is PeakRecord {
     peak.bytes >= 0 &&
     Number.isFinite(peak.atMs) &&
     Number.isFinite(peak.durationMs) &&
-    Number.isInteger(peak.exitCode)
+    Number.isInteger(peak.exitCode) &&
+    (peak.v8HeapBytes === undefined || Number.isFinite(peak.v8HeapBytes))
   );
 }
 

@@ -94,21 +94,34 @@ export function renderReport(records: RunRecords, poolBytesOverride?: number): R
 
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" ` +
+      `viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
     `<title>heapwise run ${escapeXml(records.start?.runId ?? '')}</title>`,
     `<rect x="0" y="0" width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    `<text x="10" y="20" font-size="14">heapwise: ${tasks.length} tasks in ${seconds(spanMs)}; pool ${escapeXml(formatBytes(poolBytes))}; peak of the sum ${escapeXml(formatBytes(maxUsed))}; at most ${maxRunning} at once</text>`,
+    `<text x="10" y="20" font-size="14">heapwise: ${tasks.length} tasks in ${seconds(spanMs)}; ` +
+      `pool ${escapeXml(formatBytes(poolBytes))}; peak of the sum ${escapeXml(formatBytes(maxUsed))}; ` +
+      `at most ${maxRunning} at once</text>`,
   );
   tasks.forEach((task, index) => {
     const rowY = TOP + index * (ROW_HEIGHT + ROW_GAP);
     const over = task.peakBytes > task.estimateBytes;
     const fill = task.exitCode !== 0 ? '#d62728' : over ? '#ff7f0e' : '#2ca02c';
+    const waitWidth = Math.max(0, x(task.startMs) - x(task.arrivalMs)).toFixed(1);
+    const taskWidth = Math.max(1, x(task.endMs) - x(task.startMs)).toFixed(1);
+    const title =
+      `${task.key}: peak ${formatBytes(task.peakBytes)}, estimate ${formatBytes(task.estimateBytes)}` +
+      `${task.learned ? '' : ' (request)'}, waited ${seconds(task.startMs - task.arrivalMs)}, ` +
+      `ran ${seconds(task.endMs - task.startMs)}, exit ${task.exitCode}`;
+    const label = `${formatBytes(task.peakBytes)} / ${formatBytes(task.estimateBytes)}`;
     parts.push(
       `<text x="${LABEL_WIDTH - 6}" y="${rowY + 13}" text-anchor="end">${escapeXml(task.key)}</text>`,
-      `<rect class="wait" x="${x(task.arrivalMs).toFixed(1)}" y="${rowY + 4}" width="${Math.max(0, x(task.startMs) - x(task.arrivalMs)).toFixed(1)}" height="${ROW_HEIGHT - 8}" fill="#cccccc"/>`,
-      `<rect class="task" data-key="${escapeXml(task.key)}" data-start-ms="${task.startMs}" data-end-ms="${task.endMs}" data-peak-bytes="${task.peakBytes}" data-estimate-bytes="${task.estimateBytes}" x="${x(task.startMs).toFixed(1)}" y="${rowY}" width="${Math.max(1, x(task.endMs) - x(task.startMs)).toFixed(1)}" height="${ROW_HEIGHT}" fill="${fill}">`,
-      `<title>${escapeXml(`${task.key}: peak ${formatBytes(task.peakBytes)}, estimate ${formatBytes(task.estimateBytes)}${task.learned ? '' : ' (request)'}, waited ${seconds(task.startMs - task.arrivalMs)}, ran ${seconds(task.endMs - task.startMs)}, exit ${task.exitCode}`)}</title></rect>`,
-      `<text x="${(x(task.endMs) + 4).toFixed(1)}" y="${rowY + 13}" fill="#333333">${escapeXml(`${formatBytes(task.peakBytes)} / ${formatBytes(task.estimateBytes)}`)}</text>`,
+      `<rect class="wait" x="${x(task.arrivalMs).toFixed(1)}" y="${rowY + 4}" width="${waitWidth}" ` +
+        `height="${ROW_HEIGHT - 8}" fill="#cccccc"/>`,
+      `<rect class="task" data-key="${escapeXml(task.key)}" data-start-ms="${task.startMs}" ` +
+        `data-end-ms="${task.endMs}" data-peak-bytes="${task.peakBytes}" data-estimate-bytes="${task.estimateBytes}" ` +
+        `x="${x(task.startMs).toFixed(1)}" y="${rowY}" width="${taskWidth}" height="${ROW_HEIGHT}" fill="${fill}">`,
+      `<title>${escapeXml(title)}</title></rect>`,
+      `<text x="${(x(task.endMs) + 4).toFixed(1)}" y="${rowY + 13}" fill="#333333">${escapeXml(label)}</text>`,
     );
   });
   const step = (pick: (point: ReportPoint) => number): string => {
@@ -123,16 +136,21 @@ export function renderReport(records: RunRecords, poolBytesOverride?: number): R
     return path;
   };
   parts.push(
-    `<text x="10" y="${panelTop - 10}" font-size="12">memory of the running tasks (solid: measured, dotted: reserved) against the pool (dashed)</text>`,
+    `<text x="10" y="${panelTop - 10}" font-size="12">` +
+      'memory of the running tasks (solid: measured, dotted: reserved) against the pool (dashed)</text>',
     `<line x1="${LABEL_WIDTH}" y1="${y(0)}" x2="${WIDTH - RIGHT_MARGIN}" y2="${y(0)}" stroke="#999999"/>`,
-    `<line class="pool-limit" data-bytes="${poolBytes}" x1="${LABEL_WIDTH}" y1="${y(poolBytes).toFixed(1)}" x2="${WIDTH - RIGHT_MARGIN}" y2="${y(poolBytes).toFixed(1)}" stroke="#d62728" stroke-dasharray="6,4"/>`,
-    `<text x="${LABEL_WIDTH - 6}" y="${(y(poolBytes) + 4).toFixed(1)}" text-anchor="end">pool ${escapeXml(formatBytes(poolBytes))}</text>`,
+    `<line class="pool-limit" data-bytes="${poolBytes}" x1="${LABEL_WIDTH}" y1="${y(poolBytes).toFixed(1)}" ` +
+      `x2="${WIDTH - RIGHT_MARGIN}" y2="${y(poolBytes).toFixed(1)}" stroke="#d62728" stroke-dasharray="6,4"/>`,
+    `<text x="${LABEL_WIDTH - 6}" y="${(y(poolBytes) + 4).toFixed(1)}" text-anchor="end">` +
+      `pool ${escapeXml(formatBytes(poolBytes))}</text>`,
     `<text x="${LABEL_WIDTH - 6}" y="${y(0) + 4}" text-anchor="end">0</text>`,
   );
   if (points.length > 0) {
     parts.push(
-      `<path class="reserved" d="${step((point) => point.reservedBytes)}" fill="none" stroke="#1f77b4" stroke-dasharray="2,3"/>`,
-      `<path class="used" data-max-bytes="${maxUsed}" d="${step((point) => point.usedBytes)}" fill="none" stroke="#1f77b4" stroke-width="2"/>`,
+      `<path class="reserved" d="${step((point) => point.reservedBytes)}" ` +
+        'fill="none" stroke="#1f77b4" stroke-dasharray="2,3"/>',
+      `<path class="used" data-max-bytes="${maxUsed}" d="${step((point) => point.usedBytes)}" ` +
+        'fill="none" stroke="#1f77b4" stroke-width="2"/>',
     );
   }
   parts.push('</svg>');
@@ -157,7 +175,9 @@ export function renderReport(records: RunRecords, poolBytesOverride?: number): R
     line(header),
     ...rows.map(line),
     '',
-    `${tasks.length} tasks in ${seconds(spanMs)}; pool ${formatBytes(poolBytes)}; peak of the summed memory ${formatBytes(maxUsed)} (reserved at most ${formatBytes(maxReserved)}); at most ${maxRunning} at once` +
+    `${tasks.length} tasks in ${seconds(spanMs)}; pool ${formatBytes(poolBytes)}; ` +
+      `peak of the summed memory ${formatBytes(maxUsed)} (reserved at most ${formatBytes(maxReserved)}); ` +
+      `at most ${maxRunning} at once` +
       (rows.some((row) => row[4]?.endsWith('*'))
         ? '\n* estimate = the request: the task had not been measured before'
         : ''),

@@ -29,6 +29,8 @@ export interface TaskRecord {
   /** Whether the estimate came from the ledger (else: the request). */
   learned: boolean;
   peakBytes: number;
+  /** The node command's V8 heap after its last major GC (see PeakRecord). */
+  v8HeapBytes?: number;
   exitCode: number;
   /** [ms since startMs, bytes], bounded by the sampler. */
   timeline: [number, number][];

@@ -12,14 +12,18 @@
 // (needsPssRead); in between its PSS is the last one plus the change in RSS. Growth is mostly the
 // task's own heap, private pages that PSS counts in full, so the figure stays exact where it matters
 // and errs high otherwise.
-// The interval grows with the task's age (sampleDelayMs), so a 2-second task gets ~40 samples and a
+// The interval grows with the task's age (sampleDelayMs), so a 2-second task gets ~100 samples and a
 // 20-minute one about one a second. Nothing is allocated per sample once the tree is known: each
 // process's /proc files stay open and are re-read at offset 0 into one buffer, parsed in place; only
 // a process seen for the first time costs its path strings and fds.
 import { execFile } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 
-export const MIN_SAMPLE_DELAY_MS = 50;
+/**
+ * Short: a task's peak can last a few tens of milliseconds (a short task allocates, then exits). Each
+ * sample costs a few /proc counter reads, so the short interval costs little.
+ */
+export const MIN_SAMPLE_DELAY_MS = 20;
 export const MAX_SAMPLE_DELAY_MS = 1000;
 /** The delay is this fraction of the time since sampling started, between the bounds above. */
 export const SAMPLE_DELAY_FRACTION = 0.02;

@@ -23,3 +23,9 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 10 * BYTES_PER_GIB) return `${(bytes / BYTES_PER_GIB).toFixed(1)} GiB`;
   return `${Math.floor(bytes / BYTES_PER_MIB)} MiB`;
 }
+
+/** `52428800` → `50.0 MiB` (`digits` decimals), `n/a` for a missing figure: for tables of measurements. */
+export function formatMiB(bytes: number | undefined, digits = 1): string {
+  if (bytes === undefined || !Number.isFinite(bytes)) return 'n/a';
+  return `${(bytes / BYTES_PER_MIB).toFixed(digits)} MiB`;
+}

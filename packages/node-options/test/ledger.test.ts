@@ -16,7 +16,7 @@ import {
   recordPeak,
   type PeakRecord,
 } from '../src/ledger.js';
-import { fixtureDir, packageDir } from './helpers.js';
+import { cgroupV2Root, cleanEnv, fixtureDir, GIB, packageDir, runCli } from './helpers.js';
 
 const MIB = 1024 * 1024;
 const peak = (bytes: number, atMs = 0): PeakRecord => ({ bytes, atMs, durationMs: 1000, exitCode: 0 });
@@ -129,5 +129,32 @@ describe('ledger file', () => {
     for (let writer = 0; writer < writers; writer += 1)
       expect(peaksOf(ledger, `w${writer}#build`)).toEqual(Array.from({ length: MAX_PEAKS_PER_TASK }, (_, run) => run));
     expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+});
+
+describe("a node command's V8 heap after its last major GC", () => {
+  it('is recorded beside the tree peak for node, and not for other commands', async () => {
+    const cwd = fixtureDir({
+      '.node-options': '[build]\n--expose-gc\n',
+      'package.json': JSON.stringify({ name: '@x/heap' }),
+    });
+    const ledgerFile = join(cwd, 'ledger.json');
+    const env = cleanEnv({ HEAPWISE_LEDGER: ledgerFile, HEAPWISE_CGROUP_ROOT: cgroupV2Root(16 * GIB) });
+    // 40 MiB kept alive across a full GC, then released: the figure is the live heap at the last major
+    // GC. (A GC's entry reaches the preload on a later turn of the event loop, hence the timer.)
+    const script =
+      'let kept = Array.from({ length: 40 }, () => new Array(131072).fill(1.5)); gc(); ' +
+      'setTimeout(() => { kept = undefined; }, 100);';
+    const node = await runCli(['run', 'build', '--', process.execPath, '-e', script], { cwd, env });
+    expect(node.code, node.stderr).toBe(0);
+    const shell = await runCli(['run', 'build', '--', 'sh', '-c', 'exit 0'], { cwd, env });
+    expect(shell.code, shell.stderr).toBe(0);
+    const peaks = readLedgerFile(ledgerFile).ledger.tasks['@x/heap#build']?.peaks ?? [];
+    expect(peaks).toHaveLength(2);
+    const [fromNode, fromShell] = peaks;
+    // 40 arrays of 131072 doubles: 40 MiB, plus Node's own few MiB.
+    expect(fromNode?.v8HeapBytes).toBeGreaterThan(40 * MIB);
+    expect(fromNode?.v8HeapBytes).toBeLessThan(fromNode?.bytes ?? 0);
+    expect(fromShell?.v8HeapBytes).toBeUndefined();
   });
 });

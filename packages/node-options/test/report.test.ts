@@ -73,12 +73,17 @@ describe('report rendering', () => {
 });
 
 // A stand-in turbo that runs two tasks' scripts at once as turbo's `npm run` would: npm's variables
-// set, everything else inherited.
+// set, everything else inherited. Each task holds its memory for at least 300 ms: the second to start
+// would otherwise end at once, and the bars' figures are what this test checks, not the sampler's
+// reach (sampler.test.ts).
 const FAKE_TURBO = `#!/usr/bin/env node
 const { spawn } = require('node:child_process');
 const [bin, timed, log] = process.argv.slice(process.argv.indexOf('--') + 1);
 const runs = ['a', 'b'].map((name) => new Promise((resolve) => {
-  const child = spawn(process.execPath, [bin, 'run', 'build', '--', process.execPath, timed, log, name, name === 'a' ? 'b' : 'a', '20000', name === 'a' ? '64' : '16'], {
+  const peer = name === 'a' ? 'b' : 'a';
+  const holdMib = name === 'a' ? '64' : '16';
+  const task = [process.execPath, timed, log, name, peer, '20000', holdMib, '300'];
+  const child = spawn(process.execPath, [bin, 'run', 'build', '--', ...task], {
     stdio: 'inherit',
     env: { ...process.env, npm_package_name: '@x/' + name, npm_lifecycle_event: 'build' },
   });
@@ -133,7 +138,8 @@ describe('heapwise turbo → heapwise report', () => {
     const result = await runCli(['report'], { cwd, env: cleanEnv() });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toBe(
-      'heapwise: no heapwise turbo run with tasks recorded in node_modules/.cache/heapwise (run heapwise turbo <task> first)\n',
+      'heapwise: no heapwise turbo run with tasks recorded in node_modules/.cache/heapwise ' +
+        '(run heapwise turbo <task> first)\n',
     );
   });
 });

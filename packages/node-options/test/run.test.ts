@@ -78,7 +78,7 @@ describe('heapwise run', () => {
     expect(child.nodeOptions).toBe('--enable-source-maps --expose-gc --max-old-space-size=2048');
   });
 
-  it('a persistent task (all run at once) gets the share of HEAPWISE_CONCURRENCY tasks, with a note on stderr', async () => {
+  it('a persistent task (all run at once) gets the share of HEAPWISE_CONCURRENCY tasks, noted on stderr', async () => {
     const cwd = fixtureDir({ '.node-options': TEST_PROFILE });
     const result = await runPrintChild(
       cwd,
@@ -92,7 +92,10 @@ describe('heapwise run', () => {
     expect(child.heapLimitMb).toBeLessThanOrEqual(1536 + HEAP_OVERHEAD_MAX_MB);
     expect(child.goMemLimit).toBe('1536MiB');
     expect(result.stderr).toMatch(
-      /^heapwise: \[test\] requested heap 2048 MB lowered to 1536 MB to fit: 16 GiB \(cgroup-v2: .*\) × 0\.75 headroom ÷ 8 tasks at once = 1536 MB per task\n$/,
+      new RegExp(
+        String.raw`^heapwise: \[test\] requested heap 2048 MB lowered to 1536 MB to fit: 16 GiB \(cgroup-v2: .*\) ` +
+          String.raw`× 0\.75 headroom ÷ 8 tasks at once = 1536 MB per task\n$`,
+      ),
     );
   });
 
@@ -114,7 +117,8 @@ describe('heapwise run', () => {
     expect(child.heapLimitMb).toBeLessThanOrEqual(1024 + HEAP_OVERHEAD_MAX_MB);
     expect(child.goMemLimit).toBe('900MiB');
     expect(wins.stderr).toContain(
-      "heapwise: the caller's NODE_OPTIONS sets --max-old-space-size=1024; it wins over --max-old-space-size=2048 from .node-options:5",
+      "heapwise: the caller's NODE_OPTIONS sets --max-old-space-size=1024; " +
+        'it wins over --max-old-space-size=2048 from .node-options:5',
     );
     expect(wins.stderr).toContain("heapwise: the caller's GOMEMLIMIT=900MiB wins over 1024MiB");
   });
@@ -141,14 +145,21 @@ describe('heapwise run', () => {
     const node = await runPrintChild(cwd, 'build', env16g());
     expect(node.code).toBe(0);
     const child = node.child;
-    expect(child.argv.slice(0, 2)).toEqual(['--optimize-for-size', '-e']);
+    // First the preload that reports the V8 heap after the last major GC (node commands only).
+    expect(child.argv.slice(0, 4)).toEqual([
+      '--require',
+      join(packageDir, 'preload', 'v8-heap.cjs'),
+      '--optimize-for-size',
+      '-e',
+    ]);
     expect(child.nodeOptions).toBe('--enable-source-maps --max-old-space-size=4096');
 
     const other = await runMain(['run', 'build', '--', 'sh', '-c', 'echo started'], { cwd, env: env16g() });
     expect(other.code).toBe(2);
     expect(other.stdout).toBe('');
     expect(other.stderr).toBe(
-      ".node-options:3: '@node --optimize-for-size' is for the node command line only, and [build] runs 'sh', not node\n",
+      ".node-options:3: '@node --optimize-for-size' is for the node command line only, " +
+        "and [build] runs 'sh', not node\n",
     );
   });
 

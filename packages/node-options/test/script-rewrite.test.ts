@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rewriteRootScript, rewriteTaskScript } from '../src/init/index.js';
 import { parseTurboRunArgs } from '../src/turbo-args.js';
-import { binPath, cleanEnv, repoRoot } from './helpers.js';
+import { binPath, cleanEnv, packageDir, repoRoot } from './helpers.js';
 import { cases, realWorld, type CorpusEntry } from './scripts/corpus.js';
 
 // cross-env's `exports` expose neither its package.json nor its bin: it is installed at the root.
@@ -139,14 +139,20 @@ const TURBO_SUBCOMMANDS = new Set(['prune', 'watch', 'ls', 'gen', 'login', 'link
 const HEAP = /^--max[-_]old[-_]space[-_]size=\d+$/;
 const NODE_LIKE = new Set(['node', 'tsx', 'ts-node', 'babel-node']);
 
+/** `heapwise run` starts a `node` command with this preload first (the V8 heap after its last major GC). */
+const V8_HEAP_PRELOAD_ARGS = ['--require', join(packageDir, 'preload', 'v8-heap.cjs')];
+
 /**
- * What must be equal: names and arguments, with the heap flag gone from Node's own options, and for
+ * What must be equal: names and arguments, with the heap flag gone from Node's own options and the
+ * preload that `heapwise run` puts first on a node command line (run.test.ts checks that it does), and for
  * turbo the `run` of its short form (`turbo lint` is `turbo run lint`) and the --concurrency that
  * `heapwise turbo` chooses (checked apart: never above the script's own).
  */
 function comparable(run: Run): { name: string; args: string[] }[] {
   return run.commands.map(({ name, args }) => {
     let kept = NODE_LIKE.has(name) ? args.filter((arg) => !HEAP.test(arg)) : args;
+    if (name === 'node' && kept[0] === V8_HEAP_PRELOAD_ARGS[0] && kept[1] === V8_HEAP_PRELOAD_ARGS[1])
+      kept = kept.slice(2);
     if (name === 'turbo' && !TURBO_SUBCOMMANDS.has(kept[0] ?? '')) {
       // Tasks and options in turbo's own reading (options may come before or after the tasks).
       const parsed = parseTurboRunArgs(kept[0] === 'run' ? kept.slice(1) : kept);

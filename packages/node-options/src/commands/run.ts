@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runChild } from '../task-process.js';
 import { estimateFromPeaks } from '../estimate.js';
 import { peaksOf, readLedgerFile, recordPeak } from '../ledger.js';
@@ -42,6 +43,26 @@ function runningPackage(env: NodeJS.ProcessEnv, cwd: string): string | undefined
   }
 }
 
+/**
+ * The preload that reports a node command's V8 heap after its last major GC. This module runs as
+ * src/commands/*.ts, dist/commands/*.js or a bundled chunk in dist/bin/: two directories below the
+ * package either way.
+ */
+const V8_HEAP_PRELOAD = fileURLToPath(new URL('../../preload/v8-heap.cjs', import.meta.url));
+export const V8_HEAP_FILE_ENV = 'HEAPWISE_V8_HEAP_FILE';
+
+/** Reads and removes the preload's figure; undefined when it wrote none. */
+function takeV8HeapBytes(file: string | undefined): number | undefined {
+  if (file === undefined) return undefined;
+  try {
+    const bytes = Number(readFileSync(file, 'utf8'));
+    unlinkSync(file);
+    return Number.isFinite(bytes) && bytes >= 0 ? bytes : undefined;
+  } catch {
+    return undefined; // no major GC, or killed before its exit handler ran
+  }
+}
+
 /** Everything needed once the command runs; what was read to decide it is not kept. */
 interface RunPlan {
   command: string;
@@ -53,6 +74,8 @@ interface RunPlan {
   learned: boolean;
   /** Undefined for persistent and nested tasks. */
   pool: { dir: string; limitBytes: number } | undefined;
+  /** Where a node command's preload writes its V8 heap; undefined for other commands. */
+  v8HeapFile: string | undefined;
   runId: string | undefined;
 }
 
@@ -157,6 +180,12 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
   ];
 
   const env: NodeJS.ProcessEnv = { ...context.env, GOMEMLIMIT: resolution.goMemLimit, [PARENT_TASK_ENV]: key };
+  let v8HeapFile: string | undefined;
+  if (isNodeCommand(command)) {
+    v8HeapFile = join(tmpdir(), `heapwise-v8-heap-${process.pid}-${Date.now()}`);
+    env[V8_HEAP_FILE_ENV] = v8HeapFile;
+    finalArgs = ['--require', V8_HEAP_PRELOAD, ...finalArgs];
+  } else delete env[V8_HEAP_FILE_ENV];
   if (resolution.nodeOptions === '') delete env.NODE_OPTIONS;
   else env.NODE_OPTIONS = resolution.nodeOptions;
   env[APPLIED_NODE_OPTIONS_ENV] = resolution.flags.join(' ');
@@ -171,6 +200,7 @@ async function planRun(args: string[], context: CommandContext): Promise<RunPlan
     estimateBytes,
     learned: learnedBytes !== undefined,
     pool: admitted ? { dir: defaultPoolDir(context.env), limitBytes: resolution.usableBytes } : undefined,
+    v8HeapFile,
     runId: nested ? undefined : context.env[RUN_ID_ENV] || undefined,
   };
 }
@@ -204,6 +234,7 @@ async function execute(plan: RunPlan, context: CommandContext): Promise<number> 
   }
   const summary = sampler.stop();
   const endMs = Date.now();
+  const v8HeapBytes = takeV8HeapBytes(plan.v8HeapFile);
   if (exitCode === 127 && summary.samples === 0) return exitCode; // never started
   try {
     const problem = recordPeak(plan.ledgerFile, plan.key, {
@@ -211,6 +242,7 @@ async function execute(plan: RunPlan, context: CommandContext): Promise<number> 
       atMs: endMs,
       durationMs: endMs - startMs,
       exitCode,
+      ...(v8HeapBytes === undefined ? {} : { v8HeapBytes }),
     });
     if (problem !== undefined)
       context.err(`heapwise: ${problem}; kept aside as ${basename(plan.ledgerFile)}.unreadable`);
@@ -224,6 +256,7 @@ async function execute(plan: RunPlan, context: CommandContext): Promise<number> 
         estimateBytes: plan.estimateBytes,
         learned: plan.learned,
         peakBytes: summary.peakBytes,
+        ...(v8HeapBytes === undefined ? {} : { v8HeapBytes }),
         exitCode,
         timeline: summary.timeline,
       });
