@@ -86,8 +86,9 @@ function parseOptions(argv) {
   };
 }
 
-const USAGE = `usage: npm run soak -- [--duration <s>] [--warmup <requests>] [--connections <n>] [--leak] [--out <file.json>]
-  --duration     seconds of measured load (default ${DEFAULT_DURATION_SECONDS})
+const USAGE =
+  'usage: npm run soak -- [--duration <s>] [--warmup <requests>] [--connections <n>] [--leak] [--out <file.json>]\n' +
+  `  --duration     seconds of measured load (default ${DEFAULT_DURATION_SECONDS})
   --warmup       requests before measuring (default ${DEFAULT_WARMUP_REQUESTS})
   --connections  concurrent connections (default ${DEFAULT_CONNECTIONS})
   --leak         start the service with HEAPWISE_DEMO_LEAK=1 (a Map entry per request), to see a FAIL
