@@ -108,7 +108,8 @@ function sourceFile({ pkg, fileIndex, files, deps, random }) {
   lines.push('');
   lines.push(`export function make${T}(id: string, overrides: Partial<${T}Record> = {}): ${T}Record {`);
   lines.push(
-    `  return { id, status: ${T.toLowerCase()}Defaults.status, createdAtMs: 0, tags: [], attributes: {}, ...overrides };`,
+    `  return { id, status: ${T.toLowerCase()}Defaults.status, ` +
+      'createdAtMs: 0, tags: [], attributes: {}, ...overrides };',
   );
   lines.push('}');
   lines.push('');
@@ -139,7 +140,8 @@ function sourceFile({ pkg, fileIndex, files, deps, random }) {
   lines.push('');
   lines.push(`export function join${T}(store: ${T}Store, ids: readonly string[]) {`);
   lines.push(
-    "  const found = ids.map((id) => ({ id, records: store.byStatus('active').filter((record) => record.id === id) }));",
+    '  const found = ids.map((id) => ' +
+      "({ id, records: store.byStatus('active').filter((record) => record.id === id) }));",
   );
   const extras = [];
   for (const sibling of uniqueSiblings) {
@@ -148,9 +150,8 @@ function sourceFile({ pkg, fileIndex, files, deps, random }) {
   }
   if (D)
     extras.push(`upstream: new ${D}Store<{ source: string }>().put(make${D}('y'), { source: '${pkg}' }).summarize()`);
-  lines.push(
-    `  return { found, total: found.reduce((sum, entry) => sum + entry.records.length, 0)${extras.map((e) => `, ${e}`).join('')} };`,
-  );
+  const extraFields = extras.map((e) => `, ${e}`).join('');
+  lines.push(`  return { found, total: found.reduce((sum, entry) => sum + entry.records.length, 0)${extraFields} };`);
   lines.push('}');
   lines.push('');
   return lines.join('\n');
@@ -397,7 +398,8 @@ function main() {
   });
   if (!values.out) {
     console.error(
-      'usage: synthetic-monorepo.mjs --out <dir> [--packages 24] [--files 80] [--deps 3] [--width 1] [--seed 1] [--typescript 7|5.9] [--runner plain|heapwise]',
+      'usage: synthetic-monorepo.mjs --out <dir> [--packages 24] [--files 80] [--deps 3] [--width 1] [--seed 1] ' +
+        '[--typescript 7|5.9] [--runner plain|heapwise]',
     );
     process.exit(2);
   }
@@ -419,7 +421,8 @@ function main() {
   }
   if (!(parameters.typescript in typeScriptPackages) || !taskRunners.includes(parameters.runner)) {
     console.error(
-      `synthetic-monorepo: --typescript must be ${Object.keys(typeScriptPackages).join(' or ')} and --runner ${taskRunners.join(' or ')}`,
+      `synthetic-monorepo: --typescript must be ${Object.keys(typeScriptPackages).join(' or ')} ` +
+        `and --runner ${taskRunners.join(' or ')}`,
     );
     process.exit(2);
   }

@@ -118,15 +118,24 @@ async function main(): Promise<void> {
     });
     sections.push({
       title: 'Service 1: idle RSS',
-      method: `Each server started with plain \`node <script>\` (no flags for either, \`PORT=0\`, logs to stdout), RSS read from \`/proc/<pid>/status\` ${SIZES.idleMs / 1000} s after it printed \`listening on\`, before any request.`,
+      method:
+        `Each server started with plain \`node <script>\` (no flags for either, \`PORT=0\`, logs to stdout), ` +
+        `RSS read from \`/proc/<pid>/status\` ${SIZES.idleMs / 1000} s after it printed \`listening on\`, ` +
+        'before any request.',
       table: markdownTable(['server', 'idle RSS median (min–max)', 'example-api / this'], rows),
       notes: [
-        'example-api loads pino, the Elasticsearch client, the metrics registry with runtime metrics and the memory monitor; the bare server loads nothing. The difference is the price of those features at rest.',
+        'example-api loads pino, the Elasticsearch client, ' +
+          'the metrics registry with runtime metrics and the memory monitor; the bare server loads nothing. ' +
+          'The difference is the price of those features at rest.',
       ],
     });
   }
   {
     const hw = find(sigterm, 'example-api/sigterm');
+    const goalMet = (result: typeof hw) => {
+      if (result === undefined || result.samples.length === 0) return 'n/a';
+      return result.samples.every((s) => s.answered === SIZES.inFlight) ? '**met** in every run' : '**not met**';
+    };
     const rows = shutdownTargets.map((t) => {
       const r = find(sigterm, `${t}/sigterm`);
       return [
@@ -149,7 +158,10 @@ async function main(): Promise<void> {
     });
     sections.push({
       title: 'Service 2: SIGTERM with 50 in-flight requests',
-      method: `${SIZES.inFlight} requests to \`/api/slow?ms=${SIZES.requestMs}\` on separate connections; SIGTERM ${300} ms later; time from the signal to the process's exit, and how many requests got a complete 200.`,
+      method:
+        `${SIZES.inFlight} requests to \`/api/slow?ms=${SIZES.requestMs}\` on separate connections; ` +
+        `SIGTERM ${300} ms later; time from the signal to the process's exit, ` +
+        'and how many requests got a complete 200.',
       table: markdownTable(
         [
           'server',
@@ -163,10 +175,10 @@ async function main(): Promise<void> {
         rows,
       ),
       notes: [
-        exampleApiBuilt
-          ? `Goal (all ${SIZES.inFlight} answered): ${hw === undefined || hw.samples.length === 0 ? 'n/a' : hw.samples.every((s) => s.answered === SIZES.inFlight) ? '**met** in every run' : '**not met**'}.`
-          : na,
-        `Exit time includes the rest of the ${SIZES.requestMs / 1000} s requests: a graceful stop cannot be faster than its slowest in-flight request. example-api also flushes its logs and stops its metrics and timers before exiting.`,
+        exampleApiBuilt ? `Goal (all ${SIZES.inFlight} answered): ${goalMet(hw)}.` : na,
+        `Exit time includes the rest of the ${SIZES.requestMs / 1000} s requests: ` +
+          'a graceful stop cannot be faster than its slowest in-flight request. ' +
+          'example-api also flushes its logs and stops its metrics and timers before exiting.',
       ],
     });
   }
@@ -188,7 +200,11 @@ async function main(): Promise<void> {
           ];
     sections.push({
       title: `Service 3: ${SIZES.soakSeconds} s soak`,
-      method: `${soakResult.source}: the soak runner's own method (warm-up, then heapUsed after a forced GC sampled every second against completed requests; least-squares slope ± standard error). One run: the slope's standard error is its uncertainty, so it is not repeated five times.`,
+      method:
+        `${soakResult.source}: the soak runner's own method (warm-up, ` +
+        'then heapUsed after a forced GC sampled every second against completed requests; ' +
+        `least-squares slope ± standard error). One run: the slope's standard error is its uncertainty, ` +
+        'so it is not repeated five times.',
       table: markdownTable(
         ['service', 'requests measured', 'samples', 'heap slope (bytes/request)', 'verdict', 'reason'],
         rows,

@@ -60,7 +60,8 @@ export function admitDecision(me: Reservation, others: readonly Reservation[], l
 /** One line for stderr saying what a waiting run waits for. */
 export function describeWait(me: Reservation, decision: AdmitDecision, limitBytes: number): string {
   const holders = decision.holders.map((holder) => holder.key).join(', ');
-  const held = `${formatBytes(decision.heldBytes)} of the ${formatBytes(limitBytes)} pool held${holders ? ` by ${holders}` : ''}`;
+  const heldBy = holders ? ` by ${holders}` : '';
+  const held = `${formatBytes(decision.heldBytes)} of the ${formatBytes(limitBytes)} pool held${heldBy}`;
   const behind = decision.aheadOf ? `; ${decision.aheadOf.key} waits longer` : '';
   return `heapwise: [${me.key}] waits for ${formatBytes(me.bytes)} of memory (${held}${behind})`;
 }

@@ -146,7 +146,8 @@ async function waitForExit(pid: number, timeoutMs = 10_000): Promise<void> {
 
 describe.skipIf(process.platform === 'win32')('heapwise run killed: its command never runs on', () => {
   for (const target of ['group', 'wrapper'] as const) {
-    it(`SIGKILL to the wrapper's ${target === 'group' ? 'process group (a CI timeout)' : 'process alone'}`, async () => {
+    const victim = target === 'group' ? 'process group (a CI timeout)' : 'process alone';
+    it(`SIGKILL to the wrapper's ${victim}`, async () => {
       const fixture = setup(16 * GIB);
       let childPid = 0;
       const result = await runCli(
@@ -236,7 +237,10 @@ describe('--memory on run', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
-      /^heapwise: --memory 64g is more than this machine has \(16 GiB, cgroup-v2: .*memory\.max\): it can only lower the limit/,
+      new RegExp(
+        String.raw`^heapwise: --memory 64g is more than this machine has \(16 GiB, cgroup-v2: .*memory\.max\): ` +
+          'it can only lower the limit',
+      ),
     );
     const turbo = await runCli(['turbo', 'build', '--memory', '64g'], fixture);
     expect(turbo.code).toBe(2);

@@ -9,7 +9,11 @@ import { cleanEnv, fixtureDir, GIB, runMain, type MainResult } from './helpers.j
 // in-process; turbo is a real child process, a shell script because a Node one would cost a Node
 // start-up per call.
 const FAKE_TURBO = `#!/bin/sh
-{ printf '%s\\n' "$HEAPWISE_CONCURRENCY" "$TURBO_TELEMETRY_DISABLED" "$HEAPWISE_PERSISTENT" "\${HEAPWISE_MEMORY:--}" "$HEAPWISE_LEDGER" "$HEAPWISE_RUN_ID"; printf '%s\\n' "$@"; } > "$FAKE_TURBO_REPORT"
+{
+  printf '%s\\n' "$HEAPWISE_CONCURRENCY" "$TURBO_TELEMETRY_DISABLED" "$HEAPWISE_PERSISTENT" "\${HEAPWISE_MEMORY:--}"
+  printf '%s\\n' "$HEAPWISE_LEDGER" "$HEAPWISE_RUN_ID"
+  printf '%s\\n' "$@"
+} > "$FAKE_TURBO_REPORT"
 exit "\${FAKE_TURBO_EXIT:-0}"
 `;
 
@@ -68,7 +72,7 @@ interface TurboCall {
 }
 
 describe('heapwise turbo', () => {
-  it('runs turbo at the CPU cap and leaves memory to the pool, passing the ledger, run id and persistent tasks', async () => {
+  it('runs turbo at the CPU cap, memory left to the pool; passes the ledger, run id, persistent tasks', async () => {
     const roomy = { ...setup(16 * GIB), cpus: 8 };
     const result = await heapwiseTurbo(['test', '--filter=@x/y'], roomy);
     expect(result.code).toBe(0);

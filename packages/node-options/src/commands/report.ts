@@ -58,7 +58,8 @@ function reportMain(args: string[], context: CommandContext): number {
   const written = runFile === undefined ? undefined : writeReport(cacheDir, runFile);
   if (written === undefined) {
     context.err(
-      `heapwise: no heapwise turbo run with tasks recorded in ${displayPath(cacheDir, context.cwd)} (run heapwise turbo <task> first)`,
+      `heapwise: no heapwise turbo run with tasks recorded in ${displayPath(cacheDir, context.cwd)} ` +
+        '(run heapwise turbo <task> first)',
     );
     return 1;
   }

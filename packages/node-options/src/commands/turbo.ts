@@ -91,16 +91,19 @@ range or --affected counts every package.`,
     if (userConcurrency === undefined && persistentCount > 0 && chosen <= persistentCount) {
       chosen = persistentCount + 1;
       context.err(
-        `heapwise: ${persistentCount} persistent task(s) run at once: turbo needs --concurrency ${chosen}; heaps are fitted to that share`,
+        `heapwise: ${persistentCount} persistent task(s) run at once: turbo needs --concurrency ${chosen}; ` +
+          'heaps are fitted to that share',
       );
     }
     const capReason =
       userConcurrency === undefined
         ? `cap min(10, max(2, ${cpus} CPUs)) = ${cap}`
         : `your --concurrency ${userConcurrency}`;
+    const memorySource = memory.source === 'option' ? memory.detail : memory.source;
     context.err(
       `heapwise: turbo --concurrency ${chosen} (${capReason}); memory decides what runs together: ` +
-        `${formatBytes(budget.usableBytes)} pool (${formatBytes(memory.bytes)} ${memory.source === 'option' ? memory.detail : memory.source} × ${config.headroom} headroom)`,
+        `${formatBytes(budget.usableBytes)} pool (${formatBytes(memory.bytes)} ${memorySource} ` +
+        `× ${config.headroom} headroom)`,
     );
 
     const ledgerFile = ledgerFileFor({
