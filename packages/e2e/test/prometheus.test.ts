@@ -13,6 +13,7 @@ import {
   substituteGrafanaVariables,
   type BulkServer,
 } from '@heapwise/testkit';
+import { DROP_REASONS } from '@heapwise/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CAPTURED_BYTES, cleanEnv, makeTempDir, repoRoot } from './helpers.js';
 
@@ -239,7 +240,7 @@ describe.skipIf(prometheusMissing)(
         })
         .toBe(1);
       const dropReasons = (await query(`log_shipper_dropped_total{job="${JOB}"}`)).map((s) => s.metric.reason).sort();
-      expect(dropReasons).toEqual(['expired', 'overflow', 'rejected', 'shutdown', 'too_large']);
+      expect(dropReasons).toEqual([...DROP_REASONS].sort());
       await expect
         .poll(
           async () =>

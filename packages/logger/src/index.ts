@@ -2,6 +2,7 @@ export { SHIPPER_DEFAULTS, SPOOL_DEFAULTS, HTTP_LOGGING_DEFAULTS, REDACTION_DEFA
 export { createElasticsearchShipper, ElasticsearchShipper } from './shipper/shipper.js';
 export type { ElasticsearchShipperOptions } from './shipper/options.js';
 export type { ShipperStats, DropEvent, DropReason } from './shipper/stats.js';
+export { DROP_REASONS } from './shipper/stats.js';
 export { SpoolLockedError } from './shipper/spool/dir-lock.js';
 export type { DiskSpoolOptions, WhenFull } from './shipper/spool/disk-spool.js';
 export { createIndexNamer, formatIndexName, type IndexOption } from './shipper/index-name.js';

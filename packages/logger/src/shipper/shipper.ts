@@ -7,7 +7,7 @@ import { BULK_FILTER_PATH, classifyRequestError, readBulkItems, type RequestFail
 import { createIndexNamer } from './index-name.js';
 import { checkNodes, resolveOptions, type ElasticsearchShipperOptions, type ResolvedOptions } from './options.js';
 import { RecordQueue, type BufferedRecord } from './record-queue.js';
-import type { DropEvent, DropReason, ShipperStats } from './stats.js';
+import { DROP_REASONS, type DropEvent, type DropReason, type ShipperStats } from './stats.js';
 import type { Client } from '@elastic/elasticsearch';
 import { loadClient } from './transport.js';
 import { DiskSpool, type SpoolLoss } from './spool/disk-spool.js';
@@ -50,15 +50,7 @@ export class ElasticsearchShipper extends EventEmitter {
 
   #produced = 0;
   #shipped = 0;
-  readonly #dropped: Record<DropReason, number> = {
-    overflow: 0,
-    expired: 0,
-    rejected: 0,
-    too_large: 0,
-    shutdown: 0,
-    corrupt: 0,
-    disk_error: 0,
-  };
+  readonly #dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
   #retries = 0;
   #failedRequests = 0;
 

@@ -3,7 +3,16 @@
  * spool only: a record whose frame failed its checksum (or was cut by a crash), and a record on
  * disk only whose write failed.
  */
-export type DropReason = 'overflow' | 'expired' | 'rejected' | 'too_large' | 'shutdown' | 'corrupt' | 'disk_error';
+export const DROP_REASONS = [
+  'overflow',
+  'expired',
+  'rejected',
+  'too_large',
+  'shutdown',
+  'corrupt',
+  'disk_error',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
 
 /**
  * The shipper's accounting. At every instant
