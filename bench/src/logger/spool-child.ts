@@ -1,10 +1,11 @@
 // One disk-spool cell in a fresh process (see spool.ts for the method). The crash scenario forks
 // this same file as the process it kills (`writer` role, arguments on argv).
 import { fork } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dirBytes } from '@heapwise/testkit';
 import { memoryAfterGc, readCellArgs, runChild, sleep, waitUntil, yieldToLoop } from '../harness/child.js';
 import { importByName } from '../harness/import-by-name.js';
 import { startLoopbackElasticsearch, type LoopbackElasticsearch } from '../es/server-client.js';
@@ -57,19 +58,6 @@ const HEAP_SAMPLE_EVERY_MS = 2000;
 
 function spoolOption(mode: SpoolMode, dir: string): Record<string, unknown> {
   return mode === 'memory' ? {} : { spool: { dir, writeAhead: mode === 'write-ahead' } };
-}
-
-/** `du` semantics: the sum of the sizes of the files in the directory. */
-function dirBytes(dir: string): number {
-  let total = 0;
-  for (const name of readdirSync(dir)) {
-    try {
-      total += statSync(join(dir, name)).size;
-    } catch {
-      // deleted while listing
-    }
-  }
-  return total;
 }
 
 /** Logs `ratePerSec` for `durationMs` in 10 ms ticks, calling `sample` every tick; returns the count. */

@@ -1,6 +1,8 @@
+import * as fs from 'node:fs';
 import { expect } from 'vitest';
 import type { BulkServer } from '@heapwise/testkit';
 import type { ElasticsearchShipper, ElasticsearchShipperOptions, ShipperStats } from '../src/index.js';
+import type { SpoolFs } from '../src/shipper/spool/disk-spool.js';
 
 /**
  * Small delays so the fault matrix runs in seconds; the logic is the same as with the defaults.
@@ -91,4 +93,27 @@ export function expectNoDuplicates(server: BulkServer): void {
   if (server.sources().some((source) => source === '')) return; // storeSources: false
   const { seqs, unique } = storedSequences(server);
   expect(unique).toBe(seqs.length);
+}
+
+/**
+ * The spool's file system with writes that fail with `code` (ENOSPC, EIO…) once `failWrites()` is
+ * called: a full or failing disk at the moment a test chooses.
+ */
+export function writesFailingWith(code: string): { fs: SpoolFs; failWrites: () => void } {
+  let failing = false;
+  const fail = (): never => {
+    throw Object.assign(new Error(`${code}: injected`), { code });
+  };
+  const failingFs: SpoolFs = {
+    ...fs,
+    writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
+      if (failing) fail();
+      return (fs.writeSync as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync,
+    writevSync: (...args: Parameters<typeof fs.writevSync>) => {
+      if (failing) fail();
+      return (fs.writevSync as (...a: unknown[]) => number)(...args);
+    },
+  };
+  return { fs: failingFs, failWrites: () => (failing = true) };
 }

@@ -1,15 +1,22 @@
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBulkServer } from '@heapwise/testkit';
+import { dirBytes, startBulkServer } from '@heapwise/testkit';
 import { createElasticsearchShipper, type ShipperStats } from '../src/index.js';
-import type { SpoolFs } from '../src/shipper/spool/disk-spool.js';
 import { decodeSegment } from '../src/shipper/spool/segment-format.js';
-import { FAST, expectNoDuplicates, identityHolds, line, movableClock, waitUntil, watchAccounting } from './helpers.js';
+import {
+  FAST,
+  expectNoDuplicates,
+  identityHolds,
+  line,
+  movableClock,
+  waitUntil,
+  watchAccounting,
+  writesFailingWith,
+} from './helpers.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -20,19 +27,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'heapwise-spool-shipper-'));
   dirs.push(dir);
   return dir;
-}
-
-/** `du` semantics: the sum of the sizes of the files in the directory. */
-function dirBytes(dir: string): number {
-  let total = 0;
-  for (const name of readdirSync(dir)) {
-    try {
-      total += statSync(join(dir, name)).size;
-    } catch {
-      // deleted while listing
-    }
-  }
-  return total;
 }
 
 function segmentFiles(dir: string): string[] {
@@ -293,18 +287,7 @@ describe('disk spool through the shipper', () => {
     async (code) => {
       const server = await startBulkServer({ mode: 'refuse' });
       const dir = tempDir();
-      let failWrites = false;
-      const failingFs: SpoolFs = {
-        ...fs,
-        writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-          if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
-          return (fs.writeSync as (...a: unknown[]) => number)(...args);
-        }) as typeof fs.writeSync,
-        writevSync: (...args: Parameters<typeof fs.writevSync>) => {
-          if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
-          return (fs.writevSync as (...a: unknown[]) => number)(...args);
-        },
-      };
+      const { fs: failingFs, failWrites } = writesFailingWith(code);
       const errors: string[] = [];
       const maxBufferedItems = 300;
       const shipper = createElasticsearchShipper({
@@ -320,7 +303,7 @@ describe('disk spool through the shipper', () => {
         for (let seq = 0; seq < 1_000; seq++) shipper.write(line(seq));
         await turn();
         expect(shipper.stats().spooled).toBe(700);
-        failWrites = true;
+        failWrites();
         // The server comes back; once memory has room, reading back first writes the pending tail,
         // which fails: the spool turns off and the 700 records that were on disk only are lost.
         await server.setMode('ok');

@@ -4,11 +4,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dirBytes } from '@heapwise/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiskSpool, type SpoolFs, type SpoolLoss } from '../src/shipper/spool/disk-spool.js';
 import { LOCK_FILE, SpoolLockedError } from '../src/shipper/spool/dir-lock.js';
 import { crc32, decodeSegment, encodeRecord } from '../src/shipper/spool/segment-format.js';
 import { SPOOL_DEFAULTS } from '../src/limits.js';
+import { writesFailingWith } from './helpers.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -27,11 +29,6 @@ function record(seq: number, pad = 0) {
     writtenAtMs: 1_700_000_000_000 + seq,
     line: `{"seq":${seq},"msg":"r${'x'.repeat(pad)}"}\n`,
   };
-}
-
-/** `du` semantics: the sum of the sizes of the files in the directory. */
-function dirBytes(dir: string): number {
-  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
 }
 
 function segments(dir: string): string[] {
@@ -263,23 +260,12 @@ describe('DiskSpool over a real directory', () => {
 
   it.each(['ENOSPC', 'EIO', 'EACCES'])('%s while syncing turns the spool off with a counted reason', (code) => {
     const dir = tempDir();
-    let failWrites = false;
-    const failingFs: SpoolFs = {
-      ...fs,
-      writeSync: ((...args: Parameters<typeof fs.writeSync>) => {
-        if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
-        return (fs.writeSync as (...a: unknown[]) => number)(...args);
-      }) as typeof fs.writeSync,
-      writevSync: (...args: Parameters<typeof fs.writevSync>) => {
-        if (failWrites) throw Object.assign(new Error(`${code}: injected`), { code });
-        return (fs.writevSync as (...a: unknown[]) => number)(...args);
-      },
-    };
+    const { fs: failingFs, failWrites } = writesFailingWith(code);
     const lost = losses();
     const spool = new DiskSpool({ dir, fs: failingFs }, lost);
     spool.append(record(1), true);
     expect(spool.sync()).toBe(true);
-    failWrites = true;
+    failWrites();
     spool.append(record(2), true);
     spool.append(record(3), false);
     expect(spool.spooledRecords).toBe(2);
@@ -317,7 +303,9 @@ describe('DiskSpool over a real directory', () => {
     const failingFs: SpoolFs = {
       ...fs,
       fsync: ((_fd: number, callback: (error: NodeJS.ErrnoException | null) => void) =>
-        setImmediate(() => callback(Object.assign(new Error('EIO: injected'), { code: 'EIO' })))) as typeof fs.fsync,
+        setImmediate(() =>
+          callback(Object.assign(new Error('EIO: injected'), { code: 'EIO' })),
+        )) as unknown as typeof fs.fsync,
     };
     const failures: string[] = [];
     const spool = new DiskSpool({ dir, fs: failingFs }, { onFailure: (failure) => failures.push(failure) });

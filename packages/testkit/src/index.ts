@@ -10,3 +10,4 @@ export { parsePrometheusText } from './prometheus.js';
 export type { PrometheusFamily, PrometheusMetric } from './prometheus.js';
 export { dashboardQueries, metricNamesInPromQL, substituteGrafanaVariables } from './grafana.js';
 export type { DashboardQuery } from './grafana.js';
+export { dirBytes } from './files.js';
