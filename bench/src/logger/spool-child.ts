@@ -60,6 +60,46 @@ function spoolOption(mode: SpoolMode, dir: string): Record<string, unknown> {
   return mode === 'memory' ? {} : { spool: { dir, writeAhead: mode === 'write-ahead' } };
 }
 
+/** A shipper in `mode`, its spool in `dir`; errors are only counted in stats(). */
+function spooledShipper(logger: LoggerModule, url: string, mode: SpoolMode, dir: string): Shipper {
+  return logger.createElasticsearchShipper({
+    node: url,
+    index: INDEX,
+    onError: () => undefined,
+    ...spoolOption(mode, dir),
+  });
+}
+
+/** That shipper and a logger writing to it. */
+function spooledLogger(logger: LoggerModule, url: string, mode: SpoolMode, dir: string) {
+  const shipper = spooledShipper(logger, url, mode, dir);
+  return { shipper, log: logger.createLogger({ destination: shipper }) };
+}
+
+/**
+ * Runs `cell` against a fresh loopback server (refusing connections from the start when `down`) and
+ * spool directory, and closes and removes both afterwards.
+ */
+async function withServerAndSpool<T>(
+  logger: LoggerModule,
+  mode: SpoolMode,
+  serverOptions: { storeSources: boolean; down: boolean },
+  cell: (setup: { server: LoopbackElasticsearch; dir: string } & ReturnType<typeof spooledLogger>) => Promise<T>,
+): Promise<T> {
+  const { storeSources, down } = serverOptions;
+  const server = await startLoopbackElasticsearch({ storeSources });
+  if (down) await server.setMode('refuse');
+  const dir = mkdtempSync(join(tmpdir(), 'heapwise-bench-spool-'));
+  const { shipper, log } = spooledLogger(logger, server.url, mode, dir);
+  try {
+    return await cell({ server, dir, shipper, log });
+  } finally {
+    await shipper.close(2000);
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Logs `ratePerSec` for `durationMs` in 10 ms ticks, calling `sample` every tick; returns the count. */
 async function logPaced(
   log: (seq: number) => void,
@@ -117,18 +157,9 @@ async function waitForAll(
 }
 
 async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record<string, number>> {
-  const server = await startLoopbackElasticsearch({ storeSources: true });
-  await server.setMode('refuse');
-  const dir = mkdtempSync(join(tmpdir(), 'heapwise-bench-spool-'));
-  const shipper = logger.createElasticsearchShipper({
-    node: server.url,
-    index: INDEX,
-    onError: () => undefined,
-    ...spoolOption(args.mode, dir),
-  });
-  const log = logger.createLogger({ destination: shipper });
   const makeRecord = recordMaker(args.recordKind ?? 'small');
-  try {
+  const serverOptions = { storeSources: true, down: true };
+  return withServerAndSpool(logger, args.mode, serverOptions, async ({ server, dir, shipper, log }) => {
     await sleep(200);
     const baseline = memoryAfterGc();
     let maxDiskBytes = 0;
@@ -176,31 +207,18 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
         delivered.allAtMs === undefined ? 0 : ((produced - atEnd.shipped) * 1000) / (delivered.allAtMs - back),
       droppedByLibrary: droppedTotal(stats),
     };
-  } finally {
-    await shipper.close(2000);
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function calls(logger: LoggerModule, args: SpoolCellArgs): Promise<Record<string, number>> {
-  const server = await startLoopbackElasticsearch({ storeSources: false });
-  const dir = mkdtempSync(join(tmpdir(), 'heapwise-bench-spool-'));
-  const shipper = logger.createElasticsearchShipper({
-    node: server.url,
-    index: INDEX,
-    onError: () => undefined,
-    ...spoolOption(args.mode, dir),
-  });
-  const log = logger.createLogger({ destination: shipper });
   const makeRecord = recordMaker(args.recordKind ?? 'access');
-  const burst = async (from: number, count: number): Promise<void> => {
-    for (let i = 0; i < count; i++) {
-      log.info(makeRecord(from + i), RECORD_MESSAGE);
-      if ((i + 1) % CALLS_PER_YIELD === 0) await yieldToLoop();
-    }
-  };
-  try {
+  return withServerAndSpool(logger, args.mode, { storeSources: false, down: false }, async ({ shipper, log }) => {
+    const burst = async (from: number, count: number): Promise<void> => {
+      for (let i = 0; i < count; i++) {
+        log.info(makeRecord(from + i), RECORD_MESSAGE);
+        if ((i + 1) % CALLS_PER_YIELD === 0) await yieldToLoop();
+      }
+    };
     const warmup = args.warmupRecords ?? 0;
     await burst(0, warmup);
     await shipper.flush(10_000);
@@ -214,23 +232,13 @@ async function calls(logger: LoggerModule, args: SpoolCellArgs): Promise<Record<
       deliveredFraction: (stats.shipped - warmup) / args.records!,
       droppedByLibrary: droppedTotal(stats),
     };
-  } finally {
-    await shipper.close(2000);
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The process that is killed: logs at `rate` with Elasticsearch down, reporting its count every tick. */
 async function writer(dir: string, url: string, mode: SpoolMode, ratePerSec: number): Promise<void> {
   const logger = (await importByName('@heapwise/logger')) as LoggerModule;
-  const shipper = logger.createElasticsearchShipper({
-    node: url,
-    index: INDEX,
-    onError: () => undefined,
-    ...spoolOption(mode, dir),
-  });
-  const log = logger.createLogger({ destination: shipper });
+  const { shipper, log } = spooledLogger(logger, url, mode, dir);
   const makeRecord = recordMaker('small');
   let last = 0;
   await logPaced(
@@ -264,12 +272,7 @@ async function crash(logger: LoggerModule, args: SpoolCellArgs): Promise<Record<
     await exited;
     await server.setMode('ok');
     const start = performance.now();
-    const shipper = logger.createElasticsearchShipper({
-      node: server.url,
-      index: INDEX,
-      onError: () => undefined,
-      ...spoolOption(args.mode, dir),
-    });
+    const shipper = spooledShipper(logger, server.url, args.mode, dir);
     await waitUntil(() => drained(shipper.stats()), args.deliveryDeadlineMs!, 20);
     const drainMs = performance.now() - start;
     const stats = await shipper.close(2000);
