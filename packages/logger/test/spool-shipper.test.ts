@@ -53,14 +53,21 @@ function drained(stats: ShipperStats): boolean {
 
 const ENTRY = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 
-/** Runs an ES module as a real child process (as `uid` when given); resolves with its stdout. */
-function runChild(code: string, uid?: number): Promise<string> {
+/**
+ * Runs an ES module as a real child process; resolves with its stdout. `obeyPermissions`: as root, the
+ * child runs without the capabilities that let root ignore file permissions (setpriv drops them from
+ * its bounding set), so a directory without write permission refuses it as it refuses any user. It
+ * stays root, so it still reads this checkout wherever it lies (a clone under a 0700 temp dir too).
+ */
+function runChild(code: string, options: { obeyPermissions?: boolean } = {}): Promise<string> {
+  const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', code];
+  const asRoot = options.obeyPermissions === true && process.getuid?.() === 0;
+  const [file, ...args] = asRoot
+    ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--', ...node]
+    : node;
   return new Promise<string>((resolve, reject) =>
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', code],
-      { timeout: 30_000, ...(uid === undefined ? {} : { uid, gid: uid }) },
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    execFile(file, args, { timeout: 30_000 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
     ),
   );
 }
@@ -342,8 +349,6 @@ describe('disk spool through the shipper', () => {
     const dir = join(parent, 'read-only');
     mkdirSync(dir);
     chmodSync(dir, 0o555);
-    // root ignores permissions: the child then runs as nobody, for whom the directory is read-only.
-    const uid = process.getuid?.() === 0 ? 65534 : undefined;
     const code = `
       import { createElasticsearchShipper } from ${JSON.stringify(ENTRY)};
       const errors = [];
@@ -354,7 +359,7 @@ describe('disk spool through the shipper', () => {
       const stats = await shipper.close(1000);
       console.log(JSON.stringify({ stats, errors }));`;
     try {
-      const output = await runChild(code, uid);
+      const output = await runChild(code, { obeyPermissions: true });
       const { stats, errors } = JSON.parse(output.trim().split('\n').at(-1) as string) as {
         stats: ShipperStats;
         errors: string[];
