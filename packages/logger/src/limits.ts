@@ -20,9 +20,10 @@ export const SHIPPER_DEFAULTS = {
    */
   maxBufferedItems: 32_000,
   /**
-   * UTF-8 bytes of the records held. 30,000 records of ~300 bytes are 9 MB. With the per-record
-   * overhead outside this cap (about 150 bytes, measured by test/shipper-memory.test.ts), a full
-   * buffer costs at most 11 MiB + 32,000 × 150 B ≈ 15.6 MiB of heap.
+   * UTF-8 bytes of the records held (in Buffers outside the heap). 30,000 records of ~300 bytes are
+   * 9 MB. With the per-record overhead outside this cap (about 135 bytes, measured by
+   * test/shipper-memory.test.ts) and two request bodies in flight, a full buffer costs at most
+   * 11 MiB + 32,000 × 135 B + 0.7 MiB ≈ 15.8 MiB of heap and Buffers.
    */
   maxBufferedBytes: 11 * 1024 * 1024,
   /** A single record above this many UTF-8 bytes is dropped as `too_large` when written. */
@@ -32,9 +33,9 @@ export const SHIPPER_DEFAULTS = {
   /** A record older than this when a pass picks it up is dropped as `expired`. */
   maxAgeMs: 60 * 60 * 1000,
   /**
-   * Records per `_bulk` request. Each request has a fixed cost on the logging thread (the client's
-   * request, the answer's parse): 1,000 records of ~400 bytes (0.4 MB, well under Elasticsearch's
-   * advised 5–15 MB) cost about half the CPU per record of 100, measured by `npm run bench:logger`.
+   * Records per `_bulk` request. Each request has a fixed cost (the client's request, the answer's
+   * parse): 1,000 records of ~400 bytes (0.4 MB, well under Elasticsearch's advised 5–15 MB) cost
+   * about half the CPU per record of 100, measured by `npm run bench:logger`.
    * A partial batch still goes after `flushIntervalMs`.
    */
   maxBatchSize: 1_000,

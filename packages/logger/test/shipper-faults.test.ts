@@ -317,25 +317,27 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     // 1000 = maxBufferedItems: a burst within the cap, logged in one tick (nothing shipped yet).
     for (let seq = 0; seq < 1_000; seq++) logger.info({ seq }, 'about to exit');
     expect(shipper.stats()).toMatchObject({ produced: 1_000, buffered: 1_000, shipped: 0 });
-    const startedAt = Date.now();
     const stats = await shipper.close(3_000);
-    const elapsedMs = Date.now() - startedAt;
+    // Within the deadline: at the deadline close() counts what is left as shutdown instead.
     expect(stats).toMatchObject({ produced: 1_000, shipped: 1_000, buffered: 0 });
     expect(stats.dropped.overflow).toBe(0);
-    expect(elapsedMs).toBeLessThan(3_000 + 1_000);
+    expect(stats.dropped.shutdown).toBe(0);
     expect(server.docs.size).toBe(1_000);
     expectNoDuplicates(server);
   }, 20_000);
 
   it('close() with the server hung keeps its deadline, drops the rest as shutdown, and is idempotent', async () => {
-    const { server, shipper, watch } = await setup({ mode: 'stall' }, { requestTimeoutMs: 10_000, maxBatchSize: 25 });
+    const { server, shipper, errors, watch } = await setup(
+      { mode: 'stall' },
+      { requestTimeoutMs: 10_000, maxBatchSize: 25 },
+    );
     writeRecords(shipper, 0, 50);
     // Both requests (batches of 25) hang at the server.
     await server.waitFor(() => server.counters.inFlight === 2);
-    const startedAt = Date.now();
     const [first, second] = await Promise.all([shipper.close(400), shipper.close(5_000)]);
-    const elapsedMs = Date.now() - startedAt;
-    expect(elapsedMs).toBeLessThan(400 + 1_000);
+    // Ended by its own deadline, not by the requests' timeout (which would have reported errors) nor
+    // by the second call's longer one (it returns the first call's result).
+    expect(errors).toEqual([]);
     expect(first).toEqual(second);
     expect(first.dropped.shutdown).toBe(50);
     expect(first.buffered).toBe(0);
@@ -493,19 +495,20 @@ describe('shipper input', () => {
 describe('flush deadline', () => {
   it('flush(deadlineMs) returns by its deadline even while a timer pass waits on a hung server', async () => {
     const server = await startBulkServer({ mode: 'stall' });
+    const errors: unknown[] = [];
     const shipper = createElasticsearchShipper({
       node: server.url,
       ...FAST,
       requestTimeoutMs: 5_000,
-      onError: () => {},
+      onError: (error) => errors.push(error),
     });
     try {
       writeRecords(shipper, 0, 10);
       // Let the timer pass start its (hung) request.
       await waitUntil(() => server.counters.bulkRequests === 1, 5_000);
-      const startedAt = Date.now();
       expect(await shipper.flush(300)).toBe(false);
-      expect(Date.now() - startedAt).toBeLessThan(300 + 1_000);
+      // By its own deadline: the hung request has not timed out yet (that would be reported).
+      expect(errors).toEqual([]);
       expect(shipper.stats()).toMatchObject({ produced: 10, buffered: 10 });
     } finally {
       await shipper.close(200);

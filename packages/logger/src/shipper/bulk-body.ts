@@ -1,3 +1,4 @@
+import type { Utf8Writable } from './line-store.js';
 import type { BufferedRecord } from './record-queue.js';
 
 export interface BodyOptions {
@@ -5,13 +6,16 @@ export interface BodyOptions {
   assignIds: boolean;
   /** The index of a record, from its write time; user code, so it may throw. */
   indexName: (writtenAtMs: number) => string;
-  /** The record's `_id`, called once per record that has none yet. */
-  nextId: (record: BufferedRecord) => string;
+  /** The record's `_id`: the same string for a record at every call (a re-send must not duplicate). */
+  idOf: (record: BufferedRecord) => string;
 }
 
 export interface BuiltBody {
-  /** The NDJSON `_bulk` body: an action line, then the record's line as the logger wrote it. */
-  body: string;
+  /**
+   * The NDJSON `_bulk` body: an action line, then the record's line as the logger wrote it. A buffer
+   * of its own (not a slice of a shared one), so that it can be handed to another thread.
+   */
+  body: Buffer;
   /** The records in the body, in body order (the answer's items follow this order). */
   records: BufferedRecord[];
   /** UTF-8 bytes of `records` (their lines, not the action lines). */
@@ -21,18 +25,21 @@ export interface BuiltBody {
 }
 
 /**
- * Builds the body of one `_bulk` request. Lines are joined as they are, never parsed again.
- * An `_id` is assigned once and kept on the record, so a re-send overwrites (or 409s) instead of
- * duplicating. A record whose index name cannot be computed is left out and returned in `failed`.
+ * Builds the body of one `_bulk` request. Lines are copied as the bytes they are, never parsed again.
+ * A record keeps its `_id` (see `idOf`), so a re-send overwrites (or 409s) instead of duplicating.
+ * A record whose index name cannot be computed is left out and returned in `failed`.
  */
 export function buildBulkBody(batch: readonly BufferedRecord[], options: BodyOptions): BuiltBody {
-  const { op, assignIds, indexName, nextId } = options;
-  const parts: string[] = [];
+  const { op, assignIds, indexName, idOf } = options;
+  const actions: string[] = [];
   const records: BufferedRecord[] = [];
   const failed: { record: BufferedRecord; error: unknown }[] = [];
   let bytes = 0;
+  let size = 0;
   let lastIndex: string | undefined;
   let actionPrefix = '';
+  // Index names may hold any character; ids and the rest of the action line are ASCII.
+  let prefixExtraBytes = 0;
   for (const record of batch) {
     let index: string;
     try {
@@ -45,15 +52,30 @@ export function buildBulkBody(batch: readonly BufferedRecord[], options: BodyOpt
     if (index !== lastIndex) {
       lastIndex = index;
       actionPrefix = `{"${op}":{"_index":${JSON.stringify(index)}`;
+      prefixExtraBytes = Buffer.byteLength(actionPrefix, 'utf8') - actionPrefix.length;
     }
+    let action: string;
     if (assignIds) {
-      record.id ??= nextId(record);
-      parts.push(`${actionPrefix},"_id":"${record.id}"}}\n`, record.line);
+      action = `${actionPrefix},"_id":"${idOf(record)}"}}\n`;
     } else {
-      parts.push(`${actionPrefix}}}\n`, record.line);
+      action = `${actionPrefix}}}\n`;
     }
+    actions.push(action);
     records.push(record);
     bytes += record.bytes;
+    size += action.length + prefixExtraBytes + record.bytes;
   }
-  return { body: parts.join(''), records, bytes, failed };
+  return { body: writeBody(actions, records, size), records, bytes, failed };
+}
+
+/** Action line, then line, for each record, into one buffer of exactly `size` bytes. */
+function writeBody(actions: readonly string[], records: readonly BufferedRecord[], size: number): Buffer {
+  const body = Buffer.allocUnsafeSlow(size) as Utf8Writable;
+  let at = 0;
+  for (let i = 0; i < records.length; i++) {
+    at += body.utf8Write(actions[i], at);
+    const record = records[i];
+    at += record.chunk.copy(body, at, record.offset, record.offset + record.bytes);
+  }
+  return body;
 }

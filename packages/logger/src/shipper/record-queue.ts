@@ -1,13 +1,21 @@
-/** One buffered record: the serialized line as the logger wrote it (never parsed again). */
+/**
+ * One buffered record: the serialized line as the logger wrote it (never parsed again), as UTF-8
+ * bytes in a `LineStore` slab (see line-store.ts for why not a string).
+ */
 export interface BufferedRecord {
-  /** The line, always ending with `\n` (it is the source line of the `_bulk` body as is). */
-  readonly line: string;
-  /** UTF-8 bytes of `line`: what it adds to a request body, and an upper bound of its heap payload. */
+  /** The slab (or own buffer) holding the line, which always ends with `\n`: the `_bulk` source line as is. */
+  chunk: Buffer;
+  /** Where the line starts in `chunk`. */
+  offset: number;
+  /** UTF-8 bytes of the line: what it adds to a request body. */
   readonly bytes: number;
   /** `Date.now()` when written: expiry and the date in the index name use it. */
   readonly writtenAtMs: number;
-  /** Assigned on the first send and kept, so a re-send is idempotent. */
-  id: string | undefined;
+  /**
+   * An `_id` read from an earlier process's spool, sent as is. This process's records have none: their
+   * `_id` is made from `idSequence` at each send (the same string every time, so a re-send is idempotent).
+   */
+  readonly id: string | undefined;
   /** Times Elasticsearch answered this record's item with 429/5xx (whole-request failures do not count). */
   attempts: number;
   /** Not sent again before this time (its own backoff after an item-level failure); 0 = at once. */
@@ -15,8 +23,8 @@ export interface BufferedRecord {
   /** The disk spool segment holding it (acknowledged when the record leaves the buffer), if any. */
   spoolSegment: number | undefined;
   /**
-   * With a disk spool: the number its `_id` is made of, already written with it on disk (a number,
-   * not the string, while it waits: the string is built when it is sent).
+   * The number this process's `_id` for the record is made of: assigned when it is written with a
+   * disk spool (the `_id` is on disk with it), else on its first send; kept, never reassigned.
    */
   idSequence: number | undefined;
 }

@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { createScope, type Scope, type TimerHandle } from '@heapwise/lifecycle';
 import { backoffDelayMs } from './backoff.js';
 import { buildBulkBody } from './bulk-body.js';
-import { BULK_FILTER_PATH, classifyRequestError, readBulkItems, type RequestFailure } from './bulk-response.js';
+import { classifyRequestError, readBulkItems, type BulkAnswer, type RequestFailure } from './bulk-response.js';
 import { createIndexNamer } from './index-name.js';
 import { checkNodes, resolveOptions, type ElasticsearchShipperOptions, type ResolvedOptions } from './options.js';
 import { RecordQueue, type BufferedRecord } from './record-queue.js';
 import { DROP_REASONS, type DropEvent, type DropReason, type ShipperStats } from './stats.js';
-import type { Client } from '@elastic/elasticsearch';
-import { loadClient } from './transport.js';
+import { LineStore, lineOf } from './line-store.js';
+import { clientSettings, clientTransport, loadClient, type BulkTransport } from './transport.js';
+import { canCrossThreads, WorkerTransport } from './worker-transport.js';
 import { DiskSpool, type SpoolLoss } from './spool/disk-spool.js';
 
 export type { ElasticsearchShipperOptions } from './options.js';
@@ -35,7 +36,10 @@ interface InFlightRequest {
  */
 export class ElasticsearchShipper extends EventEmitter {
   readonly #options: ResolvedOptions;
-  readonly #client: Promise<Client>;
+  readonly #transport: BulkTransport;
+  /** Where fresh records' lines are stored, and (apart, so that they do not pin fresh slabs) retried ones'. */
+  readonly #lines = new LineStore();
+  readonly #retryLines = new LineStore();
   readonly #onDrop: ((event: DropEvent) => void) | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #indexName: (writtenAtMs: number) => string;
@@ -99,17 +103,17 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#schedule(this.#now());
     }
     if (options.client) {
-      this.#client = Promise.resolve(options.client);
+      this.#transport = clientTransport(Promise.resolve(options.client), false);
     } else {
       const node = checkNodes(options.node);
-      this.#client = loadClient(node, options.clientOptions, this.#options.requestTimeoutMs).then((client) => {
-        if (this.#scope.closed) void client.close();
-        else this.#scope.adopt(client, (built) => built.close(), 'elasticsearch-client');
-        return client;
-      });
-      // A failed load reaches every request as its error; this only keeps it from being unhandled.
-      this.#client.catch(() => undefined);
+      const settings = clientSettings(node, options.clientOptions, this.#options.requestTimeoutMs);
+      // Client options that cannot be copied to another thread (functions, classes) keep the client here.
+      this.#transport =
+        options.requestThread !== false && canCrossThreads(settings)
+          ? new WorkerTransport(settings)
+          : clientTransport(loadClient(settings), true);
     }
+    this.#scope.adopt(this.#transport, (transport) => transport.close(), 'elasticsearch-transport');
   }
 
   /**
@@ -204,13 +208,15 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#drop('shutdown', 1);
       return;
     }
-    const bytes = Buffer.byteLength(line, 'utf8');
-    if (bytes > this.#options.maxRecordBytes) {
+    const lines = this.#lines;
+    const bytes = lines.store(line, this.#options.maxRecordBytes);
+    if (bytes === -1 || bytes > this.#options.maxRecordBytes) {
       this.#drop('too_large', 1, { line: line.slice(0, 1024) });
       return;
     }
     const record: BufferedRecord = {
-      line,
+      chunk: lines.chunk,
+      offset: lines.offset,
       bytes,
       writtenAtMs: nowMs,
       id: undefined,
@@ -266,9 +272,12 @@ export class ElasticsearchShipper extends EventEmitter {
     if (dropped > 0) this.#drop('overflow', dropped);
   }
 
-  /** A record's `_id`: the one it was spooled with, else a fresh one. */
-  #nextId(record: BufferedRecord): string {
-    return this.#idOf(record.idSequence ?? this.#idSequence++);
+  /** A record's `_id`: an earlier process's as it was read, else made from the record's number. */
+  #idFor(record: BufferedRecord): string {
+    if (record.id !== undefined) return record.id;
+    // Kept as the number, not the string: about 50 bytes less per held record.
+    record.idSequence ??= this.#idSequence++;
+    return this.#idOf(record.idSequence);
   }
 
   #idOf(sequence: number): string {
@@ -321,12 +330,15 @@ export class ElasticsearchShipper extends EventEmitter {
         return;
       }
       const prefix = this.#idPrefix;
+      const lines = this.#lines;
       for (const stored of read.records) {
         // This process's own `_id`s wait as the number they are made of (as before they were spooled).
         const own = !read.earlier && stored.id.startsWith(prefix);
+        const bytes = lines.store(stored.line, Infinity);
         this.#queue.push({
-          line: stored.line,
-          bytes: Buffer.byteLength(stored.line, 'utf8'),
+          chunk: lines.chunk,
+          offset: lines.offset,
+          bytes,
           writtenAtMs: stored.writtenAtMs,
           id: own ? undefined : stored.id,
           attempts: 0,
@@ -446,7 +458,7 @@ export class ElasticsearchShipper extends EventEmitter {
       op: this.#options.op,
       assignIds: this.#options.assignIds,
       indexName: this.#indexName,
-      nextId: (record) => this.#nextId(record),
+      idOf: (record) => this.#idFor(record),
     });
     this.#dropped.expired += expired;
     this.#dropped.rejected += built.failed.length;
@@ -466,23 +478,18 @@ export class ElasticsearchShipper extends EventEmitter {
     // The accounting is complete: now the callbacks.
     if (expired > 0) this.#notifyDrop({ reason: 'expired', count: expired });
     for (const { record, error } of built.failed)
-      this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, error: describeError(error) });
+      this.#notifyDrop({ reason: 'rejected', count: 1, line: lineOf(record), error: describeError(error) });
     if (built.failed.length > 0) this.#reportError(built.failed[0]?.error);
   }
 
   // ---- sending ---------------------------------------------------------------------------------
 
   /** Sends one request and applies its answer. Never rejects. */
-  async #send(request: InFlightRequest, body: string): Promise<void> {
-    let response: unknown;
+  async #send(request: InFlightRequest, body: Buffer): Promise<void> {
+    let response: BulkAnswer | undefined;
     let failure: { error: unknown } | undefined;
     try {
-      const client = await this.#client;
-      response = await client.bulk(
-        // A pre-built NDJSON string goes out as is (the transport only serializes non-strings).
-        { operations: body as unknown as [], filter_path: BULK_FILTER_PATH },
-        { requestTimeout: this.#options.requestTimeoutMs, maxRetries: 0, signal: request.controller.signal },
-      );
+      response = await this.#transport.bulk(body, this.#options.requestTimeoutMs, request.controller.signal);
     } catch (error) {
       failure = { error };
     }
@@ -494,7 +501,7 @@ export class ElasticsearchShipper extends EventEmitter {
   }
 
   /** Applies a request's answer to the accounting in one step, then starts what can start. */
-  #settle(request: InFlightRequest, response: unknown, failure: { error: unknown } | undefined): void {
+  #settle(request: InFlightRequest, response: BulkAnswer | undefined, failure: { error: unknown } | undefined): void {
     // close() gave up on it at its deadline and counted its records as shutdown.
     if (request.abandoned) return;
     this.#requests.delete(request);
@@ -516,7 +523,12 @@ export class ElasticsearchShipper extends EventEmitter {
           for (const record of request.records) if (!retried.has(record)) this.#release(record);
         }
         const { minBackoffMs, maxBackoffMs, random } = this.#options;
+        const retryLines = this.#retryLines;
         for (const record of outcome.retry) {
+          // Its line moves out of the request's slabs, which it would otherwise keep alive alone.
+          retryLines.copy(record.chunk, record.offset, record.bytes);
+          record.chunk = retryLines.chunk;
+          record.offset = retryLines.offset;
           // Each retried item waits its own backoff; fresh records keep flowing meanwhile.
           record.attempts++;
           record.readyAtMs = nowMs + backoffDelayMs(record.attempts, minBackoffMs, maxBackoffMs, random);
@@ -543,7 +555,7 @@ export class ElasticsearchShipper extends EventEmitter {
         if (records.length === 1) {
           const record = records[0];
           this.#release(record);
-          this.#drop('too_large', 1, { line: record.line.slice(0, 1024), status: 413 });
+          this.#drop('too_large', 1, { line: lineOf(record).slice(0, 1024), status: 413 });
           return;
         }
         // Too big for a proxy or http.max_content_length: halve the batch and go on at once.
@@ -559,7 +571,7 @@ export class ElasticsearchShipper extends EventEmitter {
         for (const record of records) this.#release(record);
         const status = (error as { meta?: { statusCode?: number } } | null)?.meta?.statusCode;
         for (const record of records)
-          this.#notifyDrop({ reason: 'rejected', count: 1, line: record.line, status, error: describeError(error) });
+          this.#notifyDrop({ reason: 'rejected', count: 1, line: lineOf(record), status, error: describeError(error) });
         this.#reportError(error);
         return;
       }

@@ -1,25 +1,80 @@
 import type { Client } from '@elastic/elasticsearch';
+import { BULK_FILTER_PATH, summarizeBulkAnswer, type BulkAnswer } from './bulk-response.js';
 import type { ClientOptions } from './options.js';
 
-/**
- * Loads `@elastic/elasticsearch` and builds a client for the shipper. Loaded on first use, not
- * when `@heapwise/logger` is imported: the client and its HTTP stack cost about 27 MiB of RSS,
- * which a process that logs to stdout should not pay.
- */
-export async function loadClient(
+/** How the shipper sends a `_bulk` body: on this thread through a client, or through the request thread. */
+export interface BulkTransport {
+  /**
+   * Sends one body. Resolves with the answer (undefined items: see `summarizeBulkAnswer`); rejects
+   * with the client's error (its `name` and `meta.statusCode` say what failed), or a
+   * `RequestAbortedError` once `signal` aborts. The body may be handed to another thread: do not
+   * use it after the call.
+   */
+  bulk(body: Buffer, timeoutMs: number, signal: AbortSignal): Promise<BulkAnswer | undefined>;
+  /** Idempotent; a request still in flight is abandoned. */
+  close(): Promise<void>;
+}
+
+/** The client options heapwise always sets: our accounting must see every attempt. */
+export function clientSettings(
   node: string | string[],
   clientOptions: Omit<ClientOptions, 'node' | 'nodes'> | undefined,
   requestTimeoutMs: number,
-): Promise<Client> {
-  const { Client } = await import('@elastic/elasticsearch');
-  return new Client({
+): ClientOptions {
+  return {
     ...clientOptions,
     node,
-    // Our accounting must see every attempt: no retries, no sniffing inside the client.
     maxRetries: 0,
     sniffOnStart: false,
     sniffInterval: false,
     sniffOnConnectionFault: false,
     requestTimeout: requestTimeoutMs,
-  });
+  };
+}
+
+/**
+ * Loads `@elastic/elasticsearch` and builds a client. Loaded on first use, not when
+ * `@heapwise/logger` is imported: the client and its HTTP stack cost about 27 MiB of RSS, which a
+ * process that logs to stdout should not pay.
+ */
+export async function loadClient(settings: ClientOptions): Promise<Client> {
+  const { Client } = await import('@elastic/elasticsearch');
+  return new Client(settings);
+}
+
+/** One `_bulk` request through `client`, its answer reduced. */
+export async function sendBulk(
+  client: Client,
+  body: Buffer,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<BulkAnswer | undefined> {
+  const response = await client.bulk(
+    // A pre-built NDJSON body goes out as is (the transport serializes only objects).
+    { operations: body as unknown as [], filter_path: BULK_FILTER_PATH },
+    { requestTimeout: timeoutMs, maxRetries: 0, signal },
+  );
+  return summarizeBulkAnswer(response);
+}
+
+/**
+ * Requests on this thread through `client`. `owned`: built by the shipper, so closed with it (a
+ * client of the caller's is left open).
+ */
+export function clientTransport(client: Promise<Client>, owned: boolean): BulkTransport {
+  // A failed load reaches every request as its error; this only keeps it from being unhandled.
+  client.catch(() => undefined);
+  let closed: Promise<void> | undefined;
+  return {
+    bulk: async (body, timeoutMs, signal) => sendBulk(await client, body, timeoutMs, signal),
+    close() {
+      closed ??= owned
+        ? client.then(
+            (built) => built.close(),
+            () => undefined,
+          )
+        : Promise.resolve();
+      return closed;
+    },
+  };
 }
