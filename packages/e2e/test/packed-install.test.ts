@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, makeTempDir, repoRoot, rootBin, runOk } from './helpers.js';
 
 /** The public packages, in dependency order. */
-const PUBLIC_PACKAGES = ['tsconfig', 'node-options', 'lifecycle', 'logger', 'metrics'] as const;
+const PUBLIC_PACKAGES = ['tsconfig', 'cgroup', 'node-options', 'lifecycle', 'logger', 'metrics'] as const;
 /** npm install of the tarballs (third-party deps come from the npm cache or the registry). */
 const INSTALL_TIMEOUT_MS = 150_000;
 
@@ -193,8 +193,15 @@ writeFileSync('dist/seen.json', JSON.stringify({
       mkdirSync(join(repo, path, '..'), { recursive: true });
       writeFileSync(join(repo, path), content);
     }
-    // What a team has before adopting: turbo, and heapwise installed to run init.
-    await npmInstall(repo, ['-D', tarball('node-options'), tarball('tsconfig'), `turbo@${versionOf('turbo')}`]);
+    // What a team has before adopting: turbo, and heapwise installed to run init. node-options depends
+    // on @heapwise/cgroup, which a user gets from the registry; here its tarball stands in for it.
+    await npmInstall(repo, [
+      '-D',
+      tarball('node-options'),
+      tarball('cgroup'),
+      tarball('tsconfig'),
+      `turbo@${versionOf('turbo')}`,
+    ]);
   }, INSTALL_TIMEOUT_MS);
 
   it('init moves the hard-coded heap to .node-options; after npm install the build gets the fitted heap', async () => {
@@ -213,7 +220,7 @@ writeFileSync('dist/seen.json', JSON.stringify({
     const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { resolved?: string }>;
     };
-    for (const name of ['node-options', 'tsconfig']) {
+    for (const name of ['node-options', 'cgroup', 'tsconfig']) {
       expect(lock.packages[`node_modules/@heapwise/${name}`]?.resolved, name).toMatch(/^file:.*\.tgz$/);
       expect(lock.packages[`packages/lib/node_modules/@heapwise/${name}`], name).toBeUndefined();
     }

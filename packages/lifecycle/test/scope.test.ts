@@ -58,9 +58,8 @@ describe('Scope', () => {
     scope.adopt({}, () => new Promise(() => {}), 'stuck-socket');
     const timer = scope.setInterval(() => {}, 10, 'tick', { ref: true });
 
-    const startedAt = performance.now();
+    // Both stuck close functions never settle: close() resolving at all is the deadline at work.
     const report = await scope.close(200);
-    const elapsedMs = performance.now() - startedAt;
 
     expect(report.closedInTime).toBe(false);
     // The child starts closing after the deadline with 0 ms left, and names what is stuck inside it.
@@ -68,7 +67,6 @@ describe('Scope', () => {
     expect(report.errors).toHaveLength(1);
     expect((report.errors[0] as Error).message).toBe('boom');
     expect(closed).toEqual(['first']); // closed after the deadline passed, without waiting
-    expect(elapsedMs).toBeLessThan(5000);
     expect(timer.name).toBe('tick');
     expect(scope.stats().live).toEqual([]);
     const childReport = await child.close();

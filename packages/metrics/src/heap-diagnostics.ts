@@ -9,7 +9,7 @@ import { Session } from 'node:inspector/promises';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import * as v8 from 'node:v8';
-import { createCgroupMemoryReader, type CgroupMemoryOptions } from './cgroup-memory.js';
+import { createCgroupMemoryReader, type CgroupMemoryOptions } from '@heapwise/cgroup';
 import type { Scope } from './lifecycle-adapter.js';
 
 /** How long a profile samples when not configured: long enough to see a leak's allocations. */
@@ -118,7 +118,7 @@ export function createHeapDiagnostics(
   const freeMemoryBytes =
     options.freeMemoryBytes ??
     (() => {
-      const limit = cgroup.limitBytes();
+      const limit = cgroup.limit()?.bytes;
       const usage = cgroup.usageBytes();
       const cgroupFree = limit !== undefined && usage !== undefined ? Math.max(0, limit - usage) : Infinity;
       return Math.min(freemem(), cgroupFree);

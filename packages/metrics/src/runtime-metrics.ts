@@ -7,7 +7,7 @@ import {
   type EventLoopUtilization,
 } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
-import { createCgroupMemoryReader, type CgroupMemoryOptions } from './cgroup-memory.js';
+import { createCgroupMemoryReader, type CgroupMemoryOptions } from '@heapwise/cgroup';
 import { createScope, liveScopeTotals } from './lifecycle-adapter.js';
 import type { AnyMetric, Registry } from './registry.js';
 
@@ -158,7 +158,7 @@ export function collectRuntimeMetrics(registry: Registry, options: RuntimeMetric
     external.set(memory.external);
     arrayBuffers.set(memory.arrayBuffers);
     // reset() rather than a stale value when the limit or the cgroup is gone
-    const limitBytes = cgroup.limitBytes();
+    const limitBytes = cgroup.limit()?.bytes;
     if (limitBytes === undefined) cgroupLimit.reset();
     else cgroupLimit.set(limitBytes);
     const usageBytes = cgroup.usageBytes();

@@ -478,6 +478,15 @@ export function taskHeapFlag(config: NodeOptionsConfig, task: string, packageNam
   );
 }
 
+/**
+ * The section a flag of `config` was written in (`package#task` or `task`), or null for the common
+ * lines. `taskFlags` returns the parsed flags themselves, so the flag is found by identity.
+ */
+export function flagSection(config: NodeOptionsConfig, flag: FlagLine): string | null {
+  for (const [name, section] of config.sections) if (section.flags.includes(flag)) return name;
+  return null;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Edits: each returns a new document; the lines it does not touch keep their bytes
 

@@ -4,6 +4,7 @@ import {
   HEAP_FLAGS,
   HEAP_PERCENTAGE_FLAG,
   HEAP_SIZE_FLAG,
+  flagSection,
   formatFlag,
   normaliseFlagName,
   packageSectionName,
@@ -180,14 +181,17 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
     lowered = fitted.lowered;
     belowMinimum = fitted.belowMinimum;
     if (lowered && heapFlag) {
+      // Where the number was written: [package#task], [task], or a common line (no section holds it).
+      const section = flagSection(config, heapFlag);
+      const source = section === null ? `${config.file}:${heapFlag.line}` : `[${section}]`;
       const share =
         `${describeMemory(memory)} × ${config.headroom} headroom ÷ ${concurrency} ` +
         `task${concurrency === 1 ? '' : 's'} at once = ${budget.perTaskMb} MB per task`;
       notes.push(
         belowMinimum
-          ? `[${task}] needs ${requestedHeapMb} MB but its share is only ${share}, ` +
+          ? `${source} needs ${requestedHeapMb} MB but its share is only ${share}, ` +
               `below the ${MIN_HEAP_MB} MB minimum: using ${heapMb} MB; run fewer tasks at once or give it more memory`
-          : `[${task}] requested heap ${requestedHeapMb} MB lowered to ${heapMb} MB to fit: ${share}`,
+          : `${source} requested heap ${requestedHeapMb} MB lowered to ${heapMb} MB to fit: ${share}`,
       );
     }
   }

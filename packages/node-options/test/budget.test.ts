@@ -9,7 +9,9 @@ import {
   detectMemoryLimit,
   fitHeap,
   MIN_HEAP_MB,
+  parseNodeOptions,
   parseSizeBytes,
+  resolveTask,
 } from '../src/index.js';
 import { cgroupV2Root, cleanEnv, fixtureDir, GIB, PERCENTAGE_UNSUPPORTED, runMain, TEST_PROFILE } from './helpers.js';
 
@@ -183,7 +185,7 @@ describe('heapwise print', () => {
       const own = await runMain(['print', '@acme/ui#build', ...args], { cwd });
       expect(JSON.parse(own.stdout)).toMatchObject({ task: 'build', package: '@acme/ui', requestedHeapMb: 6144 });
       expect(own.stderr).toBe(
-        'heapwise: [build] requested heap 6144 MB lowered to 3072 MB to fit: ' +
+        'heapwise: [@acme/ui#build] requested heap 6144 MB lowered to 3072 MB to fit: ' +
           '8 GiB (--memory 8g) × 0.75 headroom ÷ 2 tasks at once = 3072 MB per task\n',
       );
       // A task only one package's section names is still a known task there, and nowhere else.
@@ -191,6 +193,46 @@ describe('heapwise print', () => {
       expect(lint).toMatchObject({ knownTask: true, requestedHeapMb: 3072, notes: [] });
       const otherLint = JSON.parse((await runMain(['print', 'lint', ...args], { cwd })).stdout);
       expect(otherLint).toMatchObject({ knownTask: false, requestedHeapMb: null, packages: [{ package: '@acme/ui' }] });
+    });
+
+    it('a lowered or too-small heap is reported under the section its number came from', () => {
+      const { config, problems } = parseNodeOptions(
+        '--max-old-space-size=1024\n' +
+          '[build]\n--max-old-space-size=2048\n\n' +
+          '[@acme/web#build]\n--max-old-space-size=6144\n\n' +
+          '[@acme/docs#build]\n--trace-warnings\n\n' +
+          '[@acme/api#test]\n--max-old-space-size=4096\n',
+        { file: '/repo/.node-options' },
+      );
+      expect(problems).toEqual([]);
+      const plan = (task: string, packageName: string | undefined, memoryGib: number, concurrency: number) =>
+        resolveTask(config, task, {
+          memory: { bytes: memoryGib * GIB, source: 'option', detail: `--memory ${memoryGib}g` },
+          concurrency,
+          packageName,
+        }).notes;
+
+      // 4 GiB × 0.75 ÷ 2 = 1536 MB each
+      expect(plan('build', '@acme/web', 4, 2)).toEqual([
+        '[@acme/web#build] requested heap 6144 MB lowered to 1536 MB to fit: ' +
+          '4 GiB (--memory 4g) × 0.75 headroom ÷ 2 tasks at once = 1536 MB per task',
+      ]);
+      // Its own section sets no heap: the number is [build]'s.
+      expect(plan('build', '@acme/docs', 4, 2)).toEqual([
+        '[build] requested heap 2048 MB lowered to 1536 MB to fit: ' +
+          '4 GiB (--memory 4g) × 0.75 headroom ÷ 2 tasks at once = 1536 MB per task',
+      ]);
+      // No [lint] section: the number is the common lines' (named by file and line, as no section holds it).
+      expect(plan('lint', undefined, 1, 2)[1]).toBe(
+        '/repo/.node-options:1 requested heap 1024 MB lowered to 384 MB to fit: ' +
+          '1 GiB (--memory 1g) × 0.75 headroom ÷ 2 tasks at once = 384 MB per task',
+      );
+      // 1 GiB × 0.75 ÷ 8 = 96 MB each: below the minimum
+      expect(plan('test', '@acme/api', 1, 8)).toEqual([
+        '[@acme/api#test] needs 4096 MB but its share is only 1 GiB (--memory 1g) × 0.75 headroom ÷ 8 tasks ' +
+          `at once = 96 MB per task, below the ${MIN_HEAP_MB} MB minimum: using ${MIN_HEAP_MB} MB; ` +
+          'run fewer tasks at once or give it more memory',
+      ]);
     });
 
     it('refuses a target with an empty package or task', async () => {
@@ -211,57 +253,38 @@ describe('heapwise print', () => {
 });
 
 describe('memory limit detection', () => {
+  // The cgroup rules themselves (ancestors, v1's "unlimited", missing files) are @heapwise/cgroup's
+  // tests; these check what the CLI makes of its answer.
   const physical = 64 * GIB;
 
-  it('reads cgroup v2 memory.max', () => {
+  it('a cgroup v2 or v1 limit: its bytes, the version as the source, the file as the detail', () => {
     expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root(2 * GIB), totalMemBytes: physical })).toEqual({
       bytes: 2 * GIB,
       source: 'cgroup-v2',
       detail: expect.stringMatching(/memory\.max$/),
     });
-  });
-
-  it('treats v2 "max" as no limit: physical memory', () => {
-    expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root('max'), totalMemBytes: physical })).toEqual({
-      bytes: physical,
-      source: 'physical',
-      detail: 'os.totalmem()',
-    });
-  });
-
-  it('reads cgroup v1 memory/memory.limit_in_bytes and ignores its "unlimited" number', () => {
-    const limited = fixtureDir({ 'memory/memory.limit_in_bytes': `${3 * GIB}\n` });
-    expect(detectMemoryLimit({ cgroupRoot: limited, totalMemBytes: physical })).toMatchObject({
+    const v1 = fixtureDir({ 'memory/memory.limit_in_bytes': `${3 * GIB}\n` });
+    expect(detectMemoryLimit({ cgroupRoot: v1, totalMemBytes: physical })).toEqual({
       bytes: 3 * GIB,
       source: 'cgroup-v1',
-    });
-    const unlimited = fixtureDir({ 'memory/memory.limit_in_bytes': '9223372036854771712\n' });
-    expect(detectMemoryLimit({ cgroupRoot: unlimited, totalMemBytes: physical })).toMatchObject({
-      bytes: physical,
-      source: 'physical',
+      detail: join(v1, 'memory', 'memory.limit_in_bytes'),
     });
   });
 
-  it('follows the process cgroup and its ancestors: the tightest limit wins', () => {
-    const root = fixtureDir({
-      'memory.max': 'max\n',
-      'kubepods/memory.max': `${4 * GIB}\n`,
-      'kubepods/pod1/memory.max': 'max\n',
-      self: '0::/kubepods/pod1\n',
-    });
-    expect(
-      detectMemoryLimit({ cgroupRoot: root, selfCgroupFile: join(root, 'self'), totalMemBytes: physical }),
-    ).toMatchObject({
-      bytes: 4 * GIB,
-      source: 'cgroup-v2',
-    });
-  });
-
-  it('never reports more than physical memory', () => {
-    expect(detectMemoryLimit({ cgroupRoot: cgroupV2Root(128 * GIB), totalMemBytes: physical })).toMatchObject({
-      bytes: physical,
-      source: 'physical',
-    });
+  it('no binding limit ("max", v1\'s "unlimited", more than physical memory, no cgroup): physical memory', () => {
+    const roots = [
+      cgroupV2Root('max'),
+      fixtureDir({ 'memory/memory.limit_in_bytes': '9223372036854771712\n' }),
+      cgroupV2Root(128 * GIB),
+      fixtureDir({}),
+    ];
+    for (const cgroupRoot of roots) {
+      expect(detectMemoryLimit({ cgroupRoot, totalMemBytes: physical }), cgroupRoot).toEqual({
+        bytes: physical,
+        source: 'physical',
+        detail: 'os.totalmem()',
+      });
+    }
   });
 
   it('the CLI reports the source: v2, v1 and "max" fixture roots via HEAPWISE_CGROUP_ROOT', async () => {
