@@ -37,10 +37,17 @@ describe('logging', () => {
       await bulk.waitFor(() => bulk.sources().some((line) => line.includes('items built')), 10_000);
       expect(parseJsonLines(service.stdout())).toEqual([]); // nothing logged to stdout but the plain lines
 
-      const families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
-      const records = families.find((family) => family.name === 'log_shipper_records_total');
-      const shipped = records?.metrics.find((m) => m.labels?.outcome === 'shipped');
-      expect(Number(shipped?.value)).toBeGreaterThanOrEqual(1);
+      // The server has the document as soon as the request arrives; the service counts it shipped once
+      // the answer is back from the shipper's request thread: read /metrics until it does.
+      const shippedCount = (families: ReturnType<typeof parsePrometheusText>): number => {
+        const records = families.find((family) => family.name === 'log_shipper_records_total');
+        return Number(records?.metrics.find((m) => m.labels?.outcome === 'shipped')?.value ?? 0);
+      };
+      let families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
+      for (let reads = 1; shippedCount(families) < 1 && reads < 1_000; reads++) {
+        families = parsePrometheusText(await (await fetch(`${service.url}/metrics`)).text());
+      }
+      expect(shippedCount(families)).toBeGreaterThanOrEqual(1);
       const dropped = families.find((family) => family.name === 'log_shipper_dropped_total');
       expect(dropped?.metrics.map((m) => m.labels?.reason).sort()).toEqual(
         expect.arrayContaining(['expired', 'overflow', 'rejected', 'shutdown']),
