@@ -49,7 +49,8 @@ export interface MemorySample {
 export function memoryAfterGc(): MemorySample {
   forceGc();
   const usage = process.memoryUsage();
-  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external + usage.arrayBuffers };
+  // `external` includes `arrayBuffers` (Node's Buffers): adding them would count Buffers twice.
+  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external };
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -6,13 +6,7 @@ import { memoryAfterGc, readCellArgs, runChild, sleep } from '../harness/child.j
 import { importByName } from '../harness/import-by-name.js';
 
 export type ImportSubject =
-  | 'node'
-  | 'pino'
-  | 'heapwise'
-  | 'heapwise-shipper'
-  | 'heapwise-shipper-same-thread'
-  | 'pino-elasticsearch'
-  | 'winston-elasticsearch';
+  'node' | 'pino' | 'heapwise' | 'heapwise-shipper' | 'pino-elasticsearch' | 'winston-elasticsearch';
 
 export interface ImportCellArgs {
   subject: ImportSubject;
@@ -23,7 +17,7 @@ const NOWHERE = 'http://127.0.0.1:9';
 
 interface HeapwiseModule {
   createLogger(options: { destination?: { write(line: string): unknown } }): { info(msg: string): void };
-  createElasticsearchShipper(options: { node: string; onError?: (error: unknown) => void; requestThread?: boolean }): {
+  createElasticsearchShipper(options: { node: string; onError?: (error: unknown) => void }): {
     write(line: string): unknown;
     stats(): { failedRequests: number };
     flush(deadlineMs: number): Promise<unknown>;
@@ -49,19 +43,13 @@ runChild(async () => {
       kept.push(module.createLogger({ destination: devNull }));
       break;
     }
-    case 'heapwise-shipper':
-    case 'heapwise-shipper-same-thread': {
+    case 'heapwise-shipper': {
       const module = (await importByName('@heapwise/logger')) as HeapwiseModule;
-      const shipper = module.createElasticsearchShipper({
-        node: NOWHERE,
-        onError: () => undefined,
-        requestThread: subject === 'heapwise-shipper',
-      });
+      const shipper = module.createElasticsearchShipper({ node: NOWHERE, onError: () => undefined });
       kept.push(module.createLogger({ destination: shipper }), shipper);
       shipper.write('{"msg":"load the client"}\n');
       void shipper.flush(10_000);
-      // The client is loaded and built (on the request thread, or on this one) for the first
-      // request, which the closed port refuses.
+      // The client is loaded and built for the first request, which the closed port refuses.
       while (shipper.stats().failedRequests === 0) await sleep(10);
       break;
     }

@@ -69,7 +69,6 @@ const LABEL: Record<SubjectName, string> = {
   'heapwise-c1': '**heapwise**, defaults but `maxConcurrentRequests: 1`',
   'heapwise-c4': '**heapwise**, defaults but `maxConcurrentRequests: 4`',
   'heapwise-b100': '**heapwise**, defaults but `maxBatchSize: 100`',
-  'heapwise-same-thread': '**heapwise**, defaults but `requestThread: false`',
   'heapwise-logger': '**heapwise** logger → no-op destination (redaction on, no shipper)',
   'pino-shipper': 'plain pino → **heapwise** shipper (no redaction)',
   'pino-devnull': 'pino async → /dev/null',
@@ -150,7 +149,6 @@ async function main(): Promise<void> {
 
   const throughputSubjects = keep([
     'heapwise',
-    'heapwise-same-thread',
     'heapwise-logger',
     'pino-shipper',
     'pino-devnull',
@@ -234,7 +232,7 @@ async function main(): Promise<void> {
   const importSubjects: ImportSubject[] = [
     'node',
     'pino',
-    ...(heapwise ? (['heapwise', 'heapwise-shipper', 'heapwise-shipper-same-thread'] as const) : []),
+    ...(heapwise ? (['heapwise', 'heapwise-shipper'] as const) : []),
     'pino-elasticsearch',
     'winston-elasticsearch',
   ];
@@ -320,8 +318,7 @@ async function main(): Promise<void> {
         `${formatCount(SIZES.throughputRecords)} \`logger.info(record, msg)\` calls after ` +
         `${formatCount(SIZES.throughputWarmupRecords)} in-process warm-up calls, yielding to the event loop ` +
         'every 1000 calls so that shipping runs as it would in a service; calls/s = calls / time to make them ' +
-        '(shipping done on the same thread meanwhile counts against the caller; heapwise sends its requests from a ' +
-        'thread of its own, which on two vCPUs competes with the caller and the server for the cores). ' +
+        '(shipping done on the same thread meanwhile counts against the caller). ' +
         `Median of ${timedRate.runs} processes per row, in interleaved rounds. Elasticsearch shippers write to ` +
         'the loopback `_bulk` server (@heapwise/testkit, separate process); "delivered" is what the server ' +
         'accepted within 10 s after the last call. Record: an HTTP access-log object (~420 bytes as JSON). ' +
@@ -590,9 +587,7 @@ async function main(): Promise<void> {
       node: 'node, nothing imported',
       pino: '`pino` + a logger',
       heapwise: '**`@heapwise/logger`** + a logger (no shipper)',
-      'heapwise-shipper': '**`@heapwise/logger`** + a logger + an Elasticsearch shipper (client loaded on its thread)',
-      'heapwise-shipper-same-thread':
-        '**`@heapwise/logger`** + a logger + a shipper with `requestThread: false` (client on the logging thread)',
+      'heapwise-shipper': '**`@heapwise/logger`** + a logger + an Elasticsearch shipper (client loaded)',
       'pino-elasticsearch': '`pino` + `pino-elasticsearch` stream',
       'winston-elasticsearch': '`winston` + `winston-elasticsearch` transport',
     };
@@ -629,9 +624,6 @@ async function main(): Promise<void> {
       'bare `node:http`: see `npm run bench:service`',
     );
     const clientCost = shipperRss === undefined || hwRss === undefined ? 'n/a' : `+${formatMiB(shipperRss - hwRss)}`;
-    const sameThreadRss = rssOf('heapwise-shipper-same-thread');
-    const threadCost =
-      shipperRss === undefined || sameThreadRss === undefined ? 'n/a' : formatMiB(shipperRss - sameThreadRss);
     sections.push({
       title: 'Logger 6: import cost, and example-api at idle',
       method:
@@ -643,10 +635,7 @@ async function main(): Promise<void> {
         `\`npm run bench:service\`): ${medianWithRange(serviceCell, 'idleRssBytes', mib)}.`,
       table: markdownTable(['process', 'RSS', 'heapUsed', 'RSS over bare node'], rows),
       notes: heapwise
-        ? [
-            `The Elasticsearch client costs ${clientCost} RSS once a shipper exists (loaded then, not at import), ` +
-              `of which ${threadCost} is the request thread (against \`requestThread: false\`).`,
-          ]
+        ? [`The Elasticsearch client costs ${clientCost} RSS once a shipper exists (loaded then, not at import).`]
         : [`${NOT_AVAILABLE}.`],
     });
   }

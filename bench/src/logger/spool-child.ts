@@ -6,11 +6,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dirBytes } from '@heapwise/testkit';
-import { memoryAfterGc, readCellArgs, runChild, sleep, waitUntil, yieldToLoop } from '../harness/child.js';
+import {
+  memoryAfterGc,
+  readCellArgs,
+  runChild,
+  sleep,
+  waitUntil,
+  yieldToLoop,
+  type MemorySample,
+} from '../harness/child.js';
 import { importByName } from '../harness/import-by-name.js';
 import { startLoopbackElasticsearch, type LoopbackElasticsearch } from '../es/server-client.js';
 import { INDEX } from './subjects.js';
 import { recordMaker, RECORD_MESSAGE, type RecordKind } from './record.js';
+
+/** Heap plus Buffers: the shipper holds its lines in Buffers outside the heap, the spool its staging. */
+function heldBytes(sample: MemorySample): number {
+  return sample.heapUsedBytes + sample.externalBytes;
+}
 
 export type SpoolScenario = 'spool-outage' | 'spool-calls' | 'spool-crash';
 /** `memory`: no spool (the shipper's defaults); the two spool modes otherwise. */
@@ -174,7 +187,7 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       }
       if (now - lastHeapAt >= HEAP_SAMPLE_EVERY_MS) {
         lastHeapAt = now;
-        const grown = memoryAfterGc().heapUsedBytes - baseline.heapUsedBytes;
+        const grown = heldBytes(memoryAfterGc()) - heldBytes(baseline);
         maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, grown);
       }
     };
@@ -184,13 +197,13 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       args.durationMs!,
       sample,
     );
-    const heapAtOutageEndBytes = memoryAfterGc().heapUsedBytes - baseline.heapUsedBytes;
+    const heapAtOutageEndBytes = heldBytes(memoryAfterGc()) - heldBytes(baseline);
     maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, heapAtOutageEndBytes);
     const atEnd = shipper.stats();
     await server.setMode('ok');
     const back = performance.now();
     const delivered = await waitForAll(server, shipper, produced, args.deliveryDeadlineMs!, sample);
-    maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, memoryAfterGc().heapUsedBytes - baseline.heapUsedBytes);
+    maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, heldBytes(memoryAfterGc()) - heldBytes(baseline));
     const seqs = await server.seqs();
     const stats = shipper.stats();
     return {

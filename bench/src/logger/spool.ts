@@ -111,7 +111,7 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
     const referenceRow = [
       `memory only, filled to its item cap (${formatCount(value(outage, 'spool-outage/memory', 'produced'))} ` +
         "records): the memory caps' heap",
-      'heapUsed growth (max, after GC)',
+      'heap + external growth (max, after GC)',
       medianWithRange(find(outage, 'spool-outage/memory'), 'heapGrowthBytes', (v) => formatMiB(v)),
       'reference',
       '—',
@@ -143,7 +143,7 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
         ],
         [
           MODE_LABEL[mode],
-          'heapUsed growth (max, after GC)',
+          'heap + external growth (max, after GC)',
           medianWithRange(r, 'heapGrowthBytes', (v) => formatMiB(v)),
           `≤ reference + 5 MiB = ${formatMiB(heapGoal)}`,
           verdict(heap === undefined || heapGoal === undefined ? undefined : heap <= heapGoal),
@@ -176,7 +176,8 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
         `${SIZES.outageDeliveryDeadlineMs / 1000} s later. The shipper has its defaults ` +
         `(${formatCount(maxBufferedItems)} items / ${formatMiB(maxBufferedBytes, 0)} in memory) and ` +
         '`spool: { dir }` with SPOOL_DEFAULTS ' +
-        `(\`maxBytes\` ${formatMiB(maxBytes, 0)}). heapUsed growth: the largest of samples after two forced GCs, ` +
+        `(\`maxBytes\` ${formatMiB(maxBytes, 0)}). Heap + external growth (\`heapUsed + external\`, ` +
+        'Buffers included): the largest of samples after two forced GCs, ' +
         `every 2 s and at the end of the outage, over a baseline taken before the first record. The directory's ` +
         `size is sampled every 250 ms. Drain: records delivered after the return / time until the last one. ` +
         `${outagePlan.runs} run per row, one at a time.`,
@@ -185,7 +186,7 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
         [referenceRow, ...rows],
       ),
       notes: [
-        'The heap goal is the memory caps + 5 MiB, where "the memory caps" is what the memory-only shipper ' +
+        'The memory goal is the memory caps + 5 MiB, where "the memory caps" is what the memory-only shipper ' +
           "holds at its caps, measured in the same run (the reference row: the caps' byte count plus each " +
           "held record's fixed overhead, see the Limits section of the logger README). With the spool, " +
           'memory stays at the caps while the disk takes the rest.',

@@ -38,7 +38,7 @@ describe('logging', () => {
       expect(parseJsonLines(service.stdout())).toEqual([]); // nothing logged to stdout but the plain lines
 
       // The server has the document as soon as the request arrives; the service counts it shipped once
-      // the answer is back from the shipper's request thread: read /metrics until it does.
+      // the answer is back and applied: read /metrics until it is.
       const shippedCount = (families: ReturnType<typeof parsePrometheusText>): number => {
         const records = families.find((family) => family.name === 'log_shipper_records_total');
         return Number(records?.metrics.find((m) => m.labels?.outcome === 'shipped')?.value ?? 0);

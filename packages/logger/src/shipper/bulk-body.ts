@@ -12,10 +12,10 @@ export interface BodyOptions {
 
 export interface BuiltBody {
   /**
-   * The NDJSON `_bulk` body: an action line, then the record's line as the logger wrote it. A buffer
-   * of its own (not a slice of a shared one), so that it can be handed to another thread.
+   * The NDJSON `_bulk` body: an action line, then the record's line as the logger wrote it. A string,
+   * as the client is given it (see transport.ts); put together as bytes, decoded once.
    */
-  body: Buffer;
+  body: string;
   /** The records in the body, in body order (the answer's items follow this order). */
   records: BufferedRecord[];
   /** UTF-8 bytes of `records` (their lines, not the action lines). */
@@ -65,12 +65,12 @@ export function buildBulkBody(batch: readonly BufferedRecord[], options: BodyOpt
     bytes += record.bytes;
     size += action.length + prefixExtraBytes + record.bytes;
   }
-  return { body: writeBody(actions, records, size), records, bytes, failed };
+  return { body: writeBody(actions, records, size).toString('utf8'), records, bytes, failed };
 }
 
 /** Action line, then line, for each record, into one buffer of exactly `size` bytes. */
 function writeBody(actions: readonly string[], records: readonly BufferedRecord[], size: number): Buffer {
-  const body = Buffer.allocUnsafeSlow(size) as Utf8Writable;
+  const body = Buffer.allocUnsafe(size) as Utf8Writable;
   let at = 0;
   for (let i = 0; i < records.length; i++) {
     at += body.utf8Write(actions[i], at);

@@ -11,8 +11,7 @@ export const BULK_FILTER_PATH = 'items.*.status,items.*.error';
 
 /**
  * A `_bulk` answer reduced to what the shipper reads: each item's status in request order (0 where
- * an item has none), and the `error` of each item that failed. Small and flat, so that it crosses
- * from the request thread to the logging thread cheaply (a typed array instead of an object per item).
+ * an item has none), and the `error` of each item that failed.
  */
 export interface BulkAnswer {
   statuses: Uint16Array;

@@ -17,13 +17,6 @@ export interface ElasticsearchShipperOptions {
   client?: Client;
   /** Extra options for the client built from `node` (auth, tls, …). Retries and sniffing stay off. */
   clientOptions?: Omit<ClientOptions, 'node' | 'nodes'>;
-  /**
-   * Run the client built from `node` and its requests on a thread of their own (the default), so that
-   * shipping takes little of the logging thread's time; `false` keeps them on the logging thread
-   * (one V8 isolate fewer: about 10 MiB of RSS). A `client` of yours, or `clientOptions` that cannot
-   * be copied to another thread (functions, classes), always stay on the logging thread.
-   */
-  requestThread?: boolean;
   index?: IndexOption;
   op?: 'index' | 'create';
   assignIds?: boolean;

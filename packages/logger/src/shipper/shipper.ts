@@ -10,7 +10,6 @@ import { RecordQueue, type BufferedRecord } from './record-queue.js';
 import { DROP_REASONS, type DropEvent, type DropReason, type ShipperStats } from './stats.js';
 import { LineStore, lineOf } from './line-store.js';
 import { clientSettings, clientTransport, loadClient, type BulkTransport } from './transport.js';
-import { canCrossThreads, WorkerTransport } from './worker-transport.js';
 import { DiskSpool, type SpoolLoss } from './spool/disk-spool.js';
 
 export type { ElasticsearchShipperOptions } from './options.js';
@@ -107,11 +106,7 @@ export class ElasticsearchShipper extends EventEmitter {
     } else {
       const node = checkNodes(options.node);
       const settings = clientSettings(node, options.clientOptions, this.#options.requestTimeoutMs);
-      // Client options that cannot be copied to another thread (functions, classes) keep the client here.
-      this.#transport =
-        options.requestThread !== false && canCrossThreads(settings)
-          ? new WorkerTransport(settings)
-          : clientTransport(loadClient(settings), true);
+      this.#transport = clientTransport(loadClient(settings), true);
     }
     this.#scope.adopt(this.#transport, (transport) => transport.close(), 'elasticsearch-transport');
   }
@@ -485,7 +480,7 @@ export class ElasticsearchShipper extends EventEmitter {
   // ---- sending ---------------------------------------------------------------------------------
 
   /** Sends one request and applies its answer. Never rejects. */
-  async #send(request: InFlightRequest, body: Buffer): Promise<void> {
+  async #send(request: InFlightRequest, body: string): Promise<void> {
     let response: BulkAnswer | undefined;
     let failure: { error: unknown } | undefined;
     try {
