@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startBulkServer } from '@heapwise/testkit';
 import {
   createElasticsearchShipper,
@@ -360,9 +360,12 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     watch.stop();
   });
 
-  it('errors reach an error listener; without any listener nothing crashes', async () => {
+  it('errors reach an error listener; without any listener nothing crashes and one warning says so', async () => {
     const server = await startBulkServer({ mode: 'refuse' });
     cleanups.push(() => server.close());
+    // Caught here rather than printed into the test run's output.
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    cleanups.push(async () => warnings.mockRestore());
     const heard: unknown[] = [];
     const listened = createElasticsearchShipper({ node: server.url, ...FAST });
     listened.on('error', (error) => heard.push(error));
@@ -374,6 +377,9 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     await waitUntil(() => listened.stats().failedRequests >= 2 && silent.stats().failedRequests >= 2, 10_000);
     expect(heard.length).toBeGreaterThanOrEqual(2);
     expect(silent.stats().buffered).toBe(1);
+    // Once per shipper that nobody listens to, however many errors: the listened one says nothing.
+    expect(warnings).toHaveBeenCalledTimes(1);
+    expect(String(warnings.mock.calls[0]?.[0])).toMatch(/^elasticsearch shipper: ConnectionError/);
   }, 20_000);
 });
 
