@@ -365,7 +365,7 @@ describe('shipper fault matrix (real sockets, loopback _bulk server)', () => {
     cleanups.push(() => server.close());
     // Caught here rather than printed into the test run's output.
     const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-    cleanups.push(async () => warnings.mockRestore());
+    cleanups.push(() => Promise.resolve(warnings.mockRestore()));
     const heard: unknown[] = [];
     const listened = createElasticsearchShipper({ node: server.url, ...FAST });
     listened.on('error', (error) => heard.push(error));
