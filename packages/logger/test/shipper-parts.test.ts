@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../src/shipper/backoff.js';
 import { buildBulkBody } from '../src/shipper/bulk-body.js';
-import { classifyRequestError, readBulkItems, summarizeBulkAnswer } from '../src/shipper/bulk-response.js';
+import { classifyRequestError, readBulkItems } from '../src/shipper/bulk-response.js';
 import { resolveOptions, checkNodes } from '../src/shipper/options.js';
 import type { BufferedRecord } from '../src/shipper/record-queue.js';
 import { LineStore, lineOf, SLAB_BYTES } from '../src/shipper/line-store.js';
@@ -100,7 +100,7 @@ describe('readBulkItems', () => {
     const batch = [record(0), record(1), record(2), record(3), record(4)];
     const outcome = readBulkItems(
       batch,
-      summarizeBulkAnswer({
+      {
         items: [
           { index: { status: 201 } },
           { index: { status: 429 } },
@@ -108,7 +108,7 @@ describe('readBulkItems', () => {
           { index: { status: 400, error: { type: 'mapper_parsing_exception' } } },
           { index: {} },
         ],
-      }),
+      },
       options,
     );
     if (outcome instanceof Error) throw outcome;
@@ -125,16 +125,35 @@ describe('readBulkItems', () => {
     ]);
   });
 
+  it('an item without a readable status (a string, null) is retried, in request order', () => {
+    const batch = [record(0), record(1), record(2), record(3)];
+    const outcome = readBulkItems(
+      batch,
+      {
+        errors: true,
+        items: [
+          { index: { status: 201 } },
+          { create: { status: 429, error: { type: 'es_rejected_execution_exception' } } },
+          { index: { status: 'x' } },
+          null,
+        ],
+      },
+      options,
+    );
+    if (outcome instanceof Error) throw outcome;
+    expect(outcome).toEqual({ shipped: 1, retry: [batch[1], batch[2], batch[3]], rejected: [] });
+  });
+
   it("counts 409 as shipped only for 'create' with ids we assigned", () => {
-    const answer = summarizeBulkAnswer({ items: [{ create: { status: 409 } }] });
+    const answer = { items: [{ create: { status: 409 } }] };
     expect(readBulkItems([record(0)], answer, { op: 'create', assignIds: true })).toMatchObject({ shipped: 1 });
     expect(readBulkItems([record(0)], answer, { op: 'create', assignIds: false })).toMatchObject({ shipped: 0 });
   });
 
   it('an answer that does not match the request is an Error', () => {
-    expect(readBulkItems([record(0)], summarizeBulkAnswer({ items: [] }), options)).toBeInstanceOf(Error);
-    expect(readBulkItems([record(0)], summarizeBulkAnswer(null), options)).toBeInstanceOf(Error);
-    expect(readBulkItems([record(0)], summarizeBulkAnswer({ items: 'x' }), options)).toBeInstanceOf(Error);
+    expect(readBulkItems([record(0)], { items: [] }, options)).toBeInstanceOf(Error);
+    expect(readBulkItems([record(0)], null, options)).toBeInstanceOf(Error);
+    expect(readBulkItems([record(0)], { items: 'x' }, options)).toBeInstanceOf(Error);
   });
 });
 
@@ -173,22 +192,6 @@ describe('LineStore', () => {
     retry.copy(from.chunk, from.offset, bytes);
     expect(retry.chunk).not.toBe(from.chunk);
     expect(lineOf({ chunk: retry.chunk, offset: retry.offset, bytes })).toBe('{"a":1}\n');
-  });
-});
-
-describe('summarizeBulkAnswer', () => {
-  it('keeps each item status in order and the error of each failed item only', () => {
-    const answer = summarizeBulkAnswer({
-      errors: true,
-      items: [
-        { index: { status: 201 } },
-        { create: { status: 429, error: { type: 'es_rejected_execution_exception' } } },
-        { index: { status: 'x' } },
-        null,
-      ],
-    });
-    expect(answer && [...answer.statuses]).toEqual([201, 429, 0, 0]);
-    expect(answer?.errors).toEqual({ 1: { type: 'es_rejected_execution_exception' } });
   });
 });
 

@@ -9,32 +9,6 @@ import type { DropEvent } from './stats.js';
  */
 export const BULK_FILTER_PATH = 'items.*.status,items.*.error';
 
-/**
- * A `_bulk` answer reduced to what the shipper reads: each item's status in request order (0 where
- * an item has none), and the `error` of each item that failed.
- */
-export interface BulkAnswer {
-  statuses: Uint16Array;
-  /** Item position → its `error`, for items answered with a non-2xx status. */
-  errors: Record<number, unknown>;
-}
-
-/** Reduces a parsed `_bulk` answer; undefined when it has no `items` array. */
-export function summarizeBulkAnswer(response: unknown): BulkAnswer | undefined {
-  const items = (response as { items?: unknown } | null)?.items;
-  if (!Array.isArray(items)) return undefined;
-  const statuses = new Uint16Array(items.length);
-  const errors: Record<number, unknown> = {};
-  for (let i = 0; i < items.length; i++) {
-    const result = firstValue(items[i]);
-    const status = result?.status;
-    if (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 999) continue;
-    statuses[i] = status;
-    if ((status < 200 || status >= 300) && result?.error !== undefined) errors[i] = result.error;
-  }
-  return { statuses, errors };
-}
-
 /** What one `_bulk` answer means for each record of its request. */
 export interface ItemOutcome {
   /** Answered 2xx, or 409 on `create` with an id we assigned (an earlier attempt landed). */
@@ -51,23 +25,25 @@ export interface ItemOutcome {
  */
 export function readBulkItems(
   records: readonly BufferedRecord[],
-  answer: BulkAnswer | undefined,
+  response: unknown,
   options: { op: 'index' | 'create'; assignIds: boolean },
 ): ItemOutcome | Error {
-  if (answer === undefined || answer.statuses.length !== records.length) {
-    const got = answer === undefined ? 'no items' : `${answer.statuses.length} items`;
+  const items = (response as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items) || items.length !== records.length) {
+    const got = items === undefined ? 'no items' : `${Array.isArray(items) ? items.length : typeof items} items`;
     return new Error(`unexpected _bulk answer: ${got} for ${records.length} records`);
   }
   const conflictShipped = options.op === 'create' && options.assignIds;
   const outcome: ItemOutcome = { shipped: 0, retry: [], rejected: [] };
-  const { statuses, errors } = answer;
   for (let i = 0; i < records.length; i++) {
-    const status = statuses[i];
+    const record = records[i];
+    const result = firstValue(items[i]);
+    const status = typeof result?.status === 'number' ? result.status : 0;
     if ((status >= 200 && status < 300) || (status === 409 && conflictShipped)) outcome.shipped++;
-    else if (status === 429 || status >= 500 || status === 0) outcome.retry.push(records[i]);
+    else if (status === 429 || status >= 500 || status === 0) outcome.retry.push(record);
     else {
-      const line = lineOf(records[i]);
-      outcome.rejected.push({ reason: 'rejected', count: 1, line, status, error: errors[i] });
+      const line = lineOf(record);
+      outcome.rejected.push({ reason: 'rejected', count: 1, line, status, error: result?.error });
     }
   }
   return outcome;

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { createScope, type Scope, type TimerHandle } from '@heapwise/lifecycle';
 import { backoffDelayMs } from './backoff.js';
 import { buildBulkBody } from './bulk-body.js';
-import { classifyRequestError, readBulkItems, type BulkAnswer, type RequestFailure } from './bulk-response.js';
+import { classifyRequestError, readBulkItems, type RequestFailure } from './bulk-response.js';
 import { createIndexNamer } from './index-name.js';
 import { checkNodes, resolveOptions, type ElasticsearchShipperOptions, type ResolvedOptions } from './options.js';
 import { RecordQueue, type BufferedRecord } from './record-queue.js';
 import { DROP_REASONS, type DropEvent, type DropReason, type ShipperStats } from './stats.js';
 import { LineStore, lineOf } from './line-store.js';
-import { clientSettings, clientTransport, loadClient, type BulkTransport } from './transport.js';
+import { clientTransport, loadClient, type BulkTransport } from './transport.js';
 import { DiskSpool, type SpoolLoss } from './spool/disk-spool.js';
 
 export type { ElasticsearchShipperOptions } from './options.js';
@@ -105,8 +105,8 @@ export class ElasticsearchShipper extends EventEmitter {
       this.#transport = clientTransport(Promise.resolve(options.client), false);
     } else {
       const node = checkNodes(options.node);
-      const settings = clientSettings(node, options.clientOptions, this.#options.requestTimeoutMs);
-      this.#transport = clientTransport(loadClient(settings), true);
+      const client = loadClient(node, options.clientOptions, this.#options.requestTimeoutMs);
+      this.#transport = clientTransport(client, true);
     }
     this.#scope.adopt(this.#transport, (transport) => transport.close(), 'elasticsearch-transport');
   }
@@ -481,7 +481,7 @@ export class ElasticsearchShipper extends EventEmitter {
 
   /** Sends one request and applies its answer. Never rejects. */
   async #send(request: InFlightRequest, body: string): Promise<void> {
-    let response: BulkAnswer | undefined;
+    let response: unknown;
     let failure: { error: unknown } | undefined;
     try {
       response = await this.#transport.bulk(body, this.#options.requestTimeoutMs, request.controller.signal);
@@ -496,7 +496,7 @@ export class ElasticsearchShipper extends EventEmitter {
   }
 
   /** Applies a request's answer to the accounting in one step, then starts what can start. */
-  #settle(request: InFlightRequest, response: BulkAnswer | undefined, failure: { error: unknown } | undefined): void {
+  #settle(request: InFlightRequest, response: unknown, failure: { error: unknown } | undefined): void {
     // close() gave up on it at its deadline and counted its records as shutdown.
     if (request.abandoned) return;
     this.#requests.delete(request);
