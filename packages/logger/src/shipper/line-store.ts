@@ -19,8 +19,8 @@ export const SLAB_BYTES = 32 * 1024;
  */
 export type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): number };
 
-/** A line longer than this (in UTF-16 units) gets a buffer of its own instead of a slab's tail. */
-const OWN_BUFFER_CHARS = SLAB_BYTES / 4;
+/** Lines longer than this many bytes get a buffer of their own instead of a slab's tail. */
+const OWN_BUFFER_BYTES = SLAB_BYTES / 4;
 
 /** The bytes of one stored line: `chunk[offset, offset + bytes)`. */
 export interface StoredLine {
@@ -31,13 +31,13 @@ export interface StoredLine {
 /**
  * Appends lines to the current slab and starts a new one when a line does not fit. A slab is never
  * written twice at the same place and is freed by the collector once no record points into it.
- * The unused tail of a slab is less than one line (a line longer than a quarter slab has its own
- * buffer), so the slabs hold at most the stored bytes plus a quarter.
+ * The unused tail of a full slab is shorter than the line that did not fit, at most a quarter slab
+ * (a longer line has its own buffer), so the slabs hold at most 4/3 of the stored bytes.
  */
 export class LineStore {
   #slab = Buffer.allocUnsafeSlow(SLAB_BYTES) as Utf8Writable;
   #used = 0;
-  /** Where the last `store` put its line (read right after the call; saves an object per line). */
+  /** Where the last `store` or `copy` put its line (read right after the call; saves an object per line). */
   chunk: Buffer = this.#slab;
   offset = 0;
 
@@ -47,48 +47,50 @@ export class LineStore {
    */
   store(line: string, maxBytes: number): number {
     // A UTF-16 unit is at most 3 UTF-8 bytes: below this, the line fits without measuring it first.
-    if (line.length * 3 <= SLAB_BYTES - this.#used) return this.#append(line);
-    if (line.length > OWN_BUFFER_CHARS) {
-      const bytes = Buffer.byteLength(line, 'utf8');
-      if (bytes > maxBytes) return -1;
-      const own = Buffer.allocUnsafeSlow(bytes);
-      (own as Utf8Writable).utf8Write(line, 0);
-      this.chunk = own;
-      this.offset = 0;
-      return bytes;
+    if (line.length * 3 <= SLAB_BYTES - this.#used) return this.#claim(this.#slab.utf8Write(line, this.#used));
+    const bytes = Buffer.byteLength(line, 'utf8');
+    if (bytes > maxBytes) return -1;
+    if (bytes > OWN_BUFFER_BYTES) {
+      const own = Buffer.allocUnsafeSlow(bytes) as Utf8Writable;
+      own.utf8Write(line, 0);
+      return this.#own(own);
     }
-    if (Buffer.byteLength(line, 'utf8') > SLAB_BYTES - this.#used) {
-      this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES) as Utf8Writable;
-      this.#used = 0;
-    }
-    return this.#append(line);
+    this.#makeRoom(bytes);
+    return this.#claim(this.#slab.utf8Write(line, this.#used));
   }
 
   /** Stores a copy of `bytes` bytes of `source` from `start` (a line moving out of a slab it would pin). */
   copy(source: Buffer, start: number, bytes: number): void {
-    if (bytes > SLAB_BYTES / 4) {
+    if (bytes > OWN_BUFFER_BYTES) {
       const own = Buffer.allocUnsafeSlow(bytes);
       source.copy(own, 0, start, start + bytes);
-      this.chunk = own;
-      this.offset = 0;
+      this.#own(own);
       return;
     }
-    if (bytes > SLAB_BYTES - this.#used) {
-      this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES) as Utf8Writable;
-      this.#used = 0;
-    }
-    source.copy(this.#slab, this.#used, start, start + bytes);
-    this.chunk = this.#slab;
-    this.offset = this.#used;
-    this.#used += bytes;
+    this.#makeRoom(bytes);
+    this.#claim(source.copy(this.#slab, this.#used, start, start + bytes));
   }
 
-  #append(line: string): number {
-    const bytes = this.#slab.utf8Write(line, this.#used);
+  /** A new slab when the current one's tail is shorter than `bytes`. */
+  #makeRoom(bytes: number): void {
+    if (bytes <= SLAB_BYTES - this.#used) return;
+    this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES) as Utf8Writable;
+    this.#used = 0;
+  }
+
+  /** `bytes` were just written at the end of the slab: say where, and advance past them. */
+  #claim(bytes: number): number {
     this.chunk = this.#slab;
     this.offset = this.#used;
     this.#used += bytes;
     return bytes;
+  }
+
+  /** A line in a buffer of its own (the slab is left as it was). */
+  #own(buffer: Buffer): number {
+    this.chunk = buffer;
+    this.offset = 0;
+    return buffer.byteLength;
   }
 }
 
