@@ -174,7 +174,8 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
   const serverOptions = { storeSources: true, down: true };
   return withServerAndSpool(logger, args.mode, serverOptions, async ({ server, dir, shipper, log }) => {
     await sleep(200);
-    const baseline = memoryAfterGc();
+    const baseline = heldBytes(memoryAfterGc());
+    const grownSinceBaseline = (): number => heldBytes(memoryAfterGc()) - baseline;
     let maxDiskBytes = 0;
     let maxHeapGrowthBytes = 0;
     let lastSampleAt = 0;
@@ -187,8 +188,7 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       }
       if (now - lastHeapAt >= HEAP_SAMPLE_EVERY_MS) {
         lastHeapAt = now;
-        const grown = heldBytes(memoryAfterGc()) - heldBytes(baseline);
-        maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, grown);
+        maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, grownSinceBaseline());
       }
     };
     const produced = await logPaced(
@@ -197,13 +197,13 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       args.durationMs!,
       sample,
     );
-    const heapAtOutageEndBytes = heldBytes(memoryAfterGc()) - heldBytes(baseline);
+    const heapAtOutageEndBytes = grownSinceBaseline();
     maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, heapAtOutageEndBytes);
     const atEnd = shipper.stats();
     await server.setMode('ok');
     const back = performance.now();
     const delivered = await waitForAll(server, shipper, produced, args.deliveryDeadlineMs!, sample);
-    maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, heldBytes(memoryAfterGc()) - heldBytes(baseline));
+    maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, grownSinceBaseline());
     const seqs = await server.seqs();
     const stats = shipper.stats();
     return {
