@@ -1,5 +1,6 @@
-// The loopback Elasticsearch for logger cells, in its own process so that parsing `_bulk` bodies
-// runs on the other core and never steals time from the logger being measured. It is @heapwise/testkit's
+// The loopback Elasticsearch for logger cells, in its own process so that its work never runs on the
+// event loop or heap of the logger being measured. On a two-core machine its CPU still competes with
+// the logger's, which is why @heapwise/testkit keeps its cost per document small. It is testkit's
 // server; this file only adds an IPC face and the seq bookkeeping the duplicate check needs.
 import { partial429Mode, startBulkServer, type BulkServer, type BulkServerMode } from '@heapwise/testkit';
 import type { ServerReply, ServerRequest } from './server-protocol.js';

@@ -1,7 +1,15 @@
 // The pure parts of the loopback server: where a request goes, how a mode answers it, and how a
 // `_bulk` body is indexed. bulk-server.ts only reads sockets and writes what these decide.
 import type { BulkItemInfo, BulkServerMode } from './bulk-modes.js';
-import { generateDocumentId, infoBody, itemError, parseBulkBody, requestErrorBody } from './bulk-protocol.js';
+import { BulkAnswerWriter } from './bulk-answer-json.js';
+import {
+  infoBody,
+  itemError,
+  parseBulkBody,
+  requestErrorBody,
+  sourceText,
+  type ParsedBulkOp,
+} from './bulk-protocol.js';
 
 /** What the server does with one request. */
 export type Answer =
@@ -115,6 +123,24 @@ export interface IndexingState {
   readonly storeSources: boolean;
   /** Decides whether a `fail-items` item fails (its predicate, else the seeded fraction). */
   readonly shouldFail: (mode: Extract<BulkServerMode, { kind: 'fail-items' }>, item: BulkItemInfo) => boolean;
+  /** The `_id` of an item whose action line has none (`generateDocumentId` in the server). */
+  readonly newId: () => string;
+}
+
+/** What a `fail-items` predicate sees; the source line is decoded only if the predicate reads it. */
+class ItemInfo implements BulkItemInfo {
+  constructor(
+    readonly op: 'index' | 'create',
+    readonly index: string,
+    readonly id: string | undefined,
+    readonly position: number,
+    private readonly body: Buffer,
+    private readonly parsed: ParsedBulkOp,
+  ) {}
+
+  get source(): string {
+    return sourceText(this.body, this.parsed) ?? '';
+  }
 }
 
 /**
@@ -123,7 +149,7 @@ export interface IndexingState {
  * number of items. A body that does not parse is answered 400 and indexes nothing.
  */
 export function indexBulk(
-  body: string,
+  body: Buffer,
   route: Extract<Route, { kind: 'bulk' }>,
   mode: Extract<BulkServerMode, { kind: 'ok' | 'fail-items' | 'lost-response' }>,
   state: IndexingState,
@@ -137,85 +163,53 @@ export function indexBulk(
     return { answer: { kind: 'json', status: 400, body: requestErrorBody(400, (error as Error).message) }, items: 0 };
   }
   const { docs, counters, storeSources } = state;
+  // A lost response is never written.
+  const answer = mode.kind === 'lost-response' ? undefined : new BulkAnswerWriter(route.filterPath);
   let errors = false;
-  const items = ops.map((op, position) => {
+  for (let position = 0; position < ops.length; position++) {
+    const op = ops[position];
     const index = op.index ?? route.index;
     const opName = op.op;
     counters.items++;
-    if ((opName !== 'index' && opName !== 'create') || index === undefined || op.source === undefined) {
+    if ((opName !== 'index' && opName !== 'create') || index === undefined || op.sourceStart < 0) {
       errors = true;
       counters.failedItems++;
       const reason = index === undefined ? 'index is missing' : `testkit supports index and create, not [${opName}]`;
-      const error = { type: 'illegal_argument_exception', reason };
-      return { [opName]: { _index: index ?? '', _id: op.id ?? null, status: 400, error } };
+      answer?.error(opName, index ?? '', op.id ?? null, 400, 'illegal_argument_exception', reason);
+      continue;
     }
-    const info: BulkItemInfo = { op: opName, index, id: op.id, source: op.source, position };
-    const id = op.id ?? generateDocumentId();
-    if (mode.kind === 'fail-items' && state.shouldFail(mode, info)) {
+    const id = op.id ?? state.newId();
+    if (mode.kind === 'fail-items' && state.shouldFail(mode, new ItemInfo(opName, index, op.id, position, body, op))) {
       errors = true;
       counters.failedItems++;
-      return { [opName]: { _index: index, _id: id, status: mode.status, error: itemError(mode.status, index, id) } };
+      const { type, reason } = itemError(mode.status, index, id);
+      answer?.error(opName, index, id, mode.status, type, reason);
+      continue;
     }
     const existing = docs.get(id);
     if (existing && opName === 'create') {
       errors = true;
       counters.failedItems++;
       counters.conflicts++;
-      return { create: { _index: index, _id: id, status: 409, error: itemError(409, index, id) } };
+      const { type, reason } = itemError(409, index, id);
+      answer?.error(opName, index, id, 409, type, reason);
+      continue;
     }
     counters.accepted++;
     if (existing) {
       counters.duplicates++;
       existing.count++;
       existing.index = index;
-      if (storeSources) existing.source = op.source;
-      return { [opName]: okItem(index, id, existing.count, 'updated', 200) };
+      if (storeSources) existing.source = sourceText(body, op) ?? '';
+      answer?.ok(opName, index, id, existing.count);
+      continue;
     }
-    docs.set(id, { id, index, source: storeSources ? op.source : '', count: 1 });
-    return { [opName]: okItem(index, id, 1, 'created', 201) };
-  });
-  if (mode.kind === 'lost-response') return { answer: { kind: 'destroy' }, items: ops.length };
-  const full = { took: nowMs() - startedAtMs, errors, items };
-  const response = JSON.stringify(route.filterPath ? filterResponse(full, route.filterPath) : full);
-  return { answer: { kind: 'json', status: 200, body: response }, items: ops.length };
-}
-
-/**
- * Elasticsearch's `filter_path`: keeps only the fields on the given dotted paths, where `*` matches
- * any key and arrays are walked through (`items.*.status` keeps each item's status). Objects left
- * empty are dropped, as Elasticsearch does.
- */
-export function filterResponse(value: unknown, paths: readonly string[]): unknown {
-  const patterns = paths.map((path) => path.split('.'));
-  return filterValue(value, patterns) ?? {};
-}
-
-function filterValue(value: unknown, patterns: string[][]): unknown {
-  if (patterns.some((pattern) => pattern.length === 0)) return value;
-  if (Array.isArray(value)) {
-    const kept = value.map((element) => filterValue(element, patterns)).filter((element) => element !== undefined);
-    return kept.length > 0 ? kept : undefined;
+    docs.set(id, { id, index, source: storeSources ? (sourceText(body, op) ?? '') : '', count: 1 });
+    answer?.ok(opName, index, id, 1);
   }
-  if (value === null || typeof value !== 'object') return undefined;
-  const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) {
-    const rest = patterns.filter((p) => p[0] === '*' || p[0] === key).map((p) => p.slice(1));
-    if (rest.length === 0) continue;
-    const filtered = filterValue(child, rest);
-    if (filtered !== undefined) out[key] = filtered;
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function okItem(index: string, id: string, version: number, result: 'created' | 'updated', status: number) {
+  if (answer === undefined) return { answer: { kind: 'destroy' }, items: ops.length };
   return {
-    _index: index,
-    _id: id,
-    _version: version,
-    result,
-    _shards: { total: 2, successful: 1, failed: 0 },
-    _seq_no: version - 1,
-    _primary_term: 1,
-    status,
+    answer: { kind: 'json', status: 200, body: answer.finish(nowMs() - startedAtMs, errors) },
+    items: ops.length,
   };
 }

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { normalizeMode, type BulkItemInfo, type BulkServerMode, type BulkServerModeName } from './bulk-modes.js';
-import { requestErrorBody } from './bulk-protocol.js';
+import { generateDocumentId, requestErrorBody } from './bulk-protocol.js';
 import {
   answerOther,
   answerStatus,
@@ -53,6 +53,7 @@ export interface BulkServerOptions {
 export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
+  /** Bytes of the body as read (gunzipped when it came gzipped). */
   readonly bytes: number;
   /** Items in a `_bulk` body (0 for other requests or unparsable bodies). */
   readonly items: number;
@@ -133,7 +134,7 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
   let closePromise: Promise<void> | undefined;
   // setMode calls run one after another: refuse/listen transitions must not interleave.
   let modeChain: Promise<void> = Promise.resolve();
-  const indexing: IndexingState = { docs, counters, storeSources, shouldFail };
+  const indexing: IndexingState = { docs, counters, storeSources, shouldFail, newId: generateDocumentId };
 
   const server: Server = createServer({ keepAliveTimeout: 5_000 });
   server.on('connection', (socket: Socket) => {
@@ -165,11 +166,13 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
   }
 
   function sendJson(res: ServerResponse, status: number, body: string, vendor = false): void {
+    // Encoded once: the length and the write need the same bytes.
+    const bytes = Buffer.from(body);
     res.writeHead(status, {
       'content-type': vendor ? 'application/vnd.elasticsearch+json;compatible-with=9' : 'application/json',
-      'content-length': Buffer.byteLength(body),
+      'content-length': bytes.length,
     });
-    res.end(body);
+    res.end(bytes);
   }
 
   /** Reads the request, asks the pure parts (bulk-answer.ts) what to answer, sends it, records it once. */
@@ -200,7 +203,7 @@ export async function startBulkServer(options: BulkServerOptions = {}): Promise<
       // Elasticsearch answers 413 with an empty body and closes the connection.
       answer = { kind: 'empty', status: 413 };
     } else {
-      bytes = Buffer.byteLength(body);
+      bytes = body.length;
       answer = answerWithoutIndexing(current);
       if (answer === undefined) {
         if (current.kind === 'ok' && current.delayMs) {
@@ -376,8 +379,8 @@ function emptyCounters(): BulkServerCounters {
   };
 }
 
-/** Reads a request body as UTF-8 (gunzipping when asked); undefined once it exceeds `maxBytes`. */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+/** Reads a request body's bytes (gunzipped when asked); undefined once they exceed `maxBytes`. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const encoding = String(req.headers['content-encoding'] ?? '');
   const stream: Readable = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
   return new Promise((resolve, reject) => {
@@ -399,7 +402,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
     stream.on('end', () => {
       if (done) return;
       done = true;
-      resolve(Buffer.concat(chunks, total).toString('utf8'));
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
     });
     stream.on('error', (error) => {
       if (done) return;

@@ -2,7 +2,7 @@ export { startBulkServer, BULK_SERVER_DEFAULTS } from './bulk-server.js';
 export type { BulkServer, BulkServerOptions, BulkServerCounters, StoredDoc, RecordedRequest } from './bulk-server.js';
 export type { BulkServerMode, BulkServerModeName, BulkItemInfo } from './bulk-modes.js';
 export { partial429Mode } from './bulk-modes.js';
-export { parseBulkBody, generateDocumentId } from './bulk-protocol.js';
+export { parseBulkBody, sourceText, generateDocumentId } from './bulk-protocol.js';
 export type { ParsedBulkOp } from './bulk-protocol.js';
 export { mulberry32 } from './random.js';
 export { median } from './stats.js';
