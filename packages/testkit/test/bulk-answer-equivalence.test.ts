@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { indexBulk, routeRequest, type IndexingState, type Route, type StoredDoc } from '../src/bulk-answer.js';
 import type { BulkServerMode } from '../src/bulk-modes.js';
-import { parseBulkBody, readAction, readCompactAction, sourceText } from '../src/bulk-protocol.js';
+import { generateDocumentId, parseBulkBody, readAction, readCompactAction, sourceText } from '../src/bulk-protocol.js';
 import { mulberry32 } from '../src/random.js';
 import { referenceFilterResponse, referenceIndexBulk, referenceParseBulkBody } from './bulk-answer-reference.js';
 
@@ -346,5 +346,13 @@ describe('parseBulkBody', () => {
       })();
       expect(() => parseBulkBody(Buffer.from(text)), text).toThrow(expected);
     }
+  });
+});
+
+describe('generateDocumentId', () => {
+  it('makes 20-character base64url ids, all different, across many draws of random bytes', () => {
+    const ids = Array.from({ length: 5000 }, generateDocumentId);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
