@@ -22,9 +22,9 @@ export const SHIPPER_DEFAULTS = {
   /**
    * UTF-8 bytes of the records held (in Buffers outside the heap). 30,000 records of ~300 bytes are
    * 8.6 MiB. With the per-record overhead outside this cap (about 135 bytes, measured by
-   * test/shipper-memory.test.ts) and two request bodies in flight (each a string and the client's
-   * copy of it in bytes), a full buffer costs at most 10 MiB + 32,000 × 135 B + 1.4 MiB ≈ 15.5 MiB
-   * of heap and Buffers.
+   * test/shipper-memory.test.ts) and two request bodies in flight (1,000 records × ~380 bytes with
+   * their action lines, each), a full buffer costs at most 10 MiB + 32,000 × 135 B + 0.7 MiB ≈
+   * 14.8 MiB of heap and Buffers.
    */
   maxBufferedBytes: 10 * 1024 * 1024,
   /** A single record above this many UTF-8 bytes is dropped as `too_large` when written. */

@@ -3,7 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../src/shipper/backoff.js';
 import { buildBulkBody } from '../src/shipper/bulk-body.js';
-import { classifyRequestError, readBulkItems } from '../src/shipper/bulk-response.js';
+import {
+  AllAccepted,
+  classifyRequestError,
+  readBulkItems,
+  recognizeAllAccepted,
+} from '../src/shipper/bulk-response.js';
 import { resolveOptions, checkNodes } from '../src/shipper/options.js';
 import type { BufferedRecord } from '../src/shipper/record-queue.js';
 import { LineStore, lineOf, SLAB_BYTES } from '../src/shipper/line-store.js';
@@ -54,14 +59,14 @@ describe('buildBulkBody', () => {
     };
     const batch = [record(0, 0), record(1, 2000)];
     const built = buildBulkBody(batch, options);
-    expect(built.body).toBe(
+    expect(built.body.toString('utf8')).toBe(
       '{"create":{"_index":"a","_id":"id0"}}\n{"seq":0}\n{"create":{"_index":"b","_id":"id1"}}\n{"seq":1}\n',
     );
     expect(built.bytes).toBe(batch[0].bytes + batch[1].bytes);
     // A re-send keeps the ids (idempotent).
-    expect(buildBulkBody(batch, options).body).toBe(built.body);
+    expect(buildBulkBody(batch, options).body.equals(built.body)).toBe(true);
     expect(next).toBe(2);
-    expect(buildBulkBody([record(2)], { ...options, op: 'index', assignIds: false }).body).toBe(
+    expect(buildBulkBody([record(2)], { ...options, op: 'index', assignIds: false }).body.toString('utf8')).toBe(
       '{"index":{"_index":"a"}}\n{"seq":2}\n',
     );
   });
@@ -74,7 +79,7 @@ describe('buildBulkBody', () => {
       indexName: () => 'logs-é',
       idOf: () => 'x',
     });
-    expect(built.body).toBe(`{"index":{"_index":"logs-é"}}\n${line}`);
+    expect(built.body.equals(Buffer.from(`{"index":{"_index":"logs-é"}}\n${line}`))).toBe(true);
     expect(built.bytes).toBe(Buffer.byteLength(line));
   });
 
@@ -157,6 +162,55 @@ describe('readBulkItems', () => {
   });
 });
 
+describe('recognizeAllAccepted', () => {
+  const answer = (statuses: number[], op = 'create') =>
+    JSON.stringify({ errors: statuses.some((s) => s >= 300), items: statuses.map((status) => ({ [op]: { status } })) });
+
+  it('knows an all-accepted answer by its text and counts its items, as JSON.parse would', () => {
+    for (const count of [1, 2, 9, 10, 11, 999, 1000, 1001]) {
+      for (const op of ['create', 'index']) {
+        const text = answer(
+          Array.from({ length: count }, (_, i) => (i % 3 === 0 ? 200 : 201)),
+          op,
+        );
+        const recognized = recognizeAllAccepted(text);
+        expect(recognized).toEqual(new AllAccepted((JSON.parse(text) as { items: unknown[] }).items.length));
+        expect(recognized?.items).toBe(count);
+      }
+    }
+  });
+
+  it('leaves everything else to the parser: any other status, mixed operations, other fields, spacing', () => {
+    const others = [
+      answer([201, 429]),
+      answer([201, 409]),
+      answer([202]),
+      '{"errors":false,"items":[{"create":{"status":201}},{"index":{"status":201}}]}',
+      '{"errors":false,"items":[]}',
+      '{"took":3,"errors":false,"items":[{"create":{"status":201}}]}',
+      '{"errors":false,"items":[{"create":{"status":201,"_id":"a"}}]}',
+      '{"errors": false,"items":[{"create":{"status":201}}]}',
+      '{"errors":false,"items":[{"create":{"status":201}}]}\n',
+      '{"errors":false,"items":[{"create":{"status":201}},]}',
+      '{"errors":false,"items":[{"delete":{"status":200}}]}',
+    ];
+    for (const text of others) expect(recognizeAllAccepted(text), text).toBeUndefined();
+  });
+
+  it('readBulkItems ships the whole batch for a recognized answer, and fails it on a different count', () => {
+    const batch = [record(0), record(1)];
+    const options = { op: 'create' as const, assignIds: true };
+    expect(readBulkItems(batch, new AllAccepted(2), options)).toEqual({ shipped: 2, retry: [], rejected: [] });
+    expect(readBulkItems(batch, new AllAccepted(3), options)).toBeInstanceOf(Error);
+    // The same outcome as for the parsed answer.
+    expect(readBulkItems(batch, JSON.parse(answer([201, 201])), options)).toEqual({
+      shipped: 2,
+      retry: [],
+      rejected: [],
+    });
+  });
+});
+
 describe('LineStore', () => {
   it('keeps each line byte for byte, many to a slab, and starts a new slab when one is full', () => {
     const store = new LineStore();
@@ -228,8 +282,8 @@ describe('resolveOptions', () => {
     expect(SHIPPER_DEFAULTS.maxBufferedBytes).toBeGreaterThanOrEqual(outageRecords * 300);
     // 140 bytes per held record outside the byte cap, as test/shipper-memory.test.ts measures (< 512
     // asserted there), plus the bodies of the requests in flight: copies of full batches of such
-    // records, each line with its ~80-byte action line, held as a string and as the client's bytes.
-    const inFlightBodyBytes = 2 * SHIPPER_DEFAULTS.maxConcurrentRequests * SHIPPER_DEFAULTS.maxBatchSize * (300 + 80);
+    // records, each line with its ~80-byte action line, held as the bytes the client writes.
+    const inFlightBodyBytes = SHIPPER_DEFAULTS.maxConcurrentRequests * SHIPPER_DEFAULTS.maxBatchSize * (300 + 80);
     const worstBytes = SHIPPER_DEFAULTS.maxBufferedBytes + SHIPPER_DEFAULTS.maxBufferedItems * 140 + inFlightBodyBytes;
     expect(worstBytes).toBeLessThanOrEqual(16 * 1024 * 1024);
   });

@@ -11,11 +11,8 @@ export interface BodyOptions {
 }
 
 export interface BuiltBody {
-  /**
-   * The NDJSON `_bulk` body: an action line, then the record's line as the logger wrote it. A string,
-   * as the client is given it (see transport.ts); put together as bytes, decoded once.
-   */
-  body: string;
+  /** The NDJSON `_bulk` body: for each record, an action line, then its line as the logger wrote it. */
+  body: Buffer;
   /** The records in the body, in body order (the answer's items follow this order). */
   records: BufferedRecord[];
   /** UTF-8 bytes of `records` (their lines, not the action lines). */
@@ -65,7 +62,7 @@ export function buildBulkBody(batch: readonly BufferedRecord[], options: BodyOpt
     bytes += record.bytes;
     size += action.length + prefixExtraBytes + record.bytes;
   }
-  return { body: writeBody(actions, records, size).toString('utf8'), records, bytes, failed };
+  return { body: writeBody(actions, records, size), records, bytes, failed };
 }
 
 /** Action line, then line, for each record, into one buffer of exactly `size` bytes. */

@@ -5,9 +5,34 @@ import type { DropEvent } from './stats.js';
 /**
  * The answer's fields `readBulkItems` reads, asked for with `filter_path`: Elasticsearch then sends
  * each item's status (and error, when it failed) instead of ~200 bytes of metadata per item, which
- * both sides would serialize and parse for nothing.
+ * both sides would serialize and parse for nothing. `errors` comes first in the answer, as in
+ * Elasticsearch's own field order: `recognizeAllAccepted` relies on it.
  */
-export const BULK_FILTER_PATH = 'items.*.status,items.*.error';
+export const BULK_FILTER_PATH = 'errors,items.*.status,items.*.error';
+
+/** A `_bulk` answer in which every one of `items` items was accepted (2xx), known without parsing it. */
+export class AllAccepted {
+  constructor(readonly items: number) {}
+}
+
+/** `{"errors":false,"items":[` …items… `]}`: every item the same operation, each 200 or 201. */
+const ALL_ACCEPTED =
+  /^\{"errors":false,"items":\[\{"(index|create)":\{"status":20[01]\}\}(?:,\{"\1":\{"status":20[01]\}\})*\]\}$/;
+const ALL_ACCEPTED_FRAME = '{"errors":false,"items":[]}'.length;
+
+/**
+ * Recognizes the filtered answer of a request whose items were all accepted, the common case, by its
+ * exact text: one regular-expression test instead of `JSON.parse` building two objects per item
+ * (0.3 ms for 1,000 items, about as much as building the request). Anything else (an item error,
+ * another field order, whitespace) is undefined: parse it.
+ */
+export function recognizeAllAccepted(json: string): AllAccepted | undefined {
+  const match = ALL_ACCEPTED.exec(json);
+  if (match === null) return undefined;
+  // Every item is `{"<op>":{"status":20x}}`, so their count follows from the length.
+  const itemChars = `{"${match[1]}":{"status":200}}`.length;
+  return new AllAccepted((json.length - ALL_ACCEPTED_FRAME + 1) / (itemChars + 1));
+}
 
 /** What one `_bulk` answer means for each record of its request. */
 export interface ItemOutcome {
@@ -28,6 +53,10 @@ export function readBulkItems(
   response: unknown,
   options: { op: 'index' | 'create'; assignIds: boolean },
 ): ItemOutcome | Error {
+  if (response instanceof AllAccepted) {
+    if (response.items === records.length) return { shipped: records.length, retry: [], rejected: [] };
+    return new Error(`unexpected _bulk answer: ${response.items} items for ${records.length} records`);
+  }
   const items = (response as { items?: unknown } | null)?.items;
   if (!Array.isArray(items) || items.length !== records.length) {
     const got = items === undefined ? 'no items' : `${Array.isArray(items) ? items.length : typeof items} items`;

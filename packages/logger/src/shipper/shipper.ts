@@ -480,7 +480,7 @@ export class ElasticsearchShipper extends EventEmitter {
   // ---- sending ---------------------------------------------------------------------------------
 
   /** Sends one request and applies its answer. Never rejects. */
-  async #send(request: InFlightRequest, body: string): Promise<void> {
+  async #send(request: InFlightRequest, body: Buffer): Promise<void> {
     let response: unknown;
     let failure: { error: unknown } | undefined;
     try {
