@@ -35,7 +35,7 @@ export interface BulkItemInfo {
   readonly index: string;
   /** The `_id` from the action line, or undefined when the server will assign one. */
   readonly id: string | undefined;
-  /** The raw source line (not parsed). */
+  /** The raw source line (not parsed; decoded from the request's bytes when read). */
   readonly source: string;
   /** 0-based position of the item in its request. */
   readonly position: number;
