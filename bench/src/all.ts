@@ -1,4 +1,4 @@
-// `npm run bench`: every suite in turn (logger, metrics, service, tsc, build), each as its own root npm
+// `npm run bench`: every suite in turn (logger, es, metrics, service, tsc, build), each as its own root npm
 // script so that each one can also be run alone. A failing suite does not stop the others; the exit
 // code is 1 if any failed. Budget: about 20 minutes on 2 cores (see README).
 import { spawn } from 'node:child_process';
@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const repoDir = fileURLToPath(new URL('../../', import.meta.url));
-const SUITES = ['bench:logger', 'bench:metrics', 'bench:service', 'bench:tsc', 'bench:build'];
+const SUITES = ['bench:logger', 'bench:es', 'bench:metrics', 'bench:service', 'bench:tsc', 'bench:build'];
 
 function run(script: string): Promise<number> {
   return new Promise((resolve) => {

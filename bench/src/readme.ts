@@ -29,6 +29,7 @@ export function sectionsOf(markdown: string, prefixes: readonly string[]): strin
 /** Suites in README order, with the command that reruns each one. */
 const SUITES = [
   { suite: 'logger', title: 'Logger', command: 'npm run bench:logger' },
+  { suite: 'es', title: 'Loopback Elasticsearch', command: 'npm run bench:es' },
   { suite: 'metrics', title: 'Metrics', command: 'npm run bench:metrics' },
   { suite: 'service', title: 'Service', command: 'npm run bench:service' },
   { suite: 'tsc', title: 'TypeScript build memory', command: 'npm run bench:tsc' },

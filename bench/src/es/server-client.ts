@@ -11,6 +11,8 @@ export interface LoopbackElasticsearch {
   setMode(mode: ServerModeName): Promise<void>;
   counters(): Promise<ServerCounters>;
   seqs(): Promise<NonNullable<ServerReply['seqs']>>;
+  /** CPU time the server process has used so far, in µs (user + system). */
+  cpuMicros(): Promise<number>;
   /** Closes the server and waits for its process to exit (so its CPU is counted to this cell). */
   close(): Promise<void>;
 }
@@ -54,6 +56,9 @@ export async function startLoopbackElasticsearch(options: {
     },
     async seqs() {
       return (await call({ cmd: 'counters', withSeqs: true })).seqs!;
+    },
+    async cpuMicros() {
+      return (await call({ cmd: 'cpu' })).cpuMicros!;
     },
     async close() {
       if (child.exitCode !== null) return;

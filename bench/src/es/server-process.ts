@@ -61,7 +61,9 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
           ? mixModes(server).throttle
           : request.mode === 'partial-429'
             ? partial429Mode().mode
-            : request.mode;
+            : request.mode === 'unindexed'
+              ? ({ kind: 'status', status: 200 } as const)
+              : request.mode;
       await server.setMode(mode);
       return { id: request.id, ok: true };
     }
@@ -79,6 +81,10 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
         reply.seqs = { distinct: perSeq.size, duplicates, accepted: [...perSeq.keys()] };
       }
       return reply;
+    }
+    case 'cpu': {
+      const { user, system } = process.cpuUsage();
+      return { id: request.id, ok: true, cpuMicros: user + system };
     }
     case 'close': {
       await server?.close();

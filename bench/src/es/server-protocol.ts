@@ -3,12 +3,17 @@
 /** Every benchmark record carries `"seq":N`; the server finds it without parsing the whole line. */
 export const SEQ_PATTERN = /"seq":(\d+)/;
 
-export type ServerModeName = 'ok' | 'refuse' | 'stall' | 'mix' | 'partial-429';
+/**
+ * How the server answers. `unindexed` reads each body and answers 200 without indexing it: the HTTP
+ * cost alone, which `bench:es` sets beside the indexing server's.
+ */
+export type ServerModeName = 'ok' | 'refuse' | 'stall' | 'mix' | 'partial-429' | 'unindexed';
 
 export type ServerRequest =
   | { id: number; cmd: 'start'; storeSources: boolean; port?: number }
   | { id: number; cmd: 'mode'; mode: ServerModeName }
   | { id: number; cmd: 'counters'; withSeqs?: boolean }
+  | { id: number; cmd: 'cpu' }
   | { id: number; cmd: 'close' };
 
 export interface ServerCounters {
@@ -27,6 +32,8 @@ export interface ServerReply {
   url?: string;
   port?: number;
   counters?: ServerCounters;
+  /** CPU time the server process has used so far (user + system), from `process.cpuUsage()`. */
+  cpuMicros?: number;
   /** Per-seq view of the stored docs (only with `storeSources`). */
   seqs?: { distinct: number; duplicates: number; accepted: number[] };
 }
