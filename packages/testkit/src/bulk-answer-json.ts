@@ -37,6 +37,8 @@ interface OperationFields {
   /** `open` followed by the `_index` field of `openIndex` (the last index written). */
   openWithIndex: string;
   openIndex: string | undefined;
+  /** The whole text of a created item, when neither `_index` nor `_id` is kept (made at the first). */
+  created?: string;
 }
 
 const SHARDS: readonly (readonly [string, number])[] = [
@@ -123,6 +125,12 @@ export class BulkAnswerWriter {
       separator = ',';
     }
     const tail = version === 1 ? fields.createdTail : okTail(fields, version);
+    if (separator === '' && version === 1) {
+      // Neither `_index` nor `_id` kept (as with `items.*.status`): every created item reads the same.
+      operation.created ??= tail === '' ? `${json}}}` : `${json}${tail}}}`;
+      this.push(operation.created);
+      return;
+    }
     this.push(tail === '' ? `${json}}}` : `${json}${separator}${tail}}}`);
   }
 

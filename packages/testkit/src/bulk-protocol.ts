@@ -25,18 +25,15 @@ export function parseBulkBody(body: Buffer): ParsedBulkOp[] {
   }
   const ops: ParsedBulkOp[] = [];
   let line = 0;
-  // The items of a request mostly name one index: every stored document then holds the same string.
+  // The items of a request mostly name one index: each reuses the last one's string.
   let lastIndex: string | undefined;
   // Every line ends with a newline (checked above), so indexOf never returns -1 here.
   for (let start = 0; start < body.length;) {
     const end = body.indexOf(NEWLINE, start);
     line++;
-    const op = readCompactAction(body, start, end) ?? readAction(body.toString('utf8', start, end), line);
+    const op = readCompactAction(body, start, end, lastIndex) ?? readAction(body.toString('utf8', start, end), line);
     start = end + 1;
-    if (op?.index !== undefined) {
-      if (op.index === lastIndex) op.index = lastIndex;
-      else lastIndex = op.index;
-    }
+    if (op?.index !== undefined) lastIndex = op.index;
     if (op === undefined || op.op === 'delete') {
       if (op) ops.push(op);
       continue;
@@ -98,10 +95,16 @@ const CLOSE_BRACE = 0x7d;
  * write: `{"create":{…}}` or `{"index":{…}}` holding only `"_index":"…"` and `"_id":"…"` fields, in
  * any order (the last of a repeated one wins, as in `JSON.parse`), their values printable ASCII
  * without escapes; undefined for anything else, which `readAction` then reads with `JSON.parse`.
+ * An `_index` that spells `lastIndex` is given that string rather than a new one.
  * For the lines it accepts, it returns exactly what `readAction` does. It exists because `JSON.parse`
  * of every action line was the server's largest cost per document.
  */
-export function readCompactAction(body: Buffer, start: number, end: number): ParsedBulkOp | undefined {
+export function readCompactAction(
+  body: Buffer,
+  start: number,
+  end: number,
+  lastIndex?: string,
+): ParsedBulkOp | undefined {
   let op: string;
   let at: number;
   if (bytesAt(body, start, CREATE_OPEN)) {
@@ -121,15 +124,22 @@ export function readCompactAction(body: Buffer, start: number, end: number): Par
     const valueStart = at + (isIndex ? INDEX_FIELD.length : ID_FIELD.length);
     const valueEnd = plainStringEnd(body, valueStart);
     if (valueEnd < 0) return undefined;
-    const value = body.toString('latin1', valueStart, valueEnd);
-    if (isIndex) index = value;
-    else id = value;
+    if (!isIndex) id = body.toString('latin1', valueStart, valueEnd);
+    else if (lastIndex !== undefined && sameText(body, valueStart, valueEnd, lastIndex)) index = lastIndex;
+    else index = body.toString('latin1', valueStart, valueEnd);
     at = valueEnd + 1;
     if (body[at] === COMMA && body[at + 1] !== CLOSE_BRACE) at++;
     else if (body[at] !== CLOSE_BRACE) return undefined;
   }
   if (at + 2 !== end || body[at + 1] !== CLOSE_BRACE) return undefined;
   return { op, index, id, sourceStart: -1, sourceEnd: -1 };
+}
+
+/** Whether the ASCII bytes from `start` to `end` spell `text`. */
+function sameText(body: Buffer, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (body[start + i] !== text.charCodeAt(i)) return false;
+  return true;
 }
 
 /** Whether `bytes` are in `body` at `at`. Never matches across a newline: none of ours holds one. */
