@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 
 describe('importing @heapwise/logger', () => {
-  it('does not load the Elasticsearch client until a shipper is created (fresh process)', async () => {
+  it('loads neither the Elasticsearch client nor the ECS formatter until they are used (fresh process)', async () => {
     const probe = fileURLToPath(new URL('./fixtures/import-probe.ts', import.meta.url));
     const { stdout } = await run(process.execPath, ['--import', 'tsx', probe], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
@@ -16,9 +16,14 @@ describe('importing @heapwise/logger', () => {
     const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
       afterImport: number;
       afterShipper: number;
+      ecsAfterImport: boolean;
+      ecsAfterEcsLogger: boolean;
     };
     expect(result.afterImport).toBe(0);
     // The probe sees the client once it is needed, so the 0 above is not a blind spot.
     expect(result.afterShipper).toBeGreaterThan(0);
+    // Nor the ECS formatter, until a logger asks for ECS output (and then it is seen).
+    expect(result.ecsAfterImport).toBe(false);
+    expect(result.ecsAfterEcsLogger).toBe(true);
   }, 40_000);
 });

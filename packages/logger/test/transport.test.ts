@@ -59,6 +59,25 @@ describe('sendBulk', () => {
       await server.close();
     }
   });
+
+  it('a refused connection’s error holds neither the password of the node URL nor the body’s bytes copied', async () => {
+    const server = await startBulkServer({ mode: 'refuse' });
+    const password = 'pw-do-not-log-7f3a';
+    const client = await loadClient(`http://elastic:${password}@127.0.0.1:${server.port}`, undefined, 5_000);
+    try {
+      const body = Buffer.from(`${'{"index":{"_index":"t"}}\n{"msg":"x"}\n'.repeat(2_000)}`);
+      const error = (await sendBulk(client, body, 5_000, new AbortController().signal).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      )) as { name: string; meta: { meta: { request: { params: Record<string, unknown> } } } };
+      expect(error.name).toBe('ConnectionError');
+      expect(error.meta.meta.request.params['body']).toBe(body);
+      expect(inspect(error, { depth: 12 })).not.toContain(password);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
 });
 
 describe('loadClient', () => {
