@@ -8,7 +8,7 @@ import { dirBytes } from '@heapwise/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiskSpool, type SpoolFs, type SpoolLoss } from '../src/shipper/spool/disk-spool.js';
 import { LOCK_FILE, SpoolLockedError } from '../src/shipper/spool/dir-lock.js';
-import { crc32, decodeSegment, encodeRecord } from '../src/shipper/spool/segment-format.js';
+import { crc32, decodeSegment, encodeRecord, prepareFrame, writeFrame } from '../src/shipper/spool/segment-format.js';
 import { SPOOL_DEFAULTS } from '../src/limits.js';
 import { writesFailingWith } from './helpers.js';
 
@@ -89,6 +89,22 @@ describe('segment format', () => {
     const frame = encodeRecord({ id: 'id-utf8', writtenAtMs: 7, line });
     expect(frame.length).toBe(Buffer.byteLength(`00000000\tid-utf8\t7\t${line}`));
     expect(decodeSegment(frame).records).toEqual([{ id: 'id-utf8', writtenAtMs: 7, line }]);
+  });
+
+  it('a frame made from the line’s bytes where the shipper holds them is the frame made from its string', () => {
+    for (const line of ['{"msg":"plain","seq":2}\n', '{"msg":"café – 東京 😀","seq":3}\n']) {
+      const record = { id: 'id-bytes', writtenAtMs: 9, line };
+      // The line sits inside a larger buffer, as in a slab.
+      const slab = Buffer.concat([Buffer.from('{"before":1}\n'), Buffer.from(line), Buffer.from('{"after":1}\n')]);
+      const encoded = { chunk: slab, offset: Buffer.byteLength('{"before":1}\n'), bytes: Buffer.byteLength(line) };
+      const fromBytes = prepareFrame(record, encoded);
+      const written = Buffer.alloc(fromBytes.bytes + 4, 0xff);
+      writeFrame(fromBytes, written, 2);
+      expect(written.subarray(2, 2 + fromBytes.bytes).equals(encodeRecord(record))).toBe(true);
+      // Nothing written outside the frame.
+      expect([...written.subarray(0, 2), ...written.subarray(2 + fromBytes.bytes)]).toEqual([0xff, 0xff, 0xff, 0xff]);
+      expect(decodeSegment(written.subarray(2, 2 + fromBytes.bytes)).records).toEqual([record]);
+    }
   });
 
   it('crc32 (eight bytes per step) matches the bitwise CRC-32 for every length and alignment', () => {

@@ -228,12 +228,13 @@ export class ElasticsearchShipper extends EventEmitter {
       if (!this.#fits(bytes)) {
         // Memory is full: the record waits on disk only (nothing in memory is pushed out). Refused
         // there too (drop_newest when full): the newest record is the one lost.
-        if (spool.append(stored, true, bytes) === undefined) this.#drop('overflow', 1);
+        if (spool.append(stored, true, record) === undefined) this.#drop('overflow', 1);
         return;
       }
       // Older records wait on disk: this one queues behind them, so reading back keeps write order.
-      if (spool.spilling && spool.append(stored, true, bytes) !== undefined) return;
-      if (!spool.spilling && spool.writeAhead) record.spoolSegment = spool.append(stored, false, bytes);
+      // The frame copies the line's bytes from the record's slab (`record` is where they are).
+      if (spool.spilling && spool.append(stored, true, record) !== undefined) return;
+      if (!spool.spilling && spool.writeAhead) record.spoolSegment = spool.append(stored, false, record);
     }
     this.#queue.push(record);
     this.#enforceBounds();

@@ -2,7 +2,7 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { SPOOL_DEFAULTS } from '../../limits.js';
 import { LOCK_FILE, lockDir, SpoolLockedError } from './dir-lock.js';
-import { decodeFrames, prepareFrame, writeFrame, type SpooledRecord } from './segment-format.js';
+import { decodeFrames, prepareFrame, writeFrame, type EncodedLine, type SpooledRecord } from './segment-format.js';
 
 export type WhenFull = 'drop_oldest' | 'drop_newest';
 
@@ -190,12 +190,12 @@ export class DiskSpool {
    * Appends one record (in memory until the next sync). `diskOnly`: the owner does not keep it; it
    * must be true while `spilling`. Returns the segment it went to, or undefined when it was refused
    * (`drop_newest` when full, a record larger than the whole spool, or the spool is off).
-   * `lineBytes`: the line's UTF-8 length, when the caller has it.
+   * `encoded`: the line's UTF-8 bytes, when the caller holds them (copied, not encoded again).
    */
-  append(record: SpooledRecord, diskOnly: boolean, lineBytes?: number): number | undefined {
+  append(record: SpooledRecord, diskOnly: boolean, encoded?: EncodedLine): number | undefined {
     if (this.failure !== undefined || this.#closed) return undefined;
     try {
-      const frame = prepareFrame(record, lineBytes);
+      const frame = prepareFrame(record, encoded);
       if (this.#lockBytes + frame.bytes > this.maxBytes) return undefined;
       if (this.#current === undefined || this.#current.bytes + this.#pendingBytes + frame.bytes > this.segmentBytes) {
         if (!this.#rotate()) return undefined;

@@ -61,31 +61,46 @@ export interface PreparedFrame {
   readonly header: string;
   readonly bodyBytes: number;
   readonly line: string;
+  /** The line's UTF-8 bytes, when the caller holds them: copied instead of encoding `line` again. */
+  readonly encoded: EncodedLine | undefined;
 }
 
-/** Measures one frame. `lineBytes`: the line's UTF-8 length, if the caller has it. */
-export function prepareFrame(record: SpooledRecord, lineBytes = Buffer.byteLength(record.line, 'utf8')): PreparedFrame {
+/** A line's UTF-8 bytes, `\n` included: `chunk[offset, offset + bytes)`. */
+export interface EncodedLine {
+  readonly chunk: Buffer;
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+/** Measures one frame. `encoded`: the line's UTF-8 bytes, if the caller holds them. */
+export function prepareFrame(record: SpooledRecord, encoded?: EncodedLine): PreparedFrame {
   const { line } = record;
+  const lineBytes = encoded === undefined ? Buffer.byteLength(line, 'utf8') : encoded.bytes;
   // The frame's own newline ends it: the line's is not copied.
   const bodyBytes = line.endsWith('\n') ? lineBytes - 1 : lineBytes;
   const header = `\t${record.id}\t${record.writtenAtMs}\t`;
-  return { bytes: 8 + header.length + bodyBytes + 1, header, bodyBytes, line };
+  return { bytes: 8 + header.length + bodyBytes + 1, header, bodyBytes, line, encoded };
 }
 
 /**
  * Writes a prepared frame into `target` at `offset` (`frame.bytes` must fit). This runs on every log
  * call in write-ahead mode: the ASCII parts are copied byte by byte (cheaper than a call into the
- * binding each) and the line is encoded once, straight into place.
+ * binding each) and the line's bytes are copied from where the caller holds them (else encoded
+ * once, straight into place).
  */
 export function writeFrame(frame: PreparedFrame, target: Buffer, offset: number): void {
-  const { header } = frame;
+  const { header, encoded } = frame;
   let at = offset + 8;
   // The id (base64url) and the time are ASCII.
   for (let k = 0; k < header.length; k++) target[at++] = header.charCodeAt(k);
-  // A line with as many bytes as characters is ASCII (the usual pino line): copied as one-byte
-  // characters, which skips the UTF-8 encoder.
-  const ascii = frame.bodyBytes === frame.line.length - (frame.line.endsWith('\n') ? 1 : 0);
-  at += target.write(frame.line, at, frame.bodyBytes, ascii ? 'latin1' : 'utf8');
+  if (encoded !== undefined) {
+    at += encoded.chunk.copy(target, at, encoded.offset, encoded.offset + frame.bodyBytes);
+  } else {
+    // A line with as many bytes as characters is ASCII (the usual pino line): copied as one-byte
+    // characters, which skips the UTF-8 encoder.
+    const ascii = frame.bodyBytes === frame.line.length - (frame.line.endsWith('\n') ? 1 : 0);
+    at += target.write(frame.line, at, frame.bodyBytes, ascii ? 'latin1' : 'utf8');
+  }
   target[at] = 0x0a;
   // The checksum covers everything after it except the final newline; 8 hex digits, zero-padded.
   let crc = crc32(target, offset + 9, at);
