@@ -60,7 +60,7 @@ describe('sendBulk', () => {
     }
   });
 
-  it('a refused connection’s error holds neither the password of the node URL nor the body’s bytes copied', async () => {
+  it('a refused connection’s error holds neither the node URL’s password nor a copy of the body’s bytes', async () => {
     const server = await startBulkServer({ mode: 'refuse' });
     const password = 'pw-do-not-log-7f3a';
     const client = await loadClient(`http://elastic:${password}@127.0.0.1:${server.port}`, undefined, 5_000);
