@@ -177,7 +177,7 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
     const baseline = heldBytes(memoryAfterGc());
     const grownSinceBaseline = (): number => heldBytes(memoryAfterGc()) - baseline;
     let maxDiskBytes = 0;
-    let maxHeapGrowthBytes = 0;
+    let maxHeldGrowthBytes = 0;
     let lastSampleAt = 0;
     let lastHeapAt = performance.now();
     const sample = (): void => {
@@ -188,7 +188,7 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       }
       if (now - lastHeapAt >= HEAP_SAMPLE_EVERY_MS) {
         lastHeapAt = now;
-        maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, grownSinceBaseline());
+        maxHeldGrowthBytes = Math.max(maxHeldGrowthBytes, grownSinceBaseline());
       }
     };
     const produced = await logPaced(
@@ -197,21 +197,21 @@ async function outage(logger: LoggerModule, args: SpoolCellArgs): Promise<Record
       args.durationMs!,
       sample,
     );
-    const heapAtOutageEndBytes = grownSinceBaseline();
-    maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, heapAtOutageEndBytes);
+    const heldAtOutageEndBytes = grownSinceBaseline();
+    maxHeldGrowthBytes = Math.max(maxHeldGrowthBytes, heldAtOutageEndBytes);
     const atEnd = shipper.stats();
     await server.setMode('ok');
     const back = performance.now();
     const delivered = await waitForAll(server, shipper, produced, args.deliveryDeadlineMs!, sample);
-    maxHeapGrowthBytes = Math.max(maxHeapGrowthBytes, grownSinceBaseline());
+    maxHeldGrowthBytes = Math.max(maxHeldGrowthBytes, grownSinceBaseline());
     const seqs = await server.seqs();
     const stats = shipper.stats();
     return {
       produced,
       deliveredFraction: delivered.distinct / produced,
       duplicates: seqs.duplicates,
-      heapGrowthBytes: maxHeapGrowthBytes,
-      heapAtOutageEndBytes,
+      heldGrowthBytes: maxHeldGrowthBytes,
+      heldAtOutageEndBytes,
       bufferedAtOutageEnd: atEnd.buffered,
       maxDiskBytes,
       spooledAtEnd: atEnd.spooled,

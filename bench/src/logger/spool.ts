@@ -106,13 +106,13 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
 
   // 1. the outage, against the goals
   {
-    const reference = value(outage, 'spool-outage/memory', 'heapGrowthBytes');
+    const reference = value(outage, 'spool-outage/memory', 'heldGrowthBytes');
     const heapGoal = reference === undefined ? undefined : reference + HEAP_ALLOWANCE_BYTES;
     const referenceRow = [
       `memory only, filled to its item cap (${formatCount(value(outage, 'spool-outage/memory', 'produced'))} ` +
         "records): the memory caps' heap",
       'heap + external growth (max, after GC)',
-      medianWithRange(find(outage, 'spool-outage/memory'), 'heapGrowthBytes', (v) => formatMiB(v)),
+      medianWithRange(find(outage, 'spool-outage/memory'), 'heldGrowthBytes', (v) => formatMiB(v)),
       'reference',
       '—',
       '—',
@@ -122,7 +122,7 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
       const r = find(outage, id);
       const delivered = value(outage, id, 'deliveredFraction');
       const duplicates = value(outage, id, 'duplicates');
-      const heap = value(outage, id, 'heapGrowthBytes');
+      const heap = value(outage, id, 'heldGrowthBytes');
       const disk = value(outage, id, 'maxDiskBytes');
       return [
         [
@@ -144,7 +144,7 @@ export async function runSpoolBench(): Promise<{ sections: Section[]; raw: Recor
         [
           MODE_LABEL[mode],
           'heap + external growth (max, after GC)',
-          medianWithRange(r, 'heapGrowthBytes', (v) => formatMiB(v)),
+          medianWithRange(r, 'heldGrowthBytes', (v) => formatMiB(v)),
           `≤ reference + 5 MiB = ${formatMiB(heapGoal)}`,
           verdict(heap === undefined || heapGoal === undefined ? undefined : heap <= heapGoal),
           heap === undefined || heapGoal === undefined ? 'n/a' : formatFixed(heap / heapGoal, 2, '×'),
