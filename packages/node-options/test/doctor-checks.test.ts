@@ -42,6 +42,7 @@ const plan = (fields: Partial<TaskPlan>): TaskPlan => ({
   task: 'build',
   package: null,
   requestedHeapMb: 4096,
+  heapSection: 'build',
   concurrency: 2,
   perTaskMb: 3072,
   heapMb: 3072,
@@ -76,7 +77,9 @@ describe('doctor checks', () => {
 
   it('budget: a heap that would be lowered is a problem with the concurrency that fits', () => {
     const findings = checkBudget(
-      facts({ plans: [plan({}), plan({ task: 'test', requestedHeapMb: 1024, fits: true, heapMb: 1024 })] }),
+      facts({
+        plans: [plan({}), plan({ task: 'test', heapSection: 'test', requestedHeapMb: 1024, fits: true, heapMb: 1024 })],
+      }),
     );
     expect(findings).toEqual([
       {
@@ -96,9 +99,14 @@ describe('doctor checks', () => {
     ]);
   });
 
-  it('budget: a [package#task] plan is named by its section', () => {
-    const [finding] = checkBudget(facts({ plans: [plan({ package: '@acme/ui' })] }));
-    expect(finding?.message).toMatch(/^\[@acme\/ui#build\] 4096 MB requested; 2 at once → 3072 MB each: would be/);
+  it('budget: a [package#task] plan is named by its section, and by the section its heap comes from', () => {
+    const [own] = checkBudget(facts({ plans: [plan({ package: '@acme/ui', heapSection: '@acme/ui#build' })] }));
+    expect(own?.message).toMatch(/^\[@acme\/ui#build\] 4096 MB requested; 2 at once → 3072 MB each: would be/);
+    // The package's section sets other flags only: the heap is [build]'s, and the line says so.
+    const [inherited] = checkBudget(facts({ plans: [plan({ package: '@acme/ui', heapSection: 'build' })] }));
+    expect(inherited?.message).toMatch(/^\[@acme\/ui#build\] \(from \[build\]\) 4096 MB requested; 2 at once/);
+    const [common] = checkBudget(facts({ plans: [plan({ task: 'lint', heapSection: null })] }));
+    expect(common?.message).toMatch(/^\[lint\] \(from the common lines\) 4096 MB requested;/);
   });
 
   it('package sections: warns on a package the workspace lacks and on a script the package lacks', () => {

@@ -36,6 +36,11 @@ export interface TaskPlan {
   /** The package of a `[package#task]` section; null for `[task]`. */
   package: string | null;
   requestedHeapMb: number | null;
+  /**
+   * The section the requested heap is written in (`package#task` or `task`); null for the common
+   * lines, or when no heap is requested. A `[package#task]` section without a heap takes `[task]`'s.
+   */
+  heapSection: string | null;
   /** Tasks at once under the plan: --concurrency, else what `heapwise turbo <task>` would choose. */
   concurrency: number;
   perTaskMb: number;
@@ -154,10 +159,16 @@ export function checkMemory({ memory, config, budget }: DoctorFacts): Finding[] 
  */
 export function checkBudget({ plans, budget, node }: DoctorFacts): Finding[] {
   return plans.map((plan) => {
-    const section = `[${plan.package === null ? plan.task : packageSectionName(plan.package, plan.task)}]`;
+    const name = plan.package === null ? plan.task : packageSectionName(plan.package, plan.task);
     const at = `${plan.concurrency} at once → ${plan.perTaskMb} MB each`;
     if (plan.requestedHeapMb === null)
-      return finding('budget', 'ok', `${section} requests no heap; ${at}; GOMEMLIMIT=${plan.goMemLimit}`);
+      return finding('budget', 'ok', `[${name}] requests no heap; ${at}; GOMEMLIMIT=${plan.goMemLimit}`);
+    // Say where the number is written when another section holds it.
+    const from =
+      plan.heapSection === name
+        ? ''
+        : ` (from ${plan.heapSection === null ? 'the common lines' : `[${plan.heapSection}]`})`;
+    const section = `[${name}]${from}`;
     if (plan.fits) {
       const asPercentage =
         !node.acceptsHeapPercentage || plan.heapPercentage === null
