@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createScope } from '../src/index.js';
 import {
@@ -138,6 +141,35 @@ describe('countLiveInstances', () => {
       // Each count is a full GC and a walk of the whole heap: over 5 s in all on a busy 2-core machine.
     },
     30_000,
+  );
+
+  it.runIf(available)(
+    'prints no ExperimentalWarning of Node, and lets other warnings through (fresh process)',
+    async () => {
+      const testing = new URL('../src/testing/index.ts', import.meta.url).href;
+      const script =
+        `const { countLiveInstances } = await import(${JSON.stringify(testing)});\n` +
+        `class Probe {}\nconst kept = [new Probe(), new Probe()];\n` +
+        `console.log(countLiveInstances(Probe), kept.length);\n` +
+        `process.emitWarning('v8.queryObjects is mentioned here', 'ExperimentalWarning');\n` +
+        `process.emitWarning('a warning of the code under test');\n`;
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '--eval', script],
+        {
+          cwd: fileURLToPath(new URL('..', import.meta.url)),
+          env: { ...process.env, NODE_OPTIONS: '' },
+          timeout: 30_000,
+        },
+      );
+      expect(stdout.trim()).toBe('2 2');
+      // Node's note about queryObjects is gone; the same kind of warning emitted outside the helper, and
+      // any other warning, still reach stderr.
+      expect(stderr).not.toContain('v8.queryObjects() is an experimental feature');
+      expect(stderr).toContain('ExperimentalWarning: v8.queryObjects is mentioned here');
+      expect(stderr).toContain('a warning of the code under test');
+    },
+    40_000,
   );
 });
 

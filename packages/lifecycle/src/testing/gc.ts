@@ -70,10 +70,35 @@ type QueryObjects = (ctor: Constructor, options: { format: 'count' }) => number;
 /**
  * Live instances of `ctor` (objects with `ctor.prototype` in their prototype chain) via
  * `v8.queryObjects` (Node 20.13+, 22+), which collects garbage first; `undefined` where this Node
- * has no such API. Node prints an ExperimentalWarning on first use.
+ * has no such API.
  */
 export function countLiveInstances(ctor: Constructor): number | undefined {
   const queryObjects = (v8 as { queryObjects?: QueryObjects }).queryObjects;
   if (typeof queryObjects !== 'function') return undefined;
-  return queryObjects(ctor, { format: 'count' });
+  return withoutExperimentalNote('queryObjects', () => queryObjects(ctor, { format: 'count' }));
+}
+
+type EmitWarning = (warning: string | Error, ...rest: unknown[]) => void;
+
+/**
+ * Runs `call` with Node's one-time ExperimentalWarning about `feature` held back: a test run should
+ * print the warnings of the code under test, not Node's note that the API this helper uses is new.
+ * Every other warning, emitted meanwhile or later, goes through as usual.
+ */
+function withoutExperimentalNote<T>(feature: string, call: () => T): T {
+  const original = Object.getOwnPropertyDescriptor(process, 'emitWarning');
+  const emitWarning = process.emitWarning.bind(process) as EmitWarning;
+  const filtered: EmitWarning = (warning, ...rest) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: unknown } | undefined)?.type;
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (type === 'ExperimentalWarning' && text.includes(feature)) return;
+    emitWarning(warning, ...rest);
+  };
+  Object.defineProperty(process, 'emitWarning', { value: filtered, configurable: true, writable: true });
+  try {
+    return call();
+  } finally {
+    if (original) Object.defineProperty(process, 'emitWarning', original);
+    else Reflect.deleteProperty(process, 'emitWarning'); // it was inherited: inherit it again
+  }
 }
