@@ -238,6 +238,18 @@ describe('LineStore', () => {
     expect(lineOf({ chunk: store.chunk, offset: store.offset, bytes: long.length })).toBe(long);
   });
 
+  it('refuses a short line over the limit too, and the slab stays as it was', () => {
+    const store = new LineStore();
+    expect(store.store('{"a":1}\n', 100)).toBe(8);
+    const { chunk, offset } = store;
+    expect(store.store(`${'z'.repeat(200)}\n`, 100)).toBe(-1);
+    expect(store.store('{"b":2}\n', 100)).toBe(8);
+    // The refused line took no room: the next one follows the first.
+    expect(store.chunk).toBe(chunk);
+    expect(store.offset).toBe(offset + 8);
+    expect(lineOf({ chunk: store.chunk, offset: store.offset, bytes: 8 })).toBe('{"b":2}\n');
+  });
+
   it('copies a line out of its slab into its own store', () => {
     const fresh = new LineStore();
     const retry = new LineStore();

@@ -47,7 +47,11 @@ export class LineStore {
    */
   store(line: string, maxBytes: number): number {
     // A UTF-16 unit is at most 3 UTF-8 bytes: below this, the line fits without measuring it first.
-    if (line.length * 3 <= SLAB_BYTES - this.#used) return this.#claim(this.#slab.utf8Write(line, this.#used));
+    if (line.length * 3 <= SLAB_BYTES - this.#used) {
+      const written = this.#slab.utf8Write(line, this.#used);
+      // Unclaimed, a line over the limit leaves the slab as it was (the next line writes over it).
+      return written > maxBytes ? -1 : this.#claim(written);
+    }
     const bytes = Buffer.byteLength(line, 'utf8');
     if (bytes > maxBytes) return -1;
     if (bytes > OWN_BUFFER_BYTES) {

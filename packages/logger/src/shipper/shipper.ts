@@ -205,7 +205,7 @@ export class ElasticsearchShipper extends EventEmitter {
     }
     const lines = this.#lines;
     const bytes = lines.store(line, this.#options.maxRecordBytes);
-    if (bytes === -1 || bytes > this.#options.maxRecordBytes) {
+    if (bytes === -1) {
       this.#drop('too_large', 1, { line: line.slice(0, 1024) });
       return;
     }
