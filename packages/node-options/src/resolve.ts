@@ -50,6 +50,11 @@ export interface Resolution {
   tscArgs: string[];
   heapMb: number | null;
   requestedHeapMb: number | null;
+  /**
+   * The section the requested heap is written in (`package#task` or `task`); null for the common
+   * lines, or when no heap is requested.
+   */
+  heapSection: string | null;
   /** Set when the heap is expressed as a percentage of the memory limit. */
   heapPercentage: number | null;
   goMemLimit: string;
@@ -161,6 +166,8 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
   const flags = taskFlags(config, task, options.packageName);
   const heapFlag = taskHeapFlag(config, task, options.packageName);
   const requestedHeapMb = heapFlag === undefined ? undefined : heapFlagMb(heapFlag, memory.bytes);
+  // Where the number was written: [package#task], [task], or a common line (no section holds it).
+  const heapSection = heapFlag === undefined ? null : flagSection(config, heapFlag);
 
   let heapMb: number | undefined;
   let lowered = false;
@@ -181,9 +188,7 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
     lowered = fitted.lowered;
     belowMinimum = fitted.belowMinimum;
     if (lowered && heapFlag) {
-      // Where the number was written: [package#task], [task], or a common line (no section holds it).
-      const section = flagSection(config, heapFlag);
-      const source = section === null ? `${config.file}:${heapFlag.line}` : `[${section}]`;
+      const source = heapSection === null ? `${config.file}:${heapFlag.line}` : `[${heapSection}]`;
       const share =
         `${describeMemory(memory)} × ${config.headroom} headroom ÷ ${concurrency} ` +
         `task${concurrency === 1 ? '' : 's'} at once = ${budget.perTaskMb} MB per task`;
@@ -248,6 +253,7 @@ export function resolveTask(config: NodeOptionsConfig, task: string, options: Re
     tscArgs,
     heapMb: heapMb ?? null,
     requestedHeapMb: requestedHeapMb ?? null,
+    heapSection,
     heapPercentage: heapPercentage ?? null,
     goMemLimit,
     memoryLimitBytes: memory.bytes,

@@ -6,13 +6,7 @@ import { chooseConcurrency, computeBudget, cpuConcurrencyCap, type Budget } from
 import { DOCTOR_CHECKS, runChecks, type DoctorFacts, type TaskPlan } from '../doctor/checks.js';
 import { findFileUp } from '../find-up.js';
 import type { MemoryLimit } from '../memory.js';
-import {
-  flagSection,
-  parseNodeOptions,
-  splitSectionName,
-  taskHeapFlag,
-  type NodeOptionsConfig,
-} from '../node-options-file.js';
+import { parseNodeOptions, splitSectionName, type NodeOptionsConfig } from '../node-options-file.js';
 import { largestRequestedHeapMb, mbToPercentage, resolveTask } from '../resolve.js';
 import { endOfLife, supportsHeapPercentage } from '../runtime.js';
 import { PRESET_PACKAGE } from '../tsconfig-check.js';
@@ -55,12 +49,11 @@ function planTasks(
         cap,
       );
     const resolution = resolveTask(config, task, { memory, concurrency, packageName });
-    const heapFlag = taskHeapFlag(config, task, packageName);
     return {
       task,
       package: packageName ?? null,
       requestedHeapMb: resolution.requestedHeapMb,
-      heapSection: heapFlag === undefined ? null : flagSection(config, heapFlag),
+      heapSection: resolution.heapSection,
       concurrency,
       perTaskMb: resolution.perTaskMb,
       heapMb: resolution.heapMb,
