@@ -7,7 +7,7 @@ import { describeEnvironment, startContentionMonitor } from '../harness/environm
 import { defaultPlan, isQuick, writeSuite } from '../harness/report.js';
 import { runMatrix, type CellSpec } from '../harness/runner.js';
 import { log, medianWithRange } from '../harness/suite.js';
-import { formatFixed, formatPercent, markdownTable } from '../harness/table.js';
+import { formatCount, formatFixed, formatPercent, markdownTable } from '../harness/table.js';
 import type { EsCostCellArgs } from './cost-child.js';
 
 const quick = isQuick();
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
         method:
           `Each cell is a fresh server process (\`src/es/server-process.ts\`, \`storeSources: false\`) fed ` +
           `${SIZES.warmupBodies} warm-up then ${SIZES.measuredBodies} measured \`_bulk\` bodies of ` +
-          `${SIZES.docsPerBody.toLocaleString('en-US')} bench:logger records (~420 bytes), one request at a time; ` +
+          `${formatCount(SIZES.docsPerBody)} bench:logger records (~420 bytes), one request at a time; ` +
           "the server's own `process.cpuUsage()` (user + system) over the measured bodies, per document. " +
           `The last column is the share of one core the server takes at ${RATE_DOCS_PER_SEC / 1000}k documents/s.`,
         table: markdownTable(
