@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../src/shipper/backoff.js';
-import { buildBulkBody } from '../src/shipper/bulk-body.js';
+import { buildBulkBody, documentId, writeBase36 } from '../src/shipper/bulk-body.js';
 import {
   AllAccepted,
   classifyRequestError,
@@ -54,8 +54,9 @@ describe('buildBulkBody', () => {
       op: 'create' as const,
       assignIds: true,
       indexName: (ms: number) => (ms < 1000 ? 'a' : 'b'),
-      // As the shipper does: a number assigned once per record, the same string at every call.
-      idOf: (r: BufferedRecord) => `id${(r.idSequence ??= next++)}`,
+      idPrefix: 'id',
+      // As the shipper does: a number assigned once per record, the same `_id` at every call.
+      idOf: (r: BufferedRecord) => (r.idSequence ??= next++),
     };
     const batch = [record(0, 0), record(1, 2000)];
     const built = buildBulkBody(batch, options);
@@ -71,13 +72,41 @@ describe('buildBulkBody', () => {
     );
   });
 
+  it("writes an earlier process's _id as it was read, and this process's as prefix + base-36 number", () => {
+    const carried = { ...record(0, 0), id: 'old"id' };
+    const own = { ...record(1, 0), idSequence: 36 ** 10 + 35 };
+    const built = buildBulkBody([carried, own], {
+      op: 'create',
+      assignIds: true,
+      indexName: () => 'i',
+      idPrefix: 'Ab-_9',
+      idOf: (r) => r.id ?? r.idSequence ?? -1,
+    });
+    expect(built.body.toString('utf8')).toBe(
+      `{"create":{"_index":"i","_id":"old\\"id"}}\n{"seq":0}\n` +
+        `{"create":{"_index":"i","_id":"${documentId('Ab-_9', 36 ** 10 + 35)}"}}\n{"seq":1}\n`,
+    );
+  });
+
+  it('spells a number in base 36 as Number#toString(36) does, up to the largest safe integer', () => {
+    const target = Buffer.alloc(16);
+    const values = [0, 1, 9, 10, 35, 36, 1295, 1296, 2 ** 31, 36 ** 10 - 1, 36 ** 10, Number.MAX_SAFE_INTEGER];
+    // Spread over the whole range, the same values every run (golden-ratio steps).
+    for (let i = 1; i <= 2_000; i++) values.push(Math.floor(((i * 0.6180339887498949) % 1) * Number.MAX_SAFE_INTEGER));
+    for (const value of values) {
+      const end = writeBase36(target, 2, value);
+      expect(target.toString('latin1', 2, end)).toBe(value.toString(36));
+    }
+  });
+
   it('writes index names and lines outside ASCII as UTF-8, byte for byte', () => {
     const line = '{"msg":"naïve 日本 🎉"}\n';
     const built = buildBulkBody([record(0, 0, line)], {
       op: 'index',
       assignIds: false,
       indexName: () => 'logs-é',
-      idOf: () => 'x',
+      idPrefix: 'p',
+      idOf: () => 0,
     });
     expect(built.body.equals(Buffer.from(`{"index":{"_index":"logs-é"}}\n${line}`))).toBe(true);
     expect(built.bytes).toBe(Buffer.byteLength(line));
@@ -91,7 +120,8 @@ describe('buildBulkBody', () => {
         if (ms === 1) throw new Error('boom');
         return ms === 2 ? '' : 'ok';
       },
-      idOf: () => 'x',
+      idPrefix: 'p',
+      idOf: () => 0,
     });
     expect(built.records.map(lineOf)).toEqual([lineOf(record(0))]);
     expect(built.failed.map((f) => lineOf(f.record))).toEqual([lineOf(record(1)), lineOf(record(2))]);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createScope, type Scope, type TimerHandle } from '@heapwise/lifecycle';
 import { backoffDelayMs } from './backoff.js';
-import { buildBulkBody } from './bulk-body.js';
+import { buildBulkBody, documentId } from './bulk-body.js';
 import { classifyRequestError, readBulkItems, type RequestFailure } from './bulk-response.js';
 import { createIndexNamer } from './index-name.js';
 import { checkNodes, resolveOptions, type ElasticsearchShipperOptions, type ResolvedOptions } from './options.js';
@@ -268,16 +268,16 @@ export class ElasticsearchShipper extends EventEmitter {
     if (dropped > 0) this.#drop('overflow', dropped);
   }
 
-  /** A record's `_id`: an earlier process's as it was read, else made from the record's number. */
-  #idFor(record: BufferedRecord): string {
+  /** A record's `_id`: an earlier process's as it was read, else the number this process's is made of. */
+  #idFor(record: BufferedRecord): number | string {
     if (record.id !== undefined) return record.id;
     // Kept as the number, not the string: about 50 bytes less per held record.
     record.idSequence ??= this.#idSequence++;
-    return this.#idOf(record.idSequence);
+    return record.idSequence;
   }
 
   #idOf(sequence: number): string {
-    return this.#idPrefix + sequence.toString(36);
+    return documentId(this.#idPrefix, sequence);
   }
 
   /** A record left the buffer for good (shipped, or dropped other than at shutdown): its spool copy can go. */
@@ -454,6 +454,7 @@ export class ElasticsearchShipper extends EventEmitter {
       op: this.#options.op,
       assignIds: this.#options.assignIds,
       indexName: this.#indexName,
+      idPrefix: this.#idPrefix,
       idOf: (record) => this.#idFor(record),
     });
     this.#dropped.expired += expired;
