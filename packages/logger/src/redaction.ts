@@ -67,6 +67,9 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   const maxDepth = options.maxDepth ?? REDACTION_DEFAULTS.maxDepth;
   const maxKeys = options.maxKeys ?? REDACTION_DEFAULTS.maxKeys;
   let budget = 0;
+  // Whether for…in over a plain object also lists keys from Object.prototype (someone added an
+  // enumerable one): checked once per call, so plain objects skip the own-key check otherwise.
+  let objectPrototypeEnumerates = true;
   // ancestors[d] is the object being walked at depth d: a value found below it is a cycle.
   const ancestors: (object | undefined)[] = [];
 
@@ -107,7 +110,8 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     budget--;
     if (Array.isArray(value)) return walkArray(value, depth);
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto === Object.prototype || proto === null) return walkProperties(value, key, depth, undefined);
+    if (proto === null) return walkProperties(value, key, depth, undefined, false);
+    if (proto === Object.prototype) return walkProperties(value, key, depth, undefined, objectPrototypeEnumerates);
     return walkInstance(value, key, depth);
   };
 
@@ -123,7 +127,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     } catch {
       return UNREADABLE;
     }
-    return walkProperties(value, key, depth, undefined);
+    return walkProperties(value, key, depth, undefined, true);
   };
 
   const walkArray = (value: readonly unknown[], depth: number): unknown[] => {
@@ -152,48 +156,55 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     key: string,
     depth: number,
     serializedKeys: ReadonlySet<string> | undefined,
+    mayInherit: boolean,
   ): unknown => {
-    let names: string[];
-    try {
-      names = Object.keys(value);
-    } catch {
-      return UNREADABLE; // a Proxy whose ownKeys throws
-    }
     let copy: Record<string, unknown> | undefined;
+    let examined = 0;
     ancestors[depth] = value;
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      if (budget-- <= 0) {
-        // Out of budget: the keys not examined are not written; one marker says how many.
-        copy ??= copyOfFirst(value, names, i);
-        setData(copy, TRUNCATED, `${names.length - i} keys not examined`);
-        break;
-      }
-      let redacted: unknown;
-      let item: unknown;
-      if (isSecret(name)) {
-        redacted = censor;
-      } else {
-        try {
-          item = (value as Record<string, unknown>)[name];
-          if (typeof item === 'string') {
-            // Inline the cheap test: most strings hold neither `://` nor `=`.
-            redacted = item.indexOf('://') === -1 && item.indexOf('=') === -1 ? item : redactString(item, name);
-          } else if (item === null || typeof item !== 'object') redacted = item;
-          else if (serializedKeys !== undefined && serializedKeys.has(name) && !isPlainData(item)) redacted = item;
-          else if (name === 'toJSON') redacted = item;
-          else redacted = walkObject(item, name, depth + 1);
-          // An own toJSON (a plain object's) replaces the whole object, as in JSON.stringify.
-          if (name === 'toJSON' && typeof item === 'function') {
-            ancestors[depth] = undefined;
-            return walkValue((item as (key: string) => unknown).call(value, key), key, depth + 1);
-          }
-        } catch {
-          redacted = UNREADABLE; // a getter (or toJSON) that throws
+    try {
+      // for…in visits what Object.keys lists, in the same order, plus inherited enumerable keys,
+      // which the own-key check skips (needed only where a prototype has any). It allocates no
+      // array, and V8 reads `value[name]` through the object's enum cache: with both, a walk of an
+      // access-log record ran about a quarter fewer instructions than with Object.keys.
+      for (const name in value) {
+        // Inherited: JSON.stringify does not write it.
+        if (mayInherit && !Object.prototype.hasOwnProperty.call(value, name)) continue;
+        if (budget-- <= 0) {
+          // Out of budget: the keys not examined are not written; one marker says how many.
+          copy ??= copyOfFirst(value, examined);
+          setData(copy, TRUNCATED, `${Object.keys(value).length - examined} keys not examined`);
+          break;
         }
+        let redacted: unknown;
+        let item: unknown;
+        if (isSecret(name)) {
+          redacted = censor;
+        } else {
+          try {
+            item = (value as Record<string, unknown>)[name];
+            if (typeof item === 'string') {
+              // Inline the cheap test: most strings hold neither `://` nor `=`.
+              redacted = item.indexOf('://') === -1 && item.indexOf('=') === -1 ? item : redactString(item, name);
+            } else if (item === null || typeof item !== 'object') redacted = item;
+            else if (serializedKeys !== undefined && serializedKeys.has(name) && !isPlainData(item)) redacted = item;
+            else if (name === 'toJSON') redacted = item;
+            else redacted = walkObject(item, name, depth + 1);
+            // An own toJSON (a plain object's) replaces the whole object, as in JSON.stringify.
+            if (name === 'toJSON' && typeof item === 'function') {
+              ancestors[depth] = undefined;
+              return walkValue((item as (key: string) => unknown).call(value, key), key, depth + 1);
+            }
+          } catch {
+            redacted = UNREADABLE; // a getter (or toJSON) that throws
+          }
+        }
+        if (copy === undefined && redacted !== item) copy = copyOfFirst(value, examined);
+        if (copy !== undefined) setData(copy, name, redacted);
+        examined++;
       }
-      if (copy === undefined && redacted !== item) copy = copyOfFirst(value, names, i);
-      if (copy !== undefined) setData(copy, name, redacted);
+    } catch {
+      ancestors[depth] = undefined;
+      return UNREADABLE; // a Proxy whose ownKeys or getOwnPropertyDescriptor throws
     }
     ancestors[depth] = undefined;
     return copy ?? value;
@@ -216,12 +227,13 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     if (typeof value === 'string') return redactString(value, '') as T;
     if (value === null || typeof value !== 'object') return value;
     budget = maxKeys;
+    objectPrototypeEnumerates = enumeratesAnything(EMPTY);
     const proto: unknown = Object.getPrototypeOf(value);
     if (serializedKeys === undefined || Array.isArray(value) || (proto !== Object.prototype && proto !== null)) {
       return walkObject(value, '', 0) as T;
     }
     budget--;
-    return walkProperties(value, '', 0, serializedKeys) as T;
+    return walkProperties(value, '', 0, serializedKeys, proto !== null && objectPrototypeEnumerates) as T;
   };
 }
 
@@ -232,12 +244,23 @@ export function isPlainData(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/** A plain object holding the first `count` keys of `value` (values read once, as data). */
-function copyOfFirst(value: object, names: readonly string[], count: number): Record<string, unknown> {
+/** Has no own keys: for…in over it lists exactly Object.prototype's enumerable keys. */
+const EMPTY = Object.freeze({});
+
+function enumeratesAnything(value: object): boolean {
+  for (const _ in value) return true;
+  return false;
+}
+
+/** A plain object holding the first `count` own enumerable keys of `value` (values read once, as data). */
+function copyOfFirst(value: object, count: number): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
-  for (let i = 0; i < count; i++) {
-    const name = names[i];
+  let copied = 0;
+  for (const name in value) {
+    if (copied === count) break;
+    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
     setData(copy, name, (value as Record<string, unknown>)[name]);
+    copied++;
   }
   return copy;
 }

@@ -291,6 +291,51 @@ describe('other shapes', () => {
     expect(parse(out.lines[0])['user']).toEqual({ token: '[Redacted]', name: 'ann' });
   });
 
+  it('reads own enumerable keys only, as JSON.stringify does, even with Object.prototype polluted', () => {
+    const redact = createRedactor();
+    const inheriting = Object.create({ inheritedToken: 'proto-SECRET', shared: 1 }) as Record<string, unknown>;
+    inheriting['password'] = 'own-SECRET';
+    inheriting['a'] = 1;
+    class Account {
+      token = 'class-SECRET';
+      nested = { password: 'nested-SECRET' };
+    }
+    Object.defineProperty(Account.prototype, 'visible', { value: 2, enumerable: true });
+    const cases = (): { value: object; expected: object }[] => [
+      { value: inheriting, expected: { password: '[Redacted]', a: 1 } },
+      { value: new Account(), expected: { token: '[Redacted]', nested: { password: '[Redacted]' } } },
+      { value: { a: { b: 'text', password: 'plain-SECRET' } }, expected: { a: { b: 'text', password: '[Redacted]' } } },
+    ];
+    // Results are compared once Object.prototype is clean again (the matchers iterate objects too).
+    const results = (): { result: unknown; expected: object }[] =>
+      cases().map(({ value, expected }) => ({ result: redact(value), expected }));
+    const clean = { a: 1, b: { c: 'text' } };
+    const beforePollution = results();
+    Object.defineProperty(Object.prototype, 'polluted', { value: 'v', enumerable: true, configurable: true });
+    let duringPollution: { result: unknown; expected: object }[];
+    let cleanDuringPollution: unknown;
+    try {
+      duringPollution = results();
+      cleanDuringPollution = redact(clean);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['polluted'];
+    }
+    // An enumerable key on Object.prototype is neither examined as an own key nor copied.
+    for (const { result, expected } of [...beforePollution, ...duringPollution]) {
+      expect(JSON.stringify(result)).not.toMatch(LEAK);
+      expect(result).toEqual(expected);
+      expect(Object.keys(result as object)).toEqual(Object.keys(expected));
+    }
+    expect(redact(clean)).toBe(clean);
+    expect(cleanDuringPollution).toBe(clean);
+  });
+
+  it('out of key budget: the examined keys are kept and one marker counts the rest', () => {
+    const redact = createRedactor({ maxKeys: 3 });
+    // The object costs one unit, each key one: `a` and `b` are examined, three are not.
+    expect(redact({ a: 1, b: 2, c: 3, d: 4, e: 5 })).toEqual({ a: 1, b: 2, '[Truncated]': '3 keys not examined' });
+  });
+
   it('the redactor itself: same result shape for plain data, the caller’s objects untouched', () => {
     const redact = createRedactor();
     const input = { a: 1, b: 'text', c: [1, 'two', { password: 'p' }], d: null };
