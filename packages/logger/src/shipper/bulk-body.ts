@@ -42,8 +42,8 @@ const END = Buffer.from('}}\n');
  * A record whose index name cannot be computed is left out and returned in `failed`.
  *
  * Action lines are written as bytes: the part up to this process's `_id` digits encoded once per
- * index name, then the digits one by one. A string per record and its encoding cost about twice
- * what copying the record's line does.
+ * index name, then the digits one by one. Building a string per record and encoding it made the
+ * whole body cost about a third more instructions (callgrind, 1,000 access-log records).
  */
 export function buildBulkBody(batch: readonly BufferedRecord[], options: BodyOptions): BuiltBody {
   const { op, assignIds, indexName, idPrefix, idOf } = options;
