@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../src/shipper/backoff.js';
-import { buildBulkBody, documentId, writeBase36 } from '../src/shipper/bulk-body.js';
+import { buildBulkBody, documentId, documentSequence, writeBase36 } from '../src/shipper/bulk-body.js';
 import {
   AllAccepted,
   classifyRequestError,
@@ -86,6 +86,13 @@ describe('buildBulkBody', () => {
       `{"create":{"_index":"i","_id":"old\\"id"}}\n{"seq":0}\n` +
         `{"create":{"_index":"i","_id":"${documentId('Ab-_9', 36 ** 10 + 35)}"}}\n{"seq":1}\n`,
     );
+  });
+
+  it("reads the number back out of this process's _id, and nothing out of another's", () => {
+    for (const sequence of [0, 35, 36, 2 ** 31, Number.MAX_SAFE_INTEGER]) {
+      expect(documentSequence('Ab-_9', documentId('Ab-_9', sequence))).toBe(sequence);
+    }
+    expect(documentSequence('Ab-_9', documentId('Zz-_9', 7))).toBeUndefined();
   });
 
   it('spells a number in base 36 as Number#toString(36) does, up to the largest safe integer', () => {

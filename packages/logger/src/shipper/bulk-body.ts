@@ -30,6 +30,11 @@ export function documentId(idPrefix: string, sequence: number): string {
   return idPrefix + sequence.toString(36);
 }
 
+/** The record's number in an `_id` that `documentId` made with `idPrefix`; undefined for any other `_id`. */
+export function documentSequence(idPrefix: string, id: string): number | undefined {
+  return id.startsWith(idPrefix) ? Number.parseInt(id.slice(idPrefix.length), 36) : undefined;
+}
+
 /** Base-36 digits of a safe integer ≥ 0 need at most this many bytes (36^11 > 2^53). */
 const MAX_ID_DIGITS = 11;
 /** Ends an action line whose `_id` is still open (this process's), and one that is complete. */

@@ -22,10 +22,11 @@ export type Utf8Writable = Buffer & { utf8Write(text: string, offset: number): n
 /** Lines longer than this many bytes get a buffer of their own instead of a slab's tail. */
 const OWN_BUFFER_BYTES = SLAB_BYTES / 4;
 
-/** The bytes of one stored line: `chunk[offset, offset + bytes)`. */
+/** The UTF-8 bytes of one stored line, `\n` included: `chunk[offset, offset + bytes)`. */
 export interface StoredLine {
-  chunk: Buffer;
-  offset: number;
+  readonly chunk: Buffer;
+  readonly offset: number;
+  readonly bytes: number;
 }
 
 /**
@@ -99,6 +100,6 @@ export class LineStore {
 }
 
 /** The line a record holds, as a string (for drop events and errors: not on the shipping path). */
-export function lineOf(record: StoredLine & { readonly bytes: number }): string {
+export function lineOf(record: StoredLine): string {
   return record.chunk.toString('utf8', record.offset, record.offset + record.bytes);
 }

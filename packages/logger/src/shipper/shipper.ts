@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createScope, type Scope, type TimerHandle } from '@heapwise/lifecycle';
 import { backoffDelayMs } from './backoff.js';
-import { buildBulkBody, documentId } from './bulk-body.js';
+import { buildBulkBody, documentId, documentSequence } from './bulk-body.js';
 import { classifyRequestError, readBulkItems, type RequestFailure } from './bulk-response.js';
 import { createIndexNamer } from './index-name.js';
 import { checkNodes, resolveOptions, type ElasticsearchShipperOptions, type ResolvedOptions } from './options.js';
@@ -330,18 +330,18 @@ export class ElasticsearchShipper extends EventEmitter {
       const lines = this.#lines;
       for (const stored of read.records) {
         // This process's own `_id`s wait as the number they are made of (as before they were spooled).
-        const own = !read.earlier && stored.id.startsWith(prefix);
+        const sequence = read.earlier ? undefined : documentSequence(prefix, stored.id);
         const bytes = lines.store(stored.line, Infinity);
         this.#queue.push({
           chunk: lines.chunk,
           offset: lines.offset,
           bytes,
           writtenAtMs: stored.writtenAtMs,
-          id: own ? undefined : stored.id,
+          id: sequence === undefined ? stored.id : undefined,
           attempts: 0,
           readyAtMs: 0,
           spoolSegment: read.seq,
-          idSequence: own ? Number.parseInt(stored.id.slice(prefix.length), 36) : undefined,
+          idSequence: sequence,
         });
       }
       if (read.earlier) this.#recovered += read.records.length;

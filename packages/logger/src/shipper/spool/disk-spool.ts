@@ -2,7 +2,8 @@ import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { SPOOL_DEFAULTS } from '../../limits.js';
 import { LOCK_FILE, lockDir, SpoolLockedError } from './dir-lock.js';
-import { decodeFrames, prepareFrame, writeFrame, type EncodedLine, type SpooledRecord } from './segment-format.js';
+import type { StoredLine } from '../line-store.js';
+import { decodeFrames, prepareFrame, writeFrame, type SpooledRecord } from './segment-format.js';
 
 export type WhenFull = 'drop_oldest' | 'drop_newest';
 
@@ -192,7 +193,7 @@ export class DiskSpool {
    * (`drop_newest` when full, a record larger than the whole spool, or the spool is off).
    * `encoded`: the line's UTF-8 bytes, when the caller holds them (copied, not encoded again).
    */
-  append(record: SpooledRecord, diskOnly: boolean, encoded?: EncodedLine): number | undefined {
+  append(record: SpooledRecord, diskOnly: boolean, encoded?: StoredLine): number | undefined {
     if (this.failure !== undefined || this.#closed) return undefined;
     try {
       const frame = prepareFrame(record, encoded);

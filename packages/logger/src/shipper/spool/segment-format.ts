@@ -7,6 +7,7 @@
  * pino lines are JSON (no raw newline or tab inside), and `_id`s are base64url: neither holds a
  * tab. The checksum covers id, time and line, so a flipped byte anywhere in a frame is detected.
  */
+import type { StoredLine } from '../line-store.js';
 
 export interface SpooledRecord {
   readonly id: string;
@@ -62,18 +63,11 @@ export interface PreparedFrame {
   readonly bodyBytes: number;
   readonly line: string;
   /** The line's UTF-8 bytes, when the caller holds them: copied instead of encoding `line` again. */
-  readonly encoded: EncodedLine | undefined;
-}
-
-/** A line's UTF-8 bytes, `\n` included: `chunk[offset, offset + bytes)`. */
-export interface EncodedLine {
-  readonly chunk: Buffer;
-  readonly offset: number;
-  readonly bytes: number;
+  readonly encoded: StoredLine | undefined;
 }
 
 /** Measures one frame. `encoded`: the line's UTF-8 bytes, if the caller holds them. */
-export function prepareFrame(record: SpooledRecord, encoded?: EncodedLine): PreparedFrame {
+export function prepareFrame(record: SpooledRecord, encoded?: StoredLine): PreparedFrame {
   const { line } = record;
   const lineBytes = encoded === undefined ? Buffer.byteLength(line, 'utf8') : encoded.bytes;
   // The frame's own newline ends it: the line's is not copied.
