@@ -9,6 +9,7 @@ import { runMatrix, type CellSpec } from '../harness/runner.js';
 import { log, medianWithRange } from '../harness/suite.js';
 import { formatCount, formatFixed, formatPercent, markdownTable } from '../harness/table.js';
 import type { EsCostCellArgs } from './cost-child.js';
+import { importByName } from '../harness/import-by-name.js';
 
 const quick = isQuick();
 const SIZES = {
@@ -18,10 +19,10 @@ const SIZES = {
   /** 100k documents: about what bench:logger's throughput cells deliver to one server process. */
   measuredBodies: quick ? 20 : 100,
 };
+/** The filter @heapwise/logger's shipper asks for, read from the logger (the one place it is spelled). */
+const SHIPPER_FILTER_PATH = ((await importByName('@heapwise/logger')) as { BULK_FILTER_PATH: string }).BULK_FILTER_PATH;
 /** A rate bench:logger's shippers reach: the last column is the share of a core the server takes at it. */
 const RATE_DOCS_PER_SEC = 100_000;
-/** The filter @heapwise/logger's shipper asks for. */
-const SHIPPER_FILTER_PATH = 'errors,items.*.status,items.*.error';
 
 interface Case {
   id: string;

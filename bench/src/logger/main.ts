@@ -70,6 +70,7 @@ const LABEL: Record<SubjectName, string> = {
   'heapwise-c4': '**heapwise**, defaults but `maxConcurrentRequests: 4`',
   'heapwise-b100': '**heapwise**, defaults but `maxBatchSize: 100`',
   'heapwise-logger': '**heapwise** logger → no-op destination (redaction on, no shipper)',
+  'heapwise-thread': '**heapwise** logger → its shipper in a pino transport thread (defaults)',
   'pino-shipper': 'plain pino → **heapwise** shipper (no redaction)',
   'pino-devnull': 'pino async → /dev/null',
   'pino-elasticsearch': 'pino + pino-elasticsearch (tuned)',
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
     'heapwise',
     'heapwise-logger',
     'pino-shipper',
+    'heapwise-thread',
     'pino-devnull',
     'pino-elasticsearch',
     'winston-elasticsearch',
@@ -324,6 +326,8 @@ async function main(): Promise<void> {
         'accepted within 10 s after the last call. Record: an HTTP access-log object (~420 bytes as JSON). ' +
         `heapwise uses its defaults (redaction on, ${bufferText} buffer). The two rows that split heapwise ` +
         'show where its caller time goes: its logger alone (pino + redaction), and its shipper under plain pino. ' +
+        'The transport-thread row runs the same shipper where pino puts a slow destination, in a worker thread ' +
+        'fed by `pino.transport()` (thread-stream), under the same logger: the caller only hands each line over. ' +
         '"CPU µs per record" is the process CPU time from the first timed call until the records were delivered ' +
         '(or flushed), per record, all threads: the whole cost of a record in the logging process, shipping ' +
         'included, which ' +

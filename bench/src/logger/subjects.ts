@@ -2,6 +2,7 @@
 // shipping to Elasticsearch: heapwise with its defaults, pino-elasticsearch tuned to batches of
 // about 100 records (its default would hold records for 30 s).
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Transform } from 'node:stream';
 import winston from 'winston';
@@ -19,6 +20,7 @@ export type SubjectName =
   | 'heapwise-c4'
   | 'heapwise-b100'
   | 'heapwise-logger'
+  | 'heapwise-thread'
   | 'pino-shipper'
   | 'pino-devnull'
   | 'pino-elasticsearch'
@@ -179,6 +181,35 @@ export async function createSubject(
         flush: (deadlineMs) => withDeadline(shipper.flush(deadlineMs), deadlineMs + 500),
         close: (deadlineMs) => withDeadline(shipper.close(deadlineMs), deadlineMs + 500),
       };
+    }
+    case 'heapwise-thread': {
+      // The shipper in pino's own kind of worker-thread transport (see shipper-thread.ts), under the
+      // heapwise logger: the caller's thread serializes, redacts and hands the line over.
+      const module = (await importByName('@heapwise/logger')) as HeapwiseLoggerModule;
+      const transport = pino.transport({
+        target: fileURLToPath(new URL('./shipper-thread.js', import.meta.url)),
+        options: { node: url, index: INDEX },
+      });
+      await new Promise((resolve) => transport.once('ready', resolve));
+      const logger = module.createLogger({ destination: transport });
+      const subject: LoggerSubject = {
+        errors: 0,
+        log: (seq) => logger.info(makeRecord(seq), RECORD_MESSAGE),
+        // The shipper's stats live in the worker: delivery is read from the server.
+        stats: () => ({}),
+        flush: (deadlineMs) =>
+          withDeadline(new Promise<void>((resolve) => transport.flush(() => resolve())), deadlineMs),
+        close: (deadlineMs) =>
+          withDeadline(
+            new Promise((resolve) => {
+              transport.once('close', resolve);
+              transport.end();
+            }),
+            deadlineMs,
+          ),
+      };
+      transport.on('error', () => subject.errors++);
+      return subject;
     }
     case 'pino-elasticsearch': {
       const stream = pinoElasticsearch({

@@ -3,6 +3,7 @@ export { createElasticsearchShipper, ElasticsearchShipper } from './shipper/ship
 export type { ElasticsearchShipperOptions } from './shipper/options.js';
 export type { ShipperStats, DropEvent, DropReason } from './shipper/stats.js';
 export { DROP_REASONS } from './shipper/stats.js';
+export { BULK_FILTER_PATH } from './shipper/bulk-response.js';
 export { SpoolLockedError } from './shipper/spool/dir-lock.js';
 export type { DiskSpoolOptions, WhenFull } from './shipper/spool/disk-spool.js';
 export { createIndexNamer, formatIndexName, type IndexOption } from './shipper/index-name.js';
