@@ -6,8 +6,8 @@
 //   npm run bench:build                         # 24 packages × 40 files, 3 rounds
 //   npm run bench:build -- --quick              # 12 × 10, 1 round, TS 7 at machine + 2g: a few minutes
 //   npm run bench:build -- --typescript 7 --limits machine,2g --runs 2
-//   # every cell a goal judges, both compilers, about 10 minutes on 2 idle cores:
-//   npm run bench:build -- --quick --typescript 7,5.9 --limits machine,2g --threads --runs 1 --startup-runs 15
+//   # every cell a goal judges, both compilers, about 28 minutes on 2 idle cores (10 with --runs 1):
+//   npm run bench:build -- --quick --typescript 7,5.9 --limits machine,2g --threads --runs 3 --startup-runs 15
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
