@@ -74,6 +74,21 @@ function withDeadline(promise: Promise<unknown>, deadlineMs: number): Promise<vo
   });
 }
 
+/** Ends `stream` and waits for its `event` (its last one), at most `deadlineMs`. */
+function endWithin(
+  stream: { once(event: string, listener: () => void): unknown; end(): unknown },
+  event: string,
+  deadlineMs: number,
+): Promise<void> {
+  return withDeadline(
+    new Promise<void>((resolve) => {
+      stream.once(event, resolve);
+      stream.end();
+    }),
+    deadlineMs,
+  );
+}
+
 /**
  * The subset of @heapwise/logger's public API this bench relies on. The package is imported by a
  * computed specifier below, so these lines are the only types tsc checks the bench against.
@@ -199,14 +214,7 @@ export async function createSubject(
         stats: () => ({}),
         flush: (deadlineMs) =>
           withDeadline(new Promise<void>((resolve) => transport.flush(() => resolve())), deadlineMs),
-        close: (deadlineMs) =>
-          withDeadline(
-            new Promise((resolve) => {
-              transport.once('close', resolve);
-              transport.end();
-            }),
-            deadlineMs,
-          ),
+        close: (deadlineMs) => endWithin(transport, 'close', deadlineMs),
       };
       transport.on('error', () => subject.errors++);
       return subject;
@@ -251,14 +259,7 @@ export async function createSubject(
         log: (seq) => logger.info(RECORD_MESSAGE, makeRecord(seq)),
         stats: () => ({}),
         flush: (deadlineMs) => withDeadline(transport.flush(), deadlineMs),
-        close: (deadlineMs) =>
-          withDeadline(
-            new Promise((resolve) => {
-              logger.on('finish', resolve);
-              logger.end();
-            }),
-            deadlineMs,
-          ),
+        close: (deadlineMs) => endWithin(logger, 'finish', deadlineMs),
       };
       const transport = new ElasticsearchTransport({
         client: client as never,
