@@ -4,19 +4,16 @@
 // shipper on the caller's thread, with the same defaults.
 import { Writable } from 'node:stream';
 import { importByName } from '../harness/import-by-name.js';
+// Types only (erased): the worker does not load subjects.ts's peers.
+import type { HeapwiseLoggerModule } from './subjects.js';
 
-interface ShipperModule {
-  createElasticsearchShipper(options: Record<string, unknown>): {
-    write(line: string): unknown;
-    close(deadlineMs: number): Promise<unknown>;
-  };
-}
+type ShipperOptions = Parameters<HeapwiseLoggerModule['createElasticsearchShipper']>[0];
 
 /** How long the worker's `final` waits for the shipper to deliver what it holds. */
 const CLOSE_DEADLINE_MS = 10_000;
 
-export default async function shipperThread(options: Record<string, unknown>): Promise<Writable> {
-  const logger = (await importByName('@heapwise/logger')) as ShipperModule;
+export default async function shipperThread(options: ShipperOptions): Promise<Writable> {
+  const logger = (await importByName('@heapwise/logger')) as HeapwiseLoggerModule;
   const shipper = logger.createElasticsearchShipper(options);
   return new Writable({
     // thread-stream hands over strings; keep them strings (the shipper encodes each line once).

@@ -106,7 +106,7 @@ interface HeapwiseShipper {
   flush(deadlineMs: number): Promise<unknown>;
   close(deadlineMs: number): Promise<unknown>;
 }
-interface HeapwiseLoggerModule {
+export interface HeapwiseLoggerModule {
   createLogger(options: { destination: { write(line: string): unknown }; level?: string }): {
     info(obj: object, msg: string): void;
   };
